@@ -1,0 +1,127 @@
+"""Options and output shared by every command group.
+
+Every analysis command takes ``--engine duckdb|spark``, ``--db PATH`` (or
+``REFORGE_DB``), ``--warehouse DIR`` (Spark) and ``--format table|json|csv``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from reforge.engine import Engine, open_engine
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class EngineKind(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+class Fmt(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+EngineOpt = Annotated[EngineKind, typer.Option("--engine", help="duckdb (default) or spark")]
+DbOpt = Annotated[Path | None, typer.Option("--db", envvar="REFORGE_DB",
+                                            help="DuckDB file (default ./.reforge/reforge.duckdb)")]
+WarehouseOpt = Annotated[Path | None, typer.Option("--warehouse", help="Parquet warehouse for --engine spark "
+                                                   "(default: exported next to --db)")]
+FormatOpt = Annotated[Fmt, typer.Option("--format", help="table, json or csv")]
+
+
+@contextmanager
+def engine_from(kind: EngineKind | str = "duckdb", db: Path | None = None,
+                warehouse: Path | None = None, read_only: bool = True) -> Iterator[Engine]:
+    """Open the engine named on the command line and close it afterwards."""
+    e = open_engine(getattr(kind, "value", kind), db=db, warehouse=warehouse, read_only=read_only)
+    try:
+        yield e
+    finally:
+        e.close()
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (date, datetime)):
+        return o.isoformat()
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, set):
+        return sorted(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def clean_json(o: Any) -> Any:
+    """Replace NaN/inf by None recursively so the output is valid JSON."""
+    if isinstance(o, float):
+        return None if (math.isnan(o) or math.isinf(o)) else o
+    if isinstance(o, dict):
+        return {str(k): clean_json(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [clean_json(v) for v in o]
+    if hasattr(o, "item") and not isinstance(o, (str, bytes)):
+        try:
+            return clean_json(o.item())
+        except (ValueError, AttributeError):
+            return o
+    return o
+
+
+def dumps(obj: Any) -> str:
+    """JSON text of a result (NaN -> null, dates ISO)."""
+    return json.dumps(clean_json(obj), ensure_ascii=False, default=_json_default, indent=2)
+
+
+def print_frame(df: pd.DataFrame, fmt: Fmt | str, title: str | None = None, max_rows: int = 60) -> None:
+    """Print a DataFrame as a rich table, JSON records or CSV."""
+    f = getattr(fmt, "value", fmt)
+    if f == "json":
+        sys.stdout.write(dumps(df.to_dict(orient="records")) + "\n")
+    elif f == "csv":
+        df.to_csv(sys.stdout, index=False)
+    else:
+        t = RichTable(title=title, show_lines=False)
+        for c in df.columns:
+            t.add_column(str(c), overflow="fold")
+        for row in df.head(max_rows).itertuples(index=False):
+            t.add_row(*[_cell(v) for v in row])
+        console.print(t)
+        if len(df) > max_rows:
+            console.print(f"… {len(df) - max_rows} more rows (use --format csv or json for all)")
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    if isinstance(v, (list, tuple)):
+        return "; ".join(map(str, v))
+    return str(v)
+
+
+def emit(obj: dict, fmt: Fmt | str, frame: pd.DataFrame | None = None, title: str | None = None) -> None:
+    """Print a result: JSON is the whole object; table/csv print ``frame``."""
+    f = getattr(fmt, "value", fmt)
+    if f == "json" or frame is None:
+        sys.stdout.write(dumps(obj) + "\n")
+    else:
+        print_frame(frame, f, title=title)

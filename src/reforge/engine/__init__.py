@@ -1,0 +1,49 @@
+"""Engine layer: run the same set-based SQL on DuckDB (default) or Spark."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from reforge.engine.base import Engine, EngineError
+from reforge.engine.duckdb_engine import DuckDBEngine
+
+DEFAULT_DB = Path(".reforge") / "reforge.duckdb"
+
+
+def default_db_path() -> Path:
+    """The database file: ``$REFORGE_DB`` or ``./.reforge/reforge.duckdb``."""
+    return Path(os.environ.get("REFORGE_DB", str(DEFAULT_DB)))
+
+
+def open_engine(kind: str = "duckdb", db: str | Path | None = None,
+                warehouse: str | Path | None = None, read_only: bool = True) -> Engine:
+    """Open an engine by name.
+
+    duckdb: the database file ``db`` (default ``default_db_path()``).
+    spark: the Parquet warehouse ``warehouse``; when absent, the DuckDB file is
+    exported to a warehouse beside it (``<db>.warehouse/``) first if that is
+    missing or older than the file.
+    """
+    if kind == "duckdb":
+        return DuckDBEngine(db or default_db_path(), read_only=read_only)
+    if kind == "spark":
+        from reforge.engine.spark_engine import SparkEngine
+        if warehouse is None:
+            src = Path(db or default_db_path())
+            if not src.exists():
+                raise EngineError(f"database {src} does not exist; give --warehouse DIR or build it "
+                                  "with `reforge demo`")
+            warehouse = src.with_suffix(".warehouse")
+            stamp = warehouse / "_SOURCE_MTIME"
+            mtime = str(src.stat().st_mtime_ns)
+            if not stamp.exists() or stamp.read_text() != mtime:
+                from reforge.engine.export import export_parquet
+                with DuckDBEngine(src, read_only=True) as e:
+                    export_parquet(e, warehouse)
+                stamp.write_text(mtime)
+        return SparkEngine(warehouse)
+    raise EngineError(f"unknown engine {kind!r}; use duckdb or spark")
+
+
+__all__ = ["Engine", "EngineError", "DuckDBEngine", "open_engine", "default_db_path"]

@@ -1,0 +1,132 @@
+"""Spark engine (PySpark local mode or a cluster), over a Parquet warehouse.
+
+SQL arrives in DuckDB's dialect and is transpiled with sqlglot. Each table of
+the warehouse is the Parquet directory or file ``WAREHOUSE/<table>.parquet``
+(the layout ``reforge export --to parquet`` writes).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from reforge.engine.base import Engine, EngineError
+from reforge.engine.dialect import to_spark_sql
+
+_SESSION = None
+
+
+def spark_session(shuffle_partitions: int = 4):
+    """One shared local SparkSession bound to loopback, UI off (created on first use)."""
+    global _SESSION
+    if _SESSION is not None:
+        return _SESSION
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:  # pragma: no cover - depends on the extra
+        raise EngineError("the Spark engine needs the extra: pip install 'reforge[spark]'") from None
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+    master = os.environ.get("REFORGE_SPARK_MASTER", "local[2]")
+    _SESSION = (
+        SparkSession.builder.master(master).appName("reforge")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", os.environ.get("REFORGE_SPARK_MEMORY", "4g"))
+        .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
+    )
+    _SESSION.sparkContext.setLogLevel("ERROR")
+    return _SESSION
+
+
+class SparkEngine(Engine):
+    """An engine whose tables are Spark temp views over a Parquet warehouse."""
+
+    name = "spark"
+
+    def __init__(self, warehouse: str | Path | None = None) -> None:
+        self.spark = spark_session()
+        self.warehouse = Path(warehouse) if warehouse else None
+        self._stored: list[str] = []
+        self._temps: dict[str, object] = {}
+        if self.warehouse is not None:
+            if not self.warehouse.is_dir():
+                raise EngineError(f"warehouse {self.warehouse} is not a directory; "
+                                  "write one with `reforge export --to parquet DIR`")
+            for p in sorted(self.warehouse.iterdir()):
+                if p.name.endswith(".parquet"):
+                    name = p.name[: -len(".parquet")]
+                    self.spark.read.parquet(str(p)).createOrReplaceTempView(name)
+                    self._stored.append(name)
+
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def _sql(sql: str) -> str:
+        return to_spark_sql(sql)
+
+    def execute(self, sql: str) -> None:
+        self.spark.sql(self._sql(sql)).collect()
+
+    def fetch_arrow(self, sql: str) -> pa.Table:
+        df = self.spark.sql(self._sql(sql))
+        if hasattr(df, "toArrow"):
+            return df.toArrow()
+        return pa.Table.from_pandas(df.toPandas(), preserve_index=False)
+
+    def fetch_df(self, sql: str) -> pd.DataFrame:
+        return self.fetch_arrow(sql).to_pandas()
+
+    def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
+        if isinstance(data, pa.Table):
+            data = data.to_pandas()
+        if len(data) == 0:
+            sdf = self.spark.createDataFrame(data, schema=_empty_schema(data))
+        else:
+            sdf = self.spark.createDataFrame(data)
+        sdf.createOrReplaceTempView(name)
+        self._temps[name] = sdf
+
+    def materialize(self, name: str, sql: str) -> None:
+        sdf = self.spark.sql(self._sql(sql)).localCheckpoint(eager=True)
+        sdf.createOrReplaceTempView(name)
+        self._temps[name] = sdf
+
+    def drop(self, name: str) -> None:
+        sdf = self._temps.pop(name, None)
+        if sdf is not None:
+            try:
+                sdf.unpersist()
+            except Exception:  # noqa: BLE001
+                pass
+            self.spark.catalog.dropTempView(name)
+
+    def table_exists(self, name: str) -> bool:
+        return bool(self.spark.catalog.tableExists(name))
+
+    def tables(self) -> list[str]:
+        return list(self._stored)
+
+    def close(self) -> None:
+        for n in list(self._temps):
+            self.drop(n)
+        for n in self._stored:
+            self.spark.catalog.dropTempView(n)
+
+
+def _empty_schema(df: pd.DataFrame):
+    from pyspark.sql import types as T
+
+    def t(dtype) -> T.DataType:
+        k = getattr(dtype, "kind", "O")
+        return {"i": T.LongType(), "u": T.LongType(), "f": T.DoubleType(),
+                "b": T.BooleanType(), "M": T.TimestampType()}.get(k, T.StringType())
+    return T.StructType([T.StructField(str(c), t(df[c].dtype), True) for c in df.columns])

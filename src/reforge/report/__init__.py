@@ -1,0 +1,1 @@
+"""Report building: self-contained HTML with embedded plots."""

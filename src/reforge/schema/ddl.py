@@ -1,0 +1,56 @@
+"""Create and migrate the database schema (DuckDB)."""
+
+from __future__ import annotations
+
+from reforge.engine.duckdb_engine import DuckDBEngine
+from reforge.schema.tables import TABLES, Table
+
+SCHEMA_VERSION = 1
+
+# version -> statements that bring a database from version-1 to version.
+# Version 1 is created from TABLES directly; later versions append here.
+MIGRATIONS: dict[int, list[str]] = {}
+
+
+def create_table_sql(t: Table) -> str:
+    """CREATE TABLE statement with NOT NULL and PRIMARY KEY."""
+    cols = []
+    for c in t.columns:
+        cols.append(f"{c.name} {c.type}{' NOT NULL' if c.required or c.name in t.key else ''}")
+    cols.append(f"PRIMARY KEY ({', '.join(t.key)})")
+    return f"CREATE TABLE IF NOT EXISTS {t.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def schema_version(engine: DuckDBEngine) -> int | None:
+    """The stored schema version, or None for a database without the schema."""
+    if not engine.table_exists("schema_meta"):
+        return None
+    v = engine.fetch_scalar("SELECT value FROM schema_meta WHERE key = 'schema_version'")
+    return int(v) if v is not None else None
+
+
+def ensure_schema(engine: DuckDBEngine) -> int:
+    """Create missing tables and apply pending migrations in one transaction; return the version."""
+    current = schema_version(engine)
+    if current is not None and current == SCHEMA_VERSION and all(
+            engine.table_exists(t.name) for t in TABLES):
+        return current
+    engine.execute("BEGIN TRANSACTION")
+    try:
+        engine.execute("CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        if current is None:
+            for t in TABLES:
+                engine.execute(create_table_sql(t))
+        else:
+            for v in range(current + 1, SCHEMA_VERSION + 1):
+                for stmt in MIGRATIONS.get(v, []):
+                    engine.execute(stmt)
+            for t in TABLES:  # tables added without a migration statement
+                engine.execute(create_table_sql(t))
+        engine.execute("INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', "
+                       f"'{SCHEMA_VERSION}')")
+        engine.execute("COMMIT")
+    except Exception:
+        engine.execute("ROLLBACK")
+        raise
+    return SCHEMA_VERSION

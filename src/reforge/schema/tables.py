@@ -1,0 +1,342 @@
+"""The core tables: columns, types, keys, value rules and references.
+
+This is the single source of truth for the data model. The DDL, the import
+validator and ``docs/data-contract.md`` are all derived from it. Money is in
+CNY (yuan); shares and ratios are fractions 0-1; years are calendar years.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FOUNDATIONS = ("component", "electronic_component", "material", "process",
+               "technology_foundation", "software", "equipment", "end_product")
+DESIGNATION_KINDS = ("innovative_sme", "srdi_sme", "little_giant", "single_champion",
+                     "high_tech", "st_award_national", "st_award_provincial",
+                     "rd_institution_national", "rd_institution_provincial",
+                     "chuangke_top500", "chuangke_top50")
+CREDIT_KINDS = ("tax_rating", "admin_penalty", "dishonest_debtor", "abnormal_operation",
+                "serious_dishonesty", "overdue_loan", "major_incident", "data_fraud",
+                "tax_evasion")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column. ``rule`` names a value check applied on import (see ingest.validate)."""
+
+    name: str
+    type: str  # DuckDB type: VARCHAR, BIGINT, INTEGER, DOUBLE, DATE, BOOLEAN, TIMESTAMP
+    required: bool = False
+    rule: str | None = None  # uscc, division, industry, country, share, nonneg, year, level5, enum
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Values of ``column`` must exist in ``table.target`` (any of several targets)."""
+
+    column: str
+    targets: tuple[tuple[str, str], ...]  # (table, column) pairs, any may match
+    when: tuple[str, str] | None = None   # (column, value): only check rows where column == value
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    doc: str = ""
+    references: tuple[Reference, ...] = ()
+    service: bool = False  # service tables (users, tokens, audit) are not imported by users
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+C = Column
+_money = "CNY (yuan)"
+
+TABLES: tuple[Table, ...] = (
+    Table("enterprises", (
+        C("uscc", "VARCHAR", True, "uscc", doc="18-character unified social credit code (GB 32100-2015), check digit verified"),
+        C("name", "VARCHAR", True, doc="registered name (Chinese)"),
+        C("name_en", "VARCHAR", doc="English name, optional"),
+        C("province_code", "VARCHAR", True, "division", doc="GB/T 2260 province code, e.g. 320000"),
+        C("city_code", "VARCHAR", False, "division", doc="GB/T 2260 prefecture code"),
+        C("county_code", "VARCHAR", False, "division", doc="GB/T 2260 county code"),
+        C("industry_code", "VARCHAR", True, "industry", doc="GB/T 4754-2017 code (class, 4 digits, or any level)"),
+        C("founded_on", "DATE", doc="date of establishment"),
+        C("size_class", "VARCHAR", False, "enum", ("large", "medium", "small", "micro")),
+        C("ownership", "VARCHAR", False, "enum", ("state", "private", "foreign", "mixed")),
+        C("listed", "BOOLEAN", doc="listed on a stock exchange"),
+        C("main_product", "VARCHAR", doc="main product, free text"),
+        C("main_item_id", "VARCHAR", doc="chain item of the main product (items.item_id), optional"),
+        C("strategic_emerging", "BOOLEAN", doc="main product in the Strategic Emerging Industries classification"),
+        C("key_chain_link", "BOOLEAN", doc="main product fills a gap / strengthens a key chain link"),
+    ), ("uscc",), "One row per enterprise.",
+        (Reference("main_item_id", (("items", "item_id"),)),)),
+    Table("foreign_suppliers", (
+        C("supplier_id", "VARCHAR", True, doc="identifier, e.g. F-JP-NABTESCO"),
+        C("name", "VARCHAR", True),
+        C("country", "VARCHAR", True, "country", doc="ISO 3166-1 alpha-2"),
+    ), ("supplier_id",), "Producers outside the country (or outside the database's scope)."),
+    Table("enterprise_years", (
+        C("uscc", "VARCHAR", True, "uscc"),
+        C("year", "INTEGER", True, "year"),
+        C("revenue", "DOUBLE", False, "nonneg", doc=f"operating revenue, {_money}"),
+        C("main_business_revenue", "DOUBLE", False, "nonneg", doc=f"main-business revenue, {_money}"),
+        C("net_profit", "DOUBLE", doc=_money),
+        C("total_assets", "DOUBLE", False, "nonneg", doc=_money),
+        C("total_liabilities", "DOUBLE", False, "nonneg", doc=_money),
+        C("current_assets", "DOUBLE", False, "nonneg", doc=_money),
+        C("current_liabilities", "DOUBLE", False, "nonneg", doc=_money),
+        C("employees", "INTEGER", False, "nonneg", doc="headcount at year end"),
+        C("rd_expense", "DOUBLE", False, "nonneg", doc=f"R&D expense, {_money}"),
+        C("rd_staff", "INTEGER", False, "nonneg", doc="R&D staff headcount"),
+        C("class1_ip", "INTEGER", False, "nonneg", doc="valid Class I IP tied to the main product (invention patents etc.)"),
+        C("class1_ip_self", "INTEGER", False, "nonneg", doc="of which self-developed"),
+        C("class1_ip_high_value", "INTEGER", False, "nonneg", doc="of which high-value"),
+        C("class2_ip", "INTEGER", False, "nonneg", doc="valid Class II IP (software copyrights, utility models...)"),
+        C("niche_years", "DOUBLE", False, "nonneg", doc="years in the niche market"),
+        C("niche_market_share", "DOUBLE", False, "share", doc="national niche market share, fraction 0-1"),
+        C("global_rank", "INTEGER", False, "nonneg", doc="global market rank of the main product (1 = first)"),
+        C("new_equity", "DOUBLE", False, "nonneg", doc=f"new qualified equity financing in the year, {_money}"),
+        C("digital_level", "INTEGER", False, "nonneg", doc="digitalisation level 1-4 (SME digital maturity)"),
+        C("exports", "DOUBLE", False, "nonneg", doc=_money),
+        C("rd_institution_level", "VARCHAR", False, "enum", ("none", "lower", "city", "provincial", "national"),
+          doc="highest level of own or joint R&D institution"),
+        C("info_system", "BOOLEAN", doc="information system on at least one core process"),
+        C("mgmt_certified", "BOOLEAN", doc="management-system (ISO 9001-type) or developed-market product certification"),
+        C("own_brand", "BOOLEAN", doc="own brand"),
+        C("quality_award", "BOOLEAN", doc="provincial or higher quality award"),
+        C("drafted_standards", "BOOLEAN", doc="led or took part in drafting standards"),
+    ), ("uscc", "year"), "Yearly figures per enterprise (the firm panel).",
+        (Reference("uscc", (("enterprises", "uscc"),)),)),
+    Table("designations", (
+        C("uscc", "VARCHAR", True, "uscc"),
+        C("kind", "VARCHAR", True, "enum", DESIGNATION_KINDS),
+        C("batch", "INTEGER", doc="batch number or year of the list"),
+        C("level", "VARCHAR", False, "enum", ("national", "provincial", "city")),
+        C("granted_on", "DATE", True),
+        C("expires_on", "DATE", doc="end of validity (3 years for gradient tiers)"),
+        C("status", "VARCHAR", False, "enum", ("active", "expired", "revoked", "under_review", "renewed")),
+        C("rule_set", "VARCHAR", doc="rule set applied, e.g. 2022"),
+    ), ("uscc", "kind", "granted_on"), "Tiers, honours and awards granted to enterprises.",
+        (Reference("uscc", (("enterprises", "uscc"),)),)),
+    Table("support_events", (
+        C("event_id", "VARCHAR", True),
+        C("uscc", "VARCHAR", True, "uscc"),
+        C("programme", "VARCHAR", True, doc="programme id, e.g. little_giant_fund"),
+        C("granted_on", "DATE", True),
+        C("amount", "DOUBLE", False, "nonneg", doc=_money),
+    ), ("event_id",), "Support received (grants, subsidies, loans): the policy treatment.",
+        (Reference("uscc", (("enterprises", "uscc"),)),)),
+    Table("credit_records", (
+        C("record_id", "VARCHAR", True),
+        C("uscc", "VARCHAR", True, "uscc"),
+        C("kind", "VARCHAR", True, "enum", CREDIT_KINDS),
+        C("value", "VARCHAR", doc="e.g. tax rating A/B/M/C/D, penalty amount"),
+        C("recorded_on", "DATE", True),
+        C("expires_on", "DATE"),
+        C("source", "VARCHAR"),
+    ), ("record_id",), "Public credit records.",
+        (Reference("uscc", (("enterprises", "uscc"),)),)),
+    Table("defaults", (
+        C("uscc", "VARCHAR", True, "uscc"),
+        C("year", "INTEGER", True, "year"),
+        C("defaulted", "BOOLEAN", True, doc="a default (90+ days overdue, restructuring or bankruptcy) occurred in the year"),
+    ), ("uscc", "year"), "Observed credit outcomes per firm and year.",
+        (Reference("uscc", (("enterprises", "uscc"),)),)),
+    Table("chains", (
+        C("chain_id", "VARCHAR", True),
+        C("name", "VARCHAR", True),
+        C("name_zh", "VARCHAR", True),
+        C("description", "VARCHAR"),
+    ), ("chain_id",), "Key industrial chains."),
+    Table("items", (
+        C("item_id", "VARCHAR", True),
+        C("name", "VARCHAR", True),
+        C("name_zh", "VARCHAR", True),
+        C("foundation", "VARCHAR", True, "enum", FOUNDATIONS),
+        C("hs_code", "VARCHAR"),
+        C("frontier_level", "INTEGER", False, "level5", doc="technology level of the world frontier (1-5, default 5)"),
+    ), ("item_id",), "Products, parts, materials, processes, software... that chains are built from."),
+    Table("chain_items", (
+        C("chain_id", "VARCHAR", True),
+        C("item_id", "VARCHAR", True),
+        C("segment", "VARCHAR", False, "enum", ("upstream", "midstream", "downstream")),
+        C("is_end_product", "BOOLEAN", doc="an end product of the chain"),
+        C("end_value", "DOUBLE", False, "nonneg", doc=f"yearly value of the end product, {_money} (end products only)"),
+        C("status_note", "VARCHAR", doc="public knowledge of China's position"),
+    ), ("chain_id", "item_id"), "Which items belong to which chain template.",
+        (Reference("chain_id", (("chains", "chain_id"),)), Reference("item_id", (("items", "item_id"),)))),
+    Table("chain_links", (
+        C("chain_id", "VARCHAR", True),
+        C("input_item", "VARCHAR", True),
+        C("output_item", "VARCHAR", True),
+        C("share", "DOUBLE", False, "share", doc="share of the output's cost that this input accounts for"),
+        C("criticality", "DOUBLE", False, "share", doc="1 = the output cannot be made without it"),
+    ), ("chain_id", "input_item", "output_item"), "Input -> output links of a chain template.",
+        (Reference("chain_id", (("chains", "chain_id"),)), Reference("input_item", (("items", "item_id"),)),
+         Reference("output_item", (("items", "item_id"),)))),
+    Table("capabilities", (
+        C("producer_id", "VARCHAR", True, doc="uscc or foreign supplier_id"),
+        C("producer_type", "VARCHAR", True, "enum", ("enterprise", "foreign")),
+        C("item_id", "VARCHAR", True),
+        C("tech_level", "INTEGER", False, "level5", doc="technology level 1-5 (5 = world frontier)"),
+        C("capacity", "DOUBLE", False, "nonneg", doc=f"yearly capacity, {_money}"),
+        C("since_year", "INTEGER", False, "year"),
+    ), ("producer_id", "item_id"), "Who can make what, at what level.",
+        (Reference("item_id", (("items", "item_id"),)),
+         Reference("producer_id", (("enterprises", "uscc"),), ("producer_type", "enterprise")),
+         Reference("producer_id", (("foreign_suppliers", "supplier_id"),), ("producer_type", "foreign")))),
+    Table("supply_links", (
+        C("supplier_id", "VARCHAR", True, doc="uscc or foreign supplier_id"),
+        C("supplier_type", "VARCHAR", True, "enum", ("enterprise", "foreign")),
+        C("buyer_uscc", "VARCHAR", True, "uscc"),
+        C("item_id", "VARCHAR", True),
+        C("year", "INTEGER", True, "year"),
+        C("value", "DOUBLE", True, "nonneg", doc=f"purchase value in the year, {_money}"),
+        C("basis", "VARCHAR", True, "enum", ("observed", "inferred")),
+        C("confidence", "DOUBLE", False, "share", doc="1 for observed links"),
+        C("source", "VARCHAR"),
+    ), ("supplier_id", "buyer_uscc", "item_id", "year"), "Who buys what from whom.",
+        (Reference("buyer_uscc", (("enterprises", "uscc"),)), Reference("item_id", (("items", "item_id"),)),
+         Reference("supplier_id", (("enterprises", "uscc"),), ("supplier_type", "enterprise")),
+         Reference("supplier_id", (("foreign_suppliers", "supplier_id"),), ("supplier_type", "foreign")))),
+    Table("institutions", (
+        C("institution_id", "VARCHAR", True),
+        C("name", "VARCHAR", True),
+        C("name_en", "VARCHAR"),
+        C("kind", "VARCHAR", True, "enum", ("university", "institute", "lab", "platform")),
+        C("province_code", "VARCHAR", False, "division"),
+        C("level", "VARCHAR", False, "enum", ("national", "provincial", "city")),
+    ), ("institution_id",), "Universities, research institutes, labs and platforms."),
+    Table("institution_fields", (
+        C("institution_id", "VARCHAR", True),
+        C("field", "VARCHAR", True, doc="item_id or technology keyword"),
+        C("strength", "DOUBLE", False, "share"),
+    ), ("institution_id", "field"), "Research fields of institutions.",
+        (Reference("institution_id", (("institutions", "institution_id"),)),)),
+    Table("demands", (
+        C("demand_id", "VARCHAR", True),
+        C("uscc", "VARCHAR", True, "uscc"),
+        C("item_id", "VARCHAR"),
+        C("kind", "VARCHAR", False, "enum", ("purchase", "rd")),
+        C("text", "VARCHAR", True),
+        C("quantity", "DOUBLE", False, "nonneg"),
+        C("year", "INTEGER", False, "year"),
+    ), ("demand_id",), "Needs of (mostly downstream) enterprises: parts to buy, problems to solve.",
+        (Reference("uscc", (("enterprises", "uscc"),)), Reference("item_id", (("items", "item_id"),)))),
+    Table("offers", (
+        C("offer_id", "VARCHAR", True),
+        C("provider_id", "VARCHAR", True),
+        C("provider_type", "VARCHAR", True, "enum", ("enterprise", "institution")),
+        C("item_id", "VARCHAR"),
+        C("text", "VARCHAR", True),
+        C("year", "INTEGER", False, "year"),
+    ), ("offer_id",), "Offers of products, capacity or research.",
+        (Reference("item_id", (("items", "item_id"),)),
+         Reference("provider_id", (("enterprises", "uscc"),), ("provider_type", "enterprise")),
+         Reference("provider_id", (("institutions", "institution_id"),), ("provider_type", "institution")))),
+    Table("experts", (
+        C("expert_id", "VARCHAR", True),
+        C("name", "VARCHAR", True),
+        C("field", "VARCHAR"),
+        C("institution_id", "VARCHAR"),
+        C("weight", "DOUBLE", False, "nonneg", doc="panel weight (seniority / competence)"),
+    ), ("expert_id",), "Experts for appraisal panels.",
+        (Reference("institution_id", (("institutions", "institution_id"),)),)),
+    Table("appraisals", (
+        C("appraisal_id", "VARCHAR", True),
+        C("uscc", "VARCHAR", False, "uscc"),
+        C("kind", "VARCHAR", True, "enum", ("first_set", "first_batch", "first_version", "achievement", "new_product")),
+        C("title", "VARCHAR", True),
+        C("item_id", "VARCHAR"),
+        C("year", "INTEGER", False, "year"),
+    ), ("appraisal_id",), "New products and technological achievements under appraisal.",
+        (Reference("uscc", (("enterprises", "uscc"),)), Reference("item_id", (("items", "item_id"),)))),
+    Table("appraisal_scores", (
+        C("appraisal_id", "VARCHAR", True),
+        C("expert_id", "VARCHAR", True),
+        C("criterion", "VARCHAR", True),
+        C("score", "DOUBLE", True, "nonneg", doc="0-100"),
+    ), ("appraisal_id", "expert_id", "criterion"), "Expert scores per criterion.",
+        (Reference("appraisal_id", (("appraisals", "appraisal_id"),)), Reference("expert_id", (("experts", "expert_id"),)))),
+    Table("indicators", (
+        C("region_code", "VARCHAR", True, doc="GB/T 2260 code, or CN for the country"),
+        C("indicator", "VARCHAR", True, doc="e.g. manufacturing_va_share_gdp, manufacturing_fai_growth"),
+        C("year", "INTEGER", True, "year"),
+        C("value", "DOUBLE", True),
+        C("unit", "VARCHAR", doc="e.g. fraction, percent"),
+        C("source", "VARCHAR"),
+        C("confidence", "VARCHAR"),
+    ), ("region_code", "indicator", "year"), "Macro indicators."),
+    Table("io_tables", (
+        C("table_id", "VARCHAR", True),
+        C("row_code", "VARCHAR", True),
+        C("col_code", "VARCHAR", True),
+        C("value", "DOUBLE", True),
+    ), ("table_id", "row_code", "col_code"), "Input-output tables, long format (row sector -> column sector)."),
+    Table("io_sectors", (
+        C("table_id", "VARCHAR", True),
+        C("code", "VARCHAR", True),
+        C("position", "INTEGER", True),
+        C("name", "VARCHAR"),
+        C("name_zh", "VARCHAR"),
+        C("kind", "VARCHAR", False, "enum", ("sector", "final_demand", "value_added", "imports", "total", "satellite")),
+    ), ("table_id", "code"), "Row/column labels of input-output tables."),
+    Table("item_sectors", (
+        C("item_id", "VARCHAR", True),
+        C("table_id", "VARCHAR", True),
+        C("sector_code", "VARCHAR", True),
+        C("weight", "DOUBLE", False, "share"),
+    ), ("item_id", "table_id", "sector_code"), "Concordance from chain items to IO sectors.",
+        (Reference("item_id", (("items", "item_id"),)),)),
+    # service tables
+    Table("users", (
+        C("username", "VARCHAR", True),
+        C("password_hash", "VARCHAR", True),
+        C("role", "VARCHAR", True, "enum", ("admin", "analyst", "enterprise")),
+        C("uscc", "VARCHAR"),
+        C("created_at", "TIMESTAMP"),
+        C("active", "BOOLEAN"),
+    ), ("username",), "Accounts.", service=True),
+    Table("api_tokens", (
+        C("token_hash", "VARCHAR", True),
+        C("username", "VARCHAR", True),
+        C("created_at", "TIMESTAMP"),
+        C("expires_at", "TIMESTAMP"),
+        C("label", "VARCHAR"),
+    ), ("token_hash",), "API tokens for scripts (stored hashed).", service=True),
+    Table("audit_log", (
+        C("id", "BIGINT", True),
+        C("at", "TIMESTAMP", True),
+        C("username", "VARCHAR"),
+        C("action", "VARCHAR", True),
+        C("target", "VARCHAR"),
+        C("rows", "BIGINT"),
+        C("detail", "VARCHAR"),
+    ), ("id",), "Who did what, when (writes and imports).", service=True),
+)
+
+TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+DATA_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES if not t.service)
+
+
+def get_table(name: str) -> Table:
+    """The table definition, or a ValueError naming the known tables."""
+    try:
+        return TABLE_BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"unknown table {name!r}; known: {', '.join(DATA_TABLES)}") from None
+
+

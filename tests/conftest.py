@@ -1,0 +1,61 @@
+"""Shared fixtures: engines for the one-test-body-two-engines pattern.
+
+``any_engine`` runs a test once on an in-memory DuckDB and once on Spark local
+mode (marked ``spark``). Tests put their input tables on it with
+``put_tables(engine, {"name": df, ...})`` and then call the code under test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """A SparkEngine (local mode) shared by the whole run; no warehouse."""
+    pytest.importorskip("pyspark")
+    from reforge.engine.spark_engine import SparkEngine
+    e = SparkEngine(None)
+    yield e
+
+
+@pytest.fixture
+def duck():
+    """A fresh in-memory DuckDB engine with the full schema."""
+    from reforge.engine import DuckDBEngine
+    from reforge.schema import ensure_schema
+    e = DuckDBEngine(":memory:")
+    ensure_schema(e)
+    yield e
+    e.close()
+
+
+@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def any_engine(request):
+    """Each test body runs on DuckDB and on Spark."""
+    if request.param == "duckdb":
+        from reforge.engine import DuckDBEngine
+        e = DuckDBEngine(":memory:")
+        yield e
+        e.close()
+    else:
+        e = request.getfixturevalue("spark_engine")
+        yield e
+        for n in list(e._temps):
+            e.drop(n)
+
+
+def put_tables(engine, tables: dict[str, pd.DataFrame]) -> None:
+    """Make DataFrames queryable by name on either engine."""
+    for name, df in tables.items():
+        engine.register(name, df)
