@@ -45,7 +45,9 @@ def main() -> None:
     from reforge.engine.base import EngineError
     from reforge.errors import ReforgeError
     try:
-        app(standalone_mode=False)
+        rv = app(standalone_mode=False)
+        if isinstance(rv, int) and rv != 0:
+            sys.exit(rv)
     except (ReforgeError, EngineError, ValueError, FileNotFoundError) as e:
         if _DEBUG or "--debug" in sys.argv:
             raise

@@ -46,10 +46,12 @@ class DuckDBEngine(Engine):
         self.con.execute(sql)
 
     def fetch_arrow(self, sql: str) -> pa.Table:
-        res = self.con.execute(sql)
-        if hasattr(res, "to_arrow_table"):
-            return res.to_arrow_table()
-        return res.arrow()
+        rel = self.con.sql(sql)
+        if rel is None:  # a statement without a result
+            return pa.table({})
+        if hasattr(rel, "to_arrow_table"):
+            return rel.to_arrow_table()
+        return rel.arrow()
 
     def fetch_df(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()

@@ -81,6 +81,8 @@ TABLES: tuple[Table, ...] = (
         C("main_item_id", "VARCHAR", doc="chain item of the main product (items.item_id), optional"),
         C("strategic_emerging", "BOOLEAN", doc="main product in the Strategic Emerging Industries classification"),
         C("key_chain_link", "BOOLEAN", doc="main product fills a gap / strengthens a key chain link"),
+        C("fills_gap", "BOOLEAN", doc="main product fills a domestic blank or key shortfall (补短板/填空白); "
+          "allows 2 years in the niche for Little Giants (2022 rules)"),
     ), ("uscc",), "One row per enterprise.",
         (Reference("main_item_id", (("items", "item_id"),)),)),
     Table("foreign_suppliers", (
@@ -292,7 +294,7 @@ TABLES: tuple[Table, ...] = (
         C("position", "INTEGER", True),
         C("name", "VARCHAR"),
         C("name_zh", "VARCHAR"),
-        C("kind", "VARCHAR", False, "enum", ("sector", "final_demand", "value_added", "imports", "total", "satellite")),
+        C("kind", "VARCHAR", False, "enum", ("sector", "final_demand", "value_added", "imports", "total", "satellite", "taxes")),
     ), ("table_id", "code"), "Row/column labels of input-output tables."),
     Table("item_sectors", (
         C("item_id", "VARCHAR", True),
@@ -319,13 +321,19 @@ TABLES: tuple[Table, ...] = (
     ), ("token_hash",), "API tokens for scripts (stored hashed).", service=True),
     Table("audit_log", (
         C("id", "BIGINT", True),
-        C("at", "TIMESTAMP", True),
+        C("logged_at", "TIMESTAMP", True),
         C("username", "VARCHAR"),
         C("action", "VARCHAR", True),
         C("target", "VARCHAR"),
         C("rows", "BIGINT"),
         C("detail", "VARCHAR"),
     ), ("id",), "Who did what, when (writes and imports).", service=True),
+    Table("credit_models", (
+        C("model_id", "VARCHAR", True, doc="identifier, e.g. credit-2024-20260101T120000"),
+        C("created_at", "TIMESTAMP", True),
+        C("year", "INTEGER", False, "year", doc="last feature year used for development (outcome year + 1)"),
+        C("spec", "VARCHAR", True, doc="fitted scorecard as JSON (bins, points, calibration, grades, overlays)"),
+    ), ("model_id",), "Fitted credit scorecards (reforge credit train).", service=True),
 )
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

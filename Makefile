@@ -1,0 +1,52 @@
+# Reforge — the two commands: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= .reforge/reforge.duckdb
+FIRMS ?= 20000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export SPARK_LOCAL_IP := 127.0.0.1
+
+.PHONY: venv install run test test-fast lint bench demo clean
+
+$(BIN)/activate:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+venv: $(VENV)/.installed
+install: venv
+
+$(DB): | $(VENV)/.installed
+	$(BIN)/reforge demo --firms $(FIRMS) --seed 7 --db $(DB)
+
+demo: $(DB)
+
+## make run: venv + install + demo database (if absent) + demo accounts + dashboard/API on 127.0.0.1
+run: $(VENV)/.installed $(DB)
+	$(BIN)/reforge status --db $(DB)
+	$(BIN)/reforge demo-accounts --db $(DB)
+	$(BIN)/reforge serve --host $(HOST) --port $(PORT) --db $(DB)
+
+## make test: venv + install + the whole test suite (DuckDB, Spark, API, browser)
+test: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest -q -p no:cacheprovider tests
+
+test-fast: $(VENV)/.installed
+	$(BIN)/pytest -q -m "not spark and not browser and not slow" tests
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench
+
+## make bench: benchmarks against named peers, printing ratios (sizes via env, see bench/README.md)
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .reforge .pytest_cache

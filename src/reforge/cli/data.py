@@ -1,0 +1,116 @@
+"""Top-level data commands: status, sql, import, export, demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reforge.cli.common import (DbOpt, EngineKind, EngineOpt, Fmt, FormatOpt, WarehouseOpt, console, dumps,
+                                engine_from, err_console, print_frame)
+from reforge.cli.progress import progress_bar
+from reforge.engine import default_db_path
+from reforge.errors import ReforgeError
+
+
+def status(db: DbOpt = None, fmt: FormatOpt = Fmt.table) -> None:
+    """Schema version and row counts per table."""
+    from reforge.schema import schema_version
+    from reforge.schema.tables import TABLES
+    path = db or default_db_path()
+    if not Path(path).exists():
+        raise ReforgeError(f"database {path} does not exist; build it with `reforge demo` or `reforge import`")
+    with engine_from("duckdb", path) as e:
+        counts = {t.name: (e.count(t.name) if e.table_exists(t.name) else None) for t in TABLES}
+        out = {"db": str(path), "schema_version": schema_version(e), "tables": counts}
+    if fmt == Fmt.json:
+        sys.stdout.write(dumps(out) + "\n")
+        return
+    import pandas as pd
+    df = pd.DataFrame({"table": list(counts), "rows": list(counts.values())})
+    if fmt == Fmt.csv:
+        print_frame(df, fmt)
+        return
+    console.print(f"database [bold]{path}[/bold], schema version {out['schema_version']}")
+    print_frame(df, fmt, max_rows=100)
+
+
+def sql(query: Annotated[str, typer.Argument(help="a SELECT in DuckDB's dialect")],
+        engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
+        fmt: FormatOpt = Fmt.table) -> None:
+    """Run an ad-hoc query (transpiled for Spark with --engine spark)."""
+    with engine_from(engine, db, warehouse) as e:
+        df = e.fetch_df(query)
+    print_frame(df, fmt)
+
+
+def import_(table: Annotated[str, typer.Argument(help="target table, e.g. enterprises")],
+            files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files")],
+            mode: Annotated[str, typer.Option("--mode", help="append | upsert | replace")] = "append",
+            db: DbOpt = None, fmt: FormatOpt = Fmt.table) -> None:
+    """Validate every row, then write all rows in one transaction (or nothing). Exit code 2 on any problem."""
+    from reforge.engine import DuckDBEngine
+    from reforge.ingest import import_files
+    path = db or default_db_path()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with DuckDBEngine(path) as e, progress_bar(f"import {table}", fmt != Fmt.json) as tick:
+        res = import_files(e, table, files, mode=mode, progress=tick)
+    if fmt == Fmt.json:
+        sys.stdout.write(dumps(res.to_dict()) + "\n")
+    elif res.ok:
+        console.print(f"[green]{res.summary()}[/green] into {path}")
+    else:
+        import pandas as pd
+        err_console.print(f"[red]{res.summary()}[/red] (showing the first {min(50, res.error_count)})")
+        print_frame(pd.DataFrame(res.errors), Fmt.table if fmt == Fmt.table else fmt, max_rows=50)
+    if not res.ok:
+        raise typer.Exit(2)
+
+
+def export(to: Annotated[str, typer.Option("--to", help="format: parquet")],
+           out_dir: Annotated[Path, typer.Argument(help="warehouse directory to write")],
+           db: DbOpt = None, fmt: FormatOpt = Fmt.table) -> None:
+    """Write every table as OUT_DIR/<table>.parquet (a warehouse for --engine spark)."""
+    if to != "parquet":
+        raise ReforgeError(f"unsupported export format {to!r}; use parquet")
+    from reforge.engine.export import export_parquet
+    with engine_from("duckdb", db) as e:
+        counts = export_parquet(e, out_dir)
+    if fmt == Fmt.json:
+        sys.stdout.write(dumps({"warehouse": str(out_dir), "tables": counts}) + "\n")
+    else:
+        console.print(f"wrote {len(counts)} tables to {out_dir}")
+
+
+def demo(firms: Annotated[int, typer.Option("--firms", help="number of enterprises")] = 20000,
+         seed: Annotated[int, typer.Option("--seed", help="random seed")] = 7,
+         db: DbOpt = None,
+         files: Annotated[Path | None, typer.Option("--files", help="keep the generated files here")] = None,
+         fmt: FormatOpt = Fmt.table) -> None:
+    """Generate the demo province and load it through the importer."""
+    from reforge.demo.load import build_demo
+    path = db or default_db_path()
+    with progress_bar("demo", fmt != Fmt.json) as tick:
+        res, secs = build_demo(path, n_firms=firms, seed=seed, files_dir=files, progress=tick)
+    if fmt == Fmt.json:
+        sys.stdout.write(dumps({"db": str(path), "seconds": round(secs, 2), **res.to_dict()}) + "\n")
+    elif res.ok:
+        console.print(f"[green]demo province built[/green] in {secs:.1f} s: {path} "
+                      f"({res.rows_written.get('enterprises', 0):,} enterprises)")
+    else:
+        import pandas as pd
+        err_console.print(f"[red]{res.summary()}[/red]")
+        print_frame(pd.DataFrame(res.errors), Fmt.table, max_rows=50)
+    if not res.ok:
+        raise typer.Exit(2)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data commands to the root app."""
+    app.command("status")(status)
+    app.command("sql")(sql)
+    app.command("import")(import_)
+    app.command("export")(export)
+    app.command("demo")(demo)

@@ -1,0 +1,68 @@
+"""Build the demo province: generate tables, write them as Parquet files, and load
+those files through the ordinary all-or-nothing importer."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from reforge.engine.duckdb_engine import DuckDBEngine
+from reforge.errors import ReforgeError
+from reforge.ingest import import_tables
+from reforge.ingest.problems import ImportResult
+from reforge.ingest.readers import read_table_file
+
+Progress = Callable[[str, float], None]
+
+
+def write_demo_files(n_firms: int, seed: int, out_dir: Path, progress: Progress | None = None) -> dict[str, Path]:
+    """Generate the demo tables and write one Parquet file per table into ``out_dir``."""
+    from reforge.demo.generate import build_tables
+    tick = progress or (lambda _m, _f: None)
+    tables = build_tables(n_firms=n_firms, seed=seed,
+                          progress=(lambda m, f: tick(f"generating: {m}", 0.5 * f)))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, df in tables.items():
+        p = out_dir / f"{name}.parquet"
+        df.to_parquet(p, index=False)
+        paths[name] = p
+    return paths
+
+
+def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: str | Path | None = None,
+               progress: Progress | None = None) -> tuple[ImportResult, float]:
+    """Generate the demo province and import it into ``db`` (which must hold no data yet).
+
+    Files go to ``files_dir`` (kept) or a temporary folder (removed). Returns the
+    import result and the seconds taken.
+    """
+    t0 = time.perf_counter()
+    tick = progress or (lambda _m, _f: None)
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = None
+    out = Path(files_dir) if files_dir else Path(tmp := tempfile.mkdtemp(prefix="reforge-demo-"))
+    try:
+        paths = write_demo_files(n_firms, seed, out, progress)
+        eng = DuckDBEngine(db)
+        try:
+            existing = [t for t in eng.tables() if t not in ("schema_meta", "audit_log")
+                        and eng.count(t) > 0]
+            if existing:
+                raise ReforgeError(f"{db} already holds data ({', '.join(existing[:5])}…); "
+                                   "use a new --db path or delete the file")
+            batch = {name: [(str(p), read_table_file(p))] for name, p in paths.items()}
+            res = import_tables(eng, batch, mode="append", actor="demo",
+                                progress=(lambda m, f: tick(f"importing: {m}", 0.5 + 0.5 * f)))
+            if res.ok:
+                eng.execute("CHECKPOINT")
+        finally:
+            eng.close()
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return res, time.perf_counter() - t0

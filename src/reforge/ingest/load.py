@@ -1,0 +1,210 @@
+"""The all-or-nothing importer.
+
+Every row of every file is validated first (types, required fields, ranges,
+codes, unique keys, references to rows already stored or in the same batch);
+only when nothing is wrong are all rows written, in one DuckDB transaction, with
+an audit-log row. A process killed mid-write leaves the database as it was:
+DuckDB discards an uncommitted transaction when the file is next opened.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from reforge.engine.duckdb_engine import DuckDBEngine
+from reforge.errors import ReforgeError
+from reforge.ingest.problems import ImportResult, problem_frame
+from reforge.ingest.readers import read_table_file
+from reforge.ingest.validate import coerce_and_check
+from reforge.schema import ensure_schema
+from reforge.schema.tables import TABLE_BY_NAME, Table, get_table
+
+MODES = ("append", "upsert", "replace")
+Progress = Callable[[str, float], None]
+_MAX_PROBLEMS_PER_CHECK = 10_000
+
+
+def dependency_order(names: Sequence[str]) -> list[str]:
+    """Tables ordered so that referenced tables come before the tables that reference them."""
+    names = list(dict.fromkeys(names))
+    deps = {n: {tgt for r in TABLE_BY_NAME[n].references for tgt, _ in r.targets
+                if tgt in names and tgt != n} for n in names}
+    out: list[str] = []
+    while deps:
+        ready = sorted(n for n, d in deps.items() if not d - set(out))
+        if not ready:  # a cycle: keep the given order
+            ready = [next(iter(deps))]
+        for n in ready:
+            out.append(n)
+            deps.pop(n)
+    return out
+
+
+def import_files(engine: DuckDBEngine, table: str, files: Sequence[str | Path], mode: str = "append",
+                 actor: str | None = None, progress: Progress | None = None) -> ImportResult:
+    """Validate and import CSV/Parquet/XLSX files into one table (all rows or none)."""
+    t = get_table(table)
+    if t.service:
+        raise ReforgeError(f"table {table} is managed by reforge and cannot be imported")
+    parts = [(str(f), read_table_file(f)) for f in files]
+    return import_tables(engine, {table: parts}, mode=mode, actor=actor, progress=progress)
+
+
+def import_tables(engine: DuckDBEngine, batch: dict[str, list[tuple[str, pd.DataFrame]]],
+                  mode: str = "append", actor: str | None = None,
+                  progress: Progress | None = None) -> ImportResult:
+    """Validate every frame of every table, then write all of them in one transaction.
+
+    ``batch`` maps table name -> [(file name for messages, DataFrame)]. Modes:
+    ``append`` (keys must be new), ``upsert`` (rows with an existing key replace
+    it), ``replace`` (the table's rows are replaced by the batch).
+    """
+    if mode not in MODES:
+        raise ReforgeError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    if engine.read_only:
+        raise ReforgeError(f"database {engine.path} is open read-only; cannot import")
+    tick = progress or (lambda _msg, _frac: None)
+    ensure_schema(engine)
+    order = dependency_order(list(batch))
+    res = ImportResult(tables=order, mode=mode)
+    problems: list[pd.DataFrame] = []
+    typed: dict[str, pd.DataFrame] = {}
+    n_steps = len(order) * 2 + 1
+    for i, name in enumerate(order):
+        t = get_table(name)
+        tick(f"validating {name}", i / n_steps)
+        frames = []
+        for file, df in batch[name]:
+            res.rows_read[name] = res.rows_read.get(name, 0) + len(df)
+            out, prob = coerce_and_check(t, df, file)
+            if len(prob):
+                problems.append(prob)
+            if len(out):
+                out["_file"] = file
+                frames.append(out)
+        typed[name] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    staged: list[str] = []
+    try:
+        for name in order:
+            if len(typed[name]):
+                v = f"__import_{name}"
+                engine.register(v, _arrow(typed[name]))
+                staged.append(v)
+        for i, name in enumerate(order):
+            tick(f"checking keys and references of {name}", (len(order) + i) / n_steps)
+            if len(typed[name]):
+                problems.extend(_key_problems(engine, get_table(name), mode))
+                problems.extend(_reference_problems(engine, get_table(name), set(order), mode))
+        problems = [p for p in problems if len(p)]
+        if problems:
+            res.problems = pd.concat(problems, ignore_index=True).sort_values(
+                ["file", "row", "column"], na_position="first", kind="stable").reset_index(drop=True)
+            return res
+        tick("writing", (2 * len(order)) / n_steps)
+        _write(engine, order, typed, mode, actor, res)
+        tick("done", 1.0)
+        return res
+    finally:
+        for v in staged:
+            engine.drop(v)
+
+
+def _arrow(df: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+
+def _key_problems(engine: DuckDBEngine, t: Table, mode: str) -> list[pd.DataFrame]:
+    v = f"__import_{t.name}"
+    keys = ", ".join(t.key)
+    not_null = " AND ".join(f"{k} IS NOT NULL" for k in t.key)
+    out = []
+    dup = engine.fetch_df(
+        f"SELECT _file, _row, {keys}, first_row FROM (SELECT _file, _row, {keys}, "
+        f"COUNT(*) OVER (PARTITION BY {keys}) AS n, "
+        f"MIN(_row) OVER (PARTITION BY {keys}, _file) AS first_row FROM {v} WHERE {not_null}) "
+        f"WHERE n > 1 AND _row <> first_row ORDER BY _file, _row LIMIT {_MAX_PROBLEMS_PER_CHECK}")
+    for f, g in dup.groupby("_file", sort=False):
+        out.append(problem_frame(f, g["_row"], ",".join(t.key), _key_text(g, t.key),
+                                 "duplicate key: " + g["first_row"].map(
+                                     lambda r: f"the same key is also in row {r}")))
+    if mode == "append":
+        clash = engine.fetch_df(
+            f"SELECT s._file, s._row, {', '.join('s.' + k for k in t.key)} FROM {v} s "
+            f"JOIN {t.name} d ON {' AND '.join(f's.{k} = d.{k}' for k in t.key)} "
+            f"ORDER BY s._file, s._row LIMIT {_MAX_PROBLEMS_PER_CHECK}")
+        for f, g in clash.groupby("_file", sort=False):
+            out.append(problem_frame(f, g["_row"], ",".join(t.key), _key_text(g, t.key),
+                                     f"key already stored in {t.name}; use --mode upsert to update it"))
+    return out
+
+
+def _key_text(g: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
+    return g[list(key)].astype(str).agg("|".join, axis=1)
+
+
+def _reference_problems(engine: DuckDBEngine, t: Table, in_batch: set[str], mode: str) -> list[pd.DataFrame]:
+    v = f"__import_{t.name}"
+    out = []
+    for ref in t.references:
+        sources = []
+        for tgt, col in ref.targets:
+            if tgt in in_batch and engine.table_exists(f"__import_{tgt}"):
+                sources.append(f"SELECT {col} AS k FROM __import_{tgt}")
+            if not (tgt in in_batch and mode == "replace"):
+                sources.append(f"SELECT {col} AS k FROM {tgt}")
+        cond = f"s.{ref.column} IS NOT NULL"
+        if ref.when:
+            cond += f" AND s.{ref.when[0]} = '{ref.when[1]}'"
+        union = " UNION ALL ".join(sources)
+        bad = engine.fetch_df(
+            f"SELECT s._file, s._row, s.{ref.column} AS val FROM {v} s WHERE {cond} AND NOT EXISTS "
+            f"(SELECT 1 FROM ({union}) r WHERE r.k = s.{ref.column}) "
+            f"ORDER BY s._file, s._row LIMIT {_MAX_PROBLEMS_PER_CHECK}")
+        targets = " or ".join(f"{a}.{b}" for a, b in ref.targets)
+        for f, g in bad.groupby("_file", sort=False):
+            out.append(problem_frame(f, g["_row"], ref.column, g["val"],
+                                     f"refers to a row that does not exist in {targets}"))
+    return out
+
+
+def _write(engine: DuckDBEngine, order: list[str], typed: dict[str, pd.DataFrame], mode: str,
+           actor: str | None, res: ImportResult) -> None:
+    """Write all staged tables in one transaction, with an audit-log row."""
+    engine.execute("BEGIN TRANSACTION")
+    try:
+        for name in order:
+            t = get_table(name)
+            cols = ", ".join(t.names)
+            if mode == "replace":
+                engine.execute(f"DELETE FROM {name}")
+            n = len(typed[name])
+            if n:
+                verb = "INSERT OR REPLACE" if mode == "upsert" else "INSERT"
+                engine.execute(f"{verb} INTO {name} ({cols}) SELECT {cols} FROM __import_{name}")
+            res.rows_written[name] = n
+        who = actor or _os_user()
+        detail = ", ".join(f"{k}={v}" for k, v in res.rows_written.items())
+        engine.execute(
+            "INSERT INTO audit_log (id, logged_at, username, action, target, rows, detail) SELECT "
+            f"COALESCE(MAX(id), 0) + 1, CAST(now() AS TIMESTAMP), {_q(who)}, 'import:{mode}', "
+            f"{_q(','.join(order))}, {sum(res.rows_written.values())}, {_q(detail)} FROM audit_log")
+        engine.execute("COMMIT")
+    except Exception:
+        engine.execute("ROLLBACK")
+        raise
+
+
+def _q(s: str) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def _os_user() -> str:
+    try:
+        return "cli:" + getpass.getuser()
+    except Exception:  # noqa: BLE001
+        return "cli"
