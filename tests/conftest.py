@@ -59,3 +59,14 @@ def put_tables(engine, tables: dict[str, pd.DataFrame]) -> None:
     """Make DataFrames queryable by name on either engine."""
     for name, df in tables.items():
         engine.register(name, df)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """A demo province of 2,000 firms (seed 7) in a DuckDB file, built once per test run
+    through the same path as `reforge demo` (generator -> files -> importer)."""
+    from reforge.demo.load import build_demo
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    res, _ = build_demo(path, n_firms=2000, seed=7)
+    assert res.ok, res.errors
+    return path

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,12 +27,12 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class EngineKind(str, Enum):
+class EngineKind(StrEnum):
     duckdb = "duckdb"
     spark = "spark"
 
 
-class Fmt(str, Enum):
+class Fmt(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"

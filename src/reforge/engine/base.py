@@ -90,7 +90,7 @@ class Engine(ABC):
                 except Exception:  # noqa: BLE001 - best-effort cleanup
                     pass
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""
 
     def __enter__(self) -> Engine:
