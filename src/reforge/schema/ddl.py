@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reforge.engine.duckdb_engine import DuckDBEngine
-from reforge.schema.tables import TABLES, Table
+from reforge.schema.tables import TABLES, Column, Table
 
 SCHEMA_VERSION = 1
 
@@ -32,9 +32,12 @@ def schema_version(engine: DuckDBEngine) -> int | None:
 def ensure_schema(engine: DuckDBEngine) -> int:
     """Create missing tables and apply pending migrations in one transaction; return the version."""
     current = schema_version(engine)
-    if current is not None and current == SCHEMA_VERSION and all(
-            engine.table_exists(t.name) for t in TABLES):
+    if current is not None and current == SCHEMA_VERSION and not _missing(engine):
         return current
+    if engine.read_only:
+        from reforge.errors import ReforgeError
+        raise ReforgeError(f"database {engine.path} has schema version {current}, this reforge needs "
+                           f"{SCHEMA_VERSION}; open it once for writing (e.g. `reforge import`) to migrate")
     engine.execute("BEGIN TRANSACTION")
     try:
         engine.execute("CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -47,6 +50,9 @@ def ensure_schema(engine: DuckDBEngine) -> int:
                     engine.execute(stmt)
             for t in TABLES:  # tables added without a migration statement
                 engine.execute(create_table_sql(t))
+        for table, col in _missing(engine):  # additive column changes migrate themselves
+            if col is not None:
+                engine.execute(f"ALTER TABLE {table} ADD COLUMN {col.name} {col.type}")
         engine.execute("INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', "
                        f"'{SCHEMA_VERSION}')")
         engine.execute("COMMIT")
@@ -54,3 +60,19 @@ def ensure_schema(engine: DuckDBEngine) -> int:
         engine.execute("ROLLBACK")
         raise
     return SCHEMA_VERSION
+
+
+def _missing(engine: DuckDBEngine) -> list[tuple[str, Column | None]]:
+    """(table, column) pairs defined in TABLES but absent from the database;
+    (table, None) for a table that is missing altogether."""
+    have: dict[str, set[str]] = {}
+    for t, c in engine.con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'").fetchall():
+        have.setdefault(t, set()).add(c)
+    out: list[tuple[str, Column | None]] = []
+    for t in TABLES:
+        if t.name not in have:
+            out.append((t.name, None))
+        else:
+            out += [(t.name, c) for c in t.columns if c.name not in have[t.name]]
+    return out
