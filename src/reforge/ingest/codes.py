@@ -68,8 +68,8 @@ def uscc_problems(values: pd.Series) -> pd.Series:
     Checks: 18 characters of the GB 32100 alphabet, characters 3-8 a GB/T 2260
     division code (current or historical), character 18 the check digit.
     """
-    s = values.astype("string")
-    out = pd.Series([None] * len(s), index=s.index, dtype=object)
+    s = values.astype("string[pyarrow]")
+    out = pd.Series(np.full(len(s), None, dtype=object), index=s.index)
     present = s.notna()
     if not present.any():
         return out

@@ -20,15 +20,20 @@ _FALSE = {"false", "f", "0", "no", "n", "否", "0.0"}
 
 
 def _as_text(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_float_dtype(s) and s.dropna().apply(float.is_integer).all():
-        s = s.astype("Int64")
-    t = s.astype("string").str.strip()
+    if pd.api.types.is_float_dtype(s):
+        f = s.dropna().to_numpy()
+        if (f == np.floor(f)).all():
+            s = s.astype("Int64")
+    t = s.astype("string[pyarrow]").str.strip()
     return t.mask(t == "", pd.NA)
 
 
 def coerce_column(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Convert ``raw`` to the column type; return (values, mask of values that failed)."""
-    present = raw.notna() & ~(raw.astype("string").str.strip() == "").fillna(False)
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+        present = raw.notna() & ~(raw.astype("string[pyarrow]").str.strip() == "").fillna(False)
+    else:
+        present = raw.notna()
     ty = col.type
     if ty == "VARCHAR":
         return _as_text(raw), pd.Series(False, index=raw.index)
@@ -73,9 +78,11 @@ _TYPE_WORD = {"INTEGER": "a whole number", "BIGINT": "a whole number", "DOUBLE":
 
 def rule_problems(col: Column, v: pd.Series) -> pd.Series:
     """Reason per row where the value breaks the column's rule, else None."""
-    reasons = pd.Series([None] * len(v), index=v.index, dtype=object)
+    reasons = pd.Series(np.full(len(v), None, dtype=object), index=v.index)
+    if not col.rule:
+        return reasons
     present = v.notna()
-    if not col.rule or not present.any():
+    if not present.any():
         return reasons
     r = col.rule
     if r == "uscc":
