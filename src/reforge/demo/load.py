@@ -13,7 +13,6 @@ from reforge.engine.duckdb_engine import DuckDBEngine
 from reforge.errors import ReforgeError
 from reforge.ingest import import_tables
 from reforge.ingest.problems import ImportResult
-from reforge.ingest.readers import read_table_file
 
 Progress = Callable[[str, float], None]
 
@@ -55,7 +54,7 @@ def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: s
             if existing:
                 raise ReforgeError(f"{db} already holds data ({', '.join(existing[:5])}…); "
                                    "use a new --db path or delete the file")
-            batch = {name: [(str(p), read_table_file(p))] for name, p in paths.items()}
+            batch = {name: [(str(p), p)] for name, p in paths.items()}
             res = import_tables(eng, batch, mode="append", actor="demo",
                                 progress=(lambda m, f: tick(f"importing: {m}", 0.5 + 0.5 * f)))
             if res.ok:

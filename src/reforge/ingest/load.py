@@ -51,16 +51,20 @@ def import_files(engine: DuckDBEngine, table: str, files: Sequence[str | Path], 
     t = get_table(table)
     if t.service:
         raise ReforgeError(f"table {table} is managed by reforge and cannot be imported")
-    parts = [(str(f), read_table_file(f)) for f in files]
+    for f in files:  # fail early, before any work, on a missing or unreadable path
+        if not Path(f).exists():
+            raise ReforgeError(f"{f}: file not found")
+    parts = [(str(f), Path(f)) for f in files]
     return import_tables(engine, {table: parts}, mode=mode, actor=actor, progress=progress)
 
 
-def import_tables(engine: DuckDBEngine, batch: dict[str, list[tuple[str, pd.DataFrame]]],
+def import_tables(engine: DuckDBEngine, batch: dict[str, list[tuple[str, pd.DataFrame | str | Path]]],
                   mode: str = "append", actor: str | None = None,
                   progress: Progress | None = None) -> ImportResult:
     """Validate every frame of every table, then write all of them in one transaction.
 
-    ``batch`` maps table name -> [(file name for messages, DataFrame)]. Modes:
+    ``batch`` maps table name -> [(file name for messages, DataFrame or a path read
+    when its turn comes, so large batches are not all in memory as pandas)]. Modes:
     ``append`` (keys must be new), ``upsert`` (rows with an existing key replace
     it), ``replace`` (the table's rows are replaced by the batch).
     """
@@ -73,31 +77,31 @@ def import_tables(engine: DuckDBEngine, batch: dict[str, list[tuple[str, pd.Data
     order = dependency_order(list(batch))
     res = ImportResult(tables=order, mode=mode)
     problems: list[pd.DataFrame] = []
-    typed: dict[str, pd.DataFrame] = {}
+    staged: dict[str, int] = {}  # table -> rows staged as an Arrow view __import_<table>
     n_steps = len(order) * 2 + 1
-    for i, name in enumerate(order):
-        t = get_table(name)
-        tick(f"validating {name}", i / n_steps)
-        frames = []
-        for file, df in batch[name]:
-            res.rows_read[name] = res.rows_read.get(name, 0) + len(df)
-            out, prob = coerce_and_check(t, df, file)
-            if len(prob):
-                problems.append(prob)
-            if len(out):
-                out["_file"] = file
-                frames.append(out)
-        typed[name] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    staged: list[str] = []
     try:
-        for name in order:
-            if len(typed[name]):
-                v = f"__import_{name}"
-                engine.register(v, _arrow(typed[name]))
-                staged.append(v)
+        for i, name in enumerate(order):
+            t = get_table(name)
+            tick(f"validating {name}", i / n_steps)
+            frames = []
+            for file, src in batch[name]:
+                df = read_table_file(src) if isinstance(src, str | Path) else src
+                res.rows_read[name] = res.rows_read.get(name, 0) + len(df)
+                out, prob = coerce_and_check(t, df, file)
+                del df
+                if len(prob):
+                    problems.append(prob)
+                if len(out):
+                    out["_file"] = file
+                    frames.append(_arrow(out))
+                del out
+            if frames:
+                engine.register(f"__import_{name}", pa.concat_tables(frames, promote_options="permissive"))
+                staged[name] = sum(f.num_rows for f in frames)
+            del frames
         for i, name in enumerate(order):
             tick(f"checking keys and references of {name}", (len(order) + i) / n_steps)
-            if len(typed[name]):
+            if staged.get(name):
                 problems.extend(_key_problems(engine, get_table(name), mode))
                 problems.extend(_reference_problems(engine, get_table(name), set(order), mode))
         problems = [p for p in problems if len(p)]
@@ -106,12 +110,12 @@ def import_tables(engine: DuckDBEngine, batch: dict[str, list[tuple[str, pd.Data
                 ["file", "row", "column"], na_position="first", kind="stable").reset_index(drop=True)
             return res
         tick("writing", (2 * len(order)) / n_steps)
-        _write(engine, order, typed, mode, actor, res)
+        _write(engine, order, staged, mode, actor, res)
         tick("done", 1.0)
         return res
     finally:
-        for v in staged:
-            engine.drop(v)
+        for name in staged:
+            engine.drop(f"__import_{name}")
 
 
 def _arrow(df: pd.DataFrame) -> pa.Table:
@@ -172,7 +176,7 @@ def _reference_problems(engine: DuckDBEngine, t: Table, in_batch: set[str], mode
     return out
 
 
-def _write(engine: DuckDBEngine, order: list[str], typed: dict[str, pd.DataFrame], mode: str,
+def _write(engine: DuckDBEngine, order: list[str], staged: dict[str, int], mode: str,
            actor: str | None, res: ImportResult) -> None:
     """Write all staged tables in one transaction, with an audit-log row."""
     engine.execute("BEGIN TRANSACTION")
@@ -182,7 +186,7 @@ def _write(engine: DuckDBEngine, order: list[str], typed: dict[str, pd.DataFrame
             cols = ", ".join(t.names)
             if mode == "replace":
                 engine.execute(f"DELETE FROM {name}")
-            n = len(typed[name])
+            n = staged.get(name, 0)
             if n:
                 verb = "INSERT OR REPLACE" if mode == "upsert" else "INSERT"
                 engine.execute(f"{verb} INTO {name} ({cols}) SELECT {cols} FROM __import_{name}")
