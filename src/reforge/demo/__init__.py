@@ -1,1 +1,1 @@
-"""demo."""
+"""The demo province: a deterministic synthetic province loaded through the importer."""
