@@ -8,8 +8,19 @@ from typing import Annotated
 
 import typer
 
-from reforge.cli.common import (DbOpt, EngineKind, EngineOpt, Fmt, FormatOpt, WarehouseOpt, console, dumps,
-                                engine_from, err_console, print_frame)
+from reforge.cli.common import (
+    DbOpt,
+    EngineKind,
+    EngineOpt,
+    Fmt,
+    FormatOpt,
+    WarehouseOpt,
+    console,
+    dumps,
+    engine_from,
+    err_console,
+    print_frame,
+)
 from reforge.cli.progress import progress_bar
 from reforge.engine import default_db_path
 from reforge.errors import ReforgeError

@@ -40,6 +40,9 @@ class DuckDBEngine(Engine):
             raise EngineError(f"cannot open {self.path}: {msg}") from None
         if threads:
             self.con.execute(f"SET threads={int(threads)}")
+        if self.path == ":memory:":  # spill to the system temp dir, not ./.tmp in the caller's folder
+            import tempfile
+            self.con.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'reforge-duckdb'}'")
         self._temps: set[str] = set()
 
     def execute(self, sql: str) -> None:
