@@ -1,9 +1,147 @@
-"""`reforge serve`, `reforge users …`, `reforge tokens …` (filled in by the web/API issue)."""
+"""`reforge serve`, `reforge users add|list`, `reforge tokens create`, `reforge demo-accounts`."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from reforge.cli.common import DbOpt, Fmt, FormatOpt, console, emit, print_frame
+from reforge.errors import ReforgeError
+
+users_app = typer.Typer(help="Accounts of the API and dashboard.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
+
+DEMO_PASSWORDS = {"admin": "admin-demo-pass", "analyst": "analyst-demo-pass", "enterprise": "enterprise-demo-pass"}
+
+
+def _db_path(db: Path | None) -> Path:
+    from reforge.engine import default_db_path
+    return Path(db) if db else default_db_path()
+
+
+def _open_rw(db: Path | None):
+    """The database read-write with the schema (a clear error when the server holds it)."""
+    from reforge.engine import DuckDBEngine
+    from reforge.schema import ensure_schema
+    p = _db_path(db)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    e = DuckDBEngine(p, read_only=False)
+    ensure_schema(e)
+    return e
+
+
+def serve(host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
+          port: Annotated[int, typer.Option("--port", help="TCP port")] = 8000,
+          db: DbOpt = None,
+          workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info") -> None:
+    """Serve the REST API (/api/v1) and the web dashboard (/) on HOST:PORT."""
+    import uvicorn
+
+    from reforge.api import create_app
+    p = _db_path(db)
+    if not p.exists():
+        raise ReforgeError(f"database {p} does not exist; build it with `reforge demo --db {p}` "
+                           "or `reforge import`")
+    app = create_app(p)
+    console.print(f"Reforge serving {p} at http://{host}:{port}/  (API docs: /api/v1/docs)")
+    uvicorn.run(app, host=host, port=port, log_level=workers_log)
+
+
+@users_app.command("add")
+def users_add(username: Annotated[str, typer.Argument(help="login name")],
+              role: Annotated[str, typer.Option("--role", help="admin, analyst or enterprise")],
+              uscc: Annotated[str | None, typer.Option("--uscc", help="the enterprise (enterprise role)")] = None,
+              password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                           help="read the password from standard input")] = False,
+              db: DbOpt = None) -> None:
+    """Create an account; the password is read from stdin (first line)."""
+    from reforge.api import audit
+    from reforge.api.auth import add_user
+    if not password_stdin:
+        raise ReforgeError("give --password-stdin and pipe the password (it is never taken as an argument)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    e = _open_rw(db)
+    try:
+        u = add_user(e, username, password, role, uscc)
+        audit.record(e, "cli", "user.create", username, 1, {"role": role})
+    finally:
+        e.close()
+    console.print(f"created {u.role} account {u.username}" + (f" for {u.uscc}" if u.uscc else ""))
+
+
+@users_app.command("list")
+def users_list(db: DbOpt = None, fmt: FormatOpt = Fmt.table) -> None:
+    """List accounts (no password hashes)."""
+    import pandas as pd
+
+    from reforge.api.auth import list_users
+    from reforge.engine import DuckDBEngine
+    with DuckDBEngine(_db_path(db), read_only=True) as e:
+        rows = list_users(e) if e.table_exists("users") else []
+    print_frame(pd.DataFrame(rows, columns=["username", "role", "uscc", "created_at", "active"]), fmt)
+
+
+@tokens_app.command("create")
+def tokens_create(username: Annotated[str, typer.Argument(help="account the token acts as")],
+                  label: Annotated[str | None, typer.Option("--label", help="what the token is for")] = None,
+                  days: Annotated[int, typer.Option("--days", help="validity in days")] = 365,
+                  db: DbOpt = None, fmt: FormatOpt = Fmt.table) -> None:
+    """Create an API token (printed once; only its hash is stored)."""
+    from reforge.api import audit
+    from reforge.api.auth import create_api_token
+    e = _open_rw(db)
+    try:
+        tok = create_api_token(e, username, label, days)
+        audit.record(e, "cli", "token.create", username, 1, {"label": label})
+    finally:
+        e.close()
+    if getattr(fmt, "value", fmt) == "json":
+        emit({"username": username, "token": tok, "token_type": "bearer", "expires_in_days": days}, fmt)
+    else:
+        sys.stdout.write(tok + "\n")
+
+
+def create_demo_accounts(db: Path | str) -> list[dict]:
+    """Create (or keep) the demo logins admin / analyst / enterprise; return their credentials.
+
+    The enterprise account belongs to the first Little Giant in the database (else the first
+    enterprise). Passwords are fixed demo values: for demonstration databases only.
+    """
+    from reforge.api.auth import add_user, get_user
+    e = _open_rw(Path(db))
+    out = []
+    try:
+        uscc = e.fetch_scalar("SELECT MIN(uscc) FROM designations WHERE kind = 'little_giant'") or \
+            e.fetch_scalar("SELECT MIN(uscc) FROM enterprises")
+        for role in ("admin", "analyst", "enterprise"):
+            name = role
+            if get_user(e, name) is None:
+                if role == "enterprise" and not uscc:
+                    continue
+                add_user(e, name, DEMO_PASSWORDS[role], role, uscc if role == "enterprise" else None)
+            out.append({"username": name, "password": DEMO_PASSWORDS[role], "role": role,
+                        "uscc": uscc if role == "enterprise" else None})
+    finally:
+        e.close()
+    return out
+
+
+def demo_accounts(db: DbOpt = None,
+                  url: Annotated[str, typer.Option("--url", help="URL to print")] = "http://127.0.0.1:8000/") -> None:
+    """Create the demo logins (admin, analyst, enterprise) and print them with the URL."""
+    accts = create_demo_accounts(_db_path(db))
+    console.print(f"Reforge dashboard: {url}")
+    for a in accts:
+        console.print(f"  {a['role']:<10} user [b]{a['username']}[/b]  password [b]{a['password']}[/b]"
+                      + (f"  (enterprise {a['uscc']})" if a["uscc"] else ""), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the serve/users/tokens commands to the root app."""
+    """Add the serve/users/tokens/demo-accounts commands to the root app."""
+    app.command("serve")(serve)
+    app.command("demo-accounts")(demo_accounts)
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")

@@ -1,0 +1,101 @@
+"""FastAPI dependencies: the database, the current user and role checks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+
+from reforge.api.auth import User, user_from_bearer
+from reforge.api.db import CursorEngine, Database
+
+COOKIE = "reforge_token"
+
+
+async def get_db(request: Request) -> Database:
+    """The app's database."""
+    return request.app.state.db
+
+
+def get_engine(db: Annotated[Database, Depends(get_db)]) -> Iterator[CursorEngine]:
+    """A per-request read engine (a cursor on the shared connection)."""
+    with db.reader() as e:
+        yield e
+
+
+def bearer_token(request: Request) -> str | None:
+    """The bearer token from the Authorization header, else the dashboard's cookie."""
+    h = request.headers.get("authorization", "")
+    if h.lower().startswith("bearer "):
+        return h[7:].strip() or None
+    return request.cookies.get(COOKIE) or None
+
+
+USER_CACHE_SECONDS = 30.0
+
+
+async def optional_user(request: Request, db: Annotated[Database, Depends(get_db)]) -> User | None:
+    """The signed-in user or None (looked up at most every 30 s per token; writes clear the cache).
+
+    Async so that the usual case (a cached token) costs no thread-pool hop; a lookup runs in the
+    thread pool.
+    """
+    tok = bearer_token(request)
+    if not tok:
+        return None
+    now = time.monotonic()
+    hit = db.users.get(tok)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    user = await run_in_threadpool(_lookup, db, tok)
+    if user is not None:
+        if len(db.users) > 10000:
+            db.users.clear()
+        db.users[tok] = (user, now + USER_CACHE_SECONDS)
+    return user
+
+
+def _lookup(db: Database, tok: str) -> User | None:
+    with db.reader() as e:  # not quick(): a handler may hold the quick lock already
+        return user_from_bearer(e, tok)
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """The signed-in user; 401 otherwise."""
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not authenticated",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+async def analyst(user: Annotated[User, Depends(current_user)]) -> User:
+    """An analyst or admin; enterprise accounts get 403 (analysis endpoints)."""
+    if user.role not in ("analyst", "admin"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "analysis endpoints need the analyst or admin role")
+    return user
+
+
+async def admin(user: Annotated[User, Depends(current_user)]) -> User:
+    """An admin; others get 403."""
+    if user.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
+    return user
+
+
+def check_enterprise_access(user: User, uscc: str) -> None:
+    """An enterprise account may see only its own enterprise: others are 404 (not 403, to not leak)."""
+    if user.role == "enterprise" and user.uscc != uscc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"enterprise {uscc} not found")
+
+
+Engine = Annotated[CursorEngine, Depends(get_engine)]
+# NB: no dependency holds ``Database.quick()``: a lock held across a yield dependency can starve the
+# thread pool (every worker waiting for the lock while its holder waits for a worker to exit).
+# Handlers take ``with db.quick() as e:`` around their query instead.
+DB = Annotated[Database, Depends(get_db)]
+CurrentUser = Annotated[User, Depends(current_user)]
+Analyst = Annotated[User, Depends(analyst)]
+Admin = Annotated[User, Depends(admin)]

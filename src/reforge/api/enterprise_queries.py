@@ -1,0 +1,132 @@
+"""Enterprise search and profile, read straight from the schema tables.
+
+Pure queries over an engine (no HTTP). Money in CNY, shares 0-1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reforge.api.sql import like, lit, rows
+from reforge.engine.base import Engine
+
+TIER_KINDS = ("innovative_sme", "srdi_sme", "little_giant", "single_champion")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Filters for enterprise search; all optional and combined with AND."""
+
+    q: str | None = None              # substring of name, English name or USCC
+    province_code: str | None = None
+    city_code: str | None = None
+    industry_code: str | None = None  # prefix of the GB/T 4754 code
+    size_class: str | None = None
+    ownership: str | None = None
+    designation: str | None = None    # a designation kind the firm holds (any status)
+    chain_id: str | None = None       # main product's item belongs to this chain
+    uscc: str | None = None           # exactly this enterprise (used for enterprise accounts)
+
+
+def _where(f: SearchFilters) -> str:
+    w = ["TRUE"]
+    if f.q:
+        w.append(f"(e.name LIKE {like(f.q)} OR COALESCE(e.name_en, '') ILIKE {like(f.q)} "
+                 f"OR e.uscc LIKE {like(f.q.upper())})")
+    for col in ("province_code", "city_code", "size_class", "ownership"):
+        v = getattr(f, col)
+        if v:
+            w.append(f"e.{col} = {lit(v)}")
+    if f.uscc:
+        w.append(f"e.uscc = {lit(f.uscc)}")
+    if f.industry_code:
+        w.append(f"e.industry_code LIKE {lit(f.industry_code.replace('%', '') + '%')}")
+    if f.designation:
+        w.append(f"e.uscc IN (SELECT uscc FROM designations WHERE kind = {lit(f.designation)})")
+    if f.chain_id:
+        w.append(f"e.main_item_id IN (SELECT item_id FROM chain_items WHERE chain_id = {lit(f.chain_id)})")
+    return " AND ".join(w)
+
+
+def search(engine: Engine, filters: SearchFilters, page: int = 1, page_size: int = 20) -> dict[str, Any]:
+    """One page of enterprises matching ``filters``, ordered by USCC.
+
+    Returns ``{"total", "page", "page_size", "items": [{uscc, name, name_en,
+    province_code, city_code, industry_code, size_class, ownership, main_item_id,
+    latest_year, revenue, employees, tiers}]}`` where revenue/employees are the
+    latest year's and ``tiers`` lists the gradient-tier kinds ever granted.
+    """
+    where = _where(filters)
+    total = int(engine.fetch_scalar(f"SELECT COUNT(*) FROM enterprises e WHERE {where}") or 0)
+    kinds = ", ".join(lit(k) for k in TIER_KINDS)
+    items = rows(engine, f"""
+        WITH page AS (
+          SELECT e.uscc, e.name, e.name_en, e.province_code, e.city_code, e.industry_code,
+                 e.size_class, e.ownership, e.main_item_id
+          FROM enterprises e WHERE {where}
+          ORDER BY e.uscc LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}),
+        latest AS (
+          SELECT y.uscc, y.year, y.revenue, y.employees,
+                 ROW_NUMBER() OVER (PARTITION BY y.uscc ORDER BY y.year DESC) AS rn
+          FROM enterprise_years y JOIN page p ON p.uscc = y.uscc),
+        tiers AS (
+          SELECT d.uscc, STRING_AGG(DISTINCT d.kind, ',') AS tiers
+          FROM designations d JOIN page p ON p.uscc = d.uscc
+          WHERE d.kind IN ({kinds}) GROUP BY d.uscc)
+        SELECT p.*, l.year AS latest_year, l.revenue, l.employees, t.tiers
+        FROM page p LEFT JOIN latest l ON l.uscc = p.uscc AND l.rn = 1
+        LEFT JOIN tiers t ON t.uscc = p.uscc
+        ORDER BY p.uscc""")
+    for it in items:
+        it["tiers"] = sorted(it["tiers"].split(",")) if it.get("tiers") else []
+    return {"total": total, "page": page, "page_size": page_size, "items": items}
+
+
+def exists(engine: Engine, uscc: str) -> bool:
+    """Whether the enterprise is in the database."""
+    return bool(engine.fetch_scalar(f"SELECT COUNT(*) FROM enterprises WHERE uscc = {lit(uscc)}"))
+
+
+def profile(engine: Engine, uscc: str) -> dict[str, Any] | None:
+    """Everything the tables say about one enterprise, or None when unknown.
+
+    Keys: ``enterprise`` (the row), ``years`` (panel, by year), ``designations``,
+    ``tier_history`` (gradient tiers by grant date), ``credit_records``,
+    ``chain_position`` (chains of the main item with segment, items it can make,
+    counts of suppliers and buyers in supply_links), ``support_events``.
+    """
+    u = lit(uscc)
+    ent = rows(engine, f"SELECT * FROM enterprises WHERE uscc = {u}")
+    if not ent:
+        return None
+    years = rows(engine, f"SELECT * EXCLUDE (uscc) FROM enterprise_years WHERE uscc = {u} ORDER BY year")
+    des = rows(engine, f"SELECT kind, batch, level, granted_on, expires_on, status, rule_set "
+                          f"FROM designations WHERE uscc = {u} ORDER BY granted_on, kind")
+    cred = rows(engine, f"SELECT record_id, kind, value, recorded_on, expires_on, source "
+                           f"FROM credit_records WHERE uscc = {u} ORDER BY recorded_on, record_id")
+    chains = rows(engine, f"""
+        SELECT c.chain_id, c.name, c.name_zh, ci.item_id, i.name AS item_name, i.name_zh AS item_name_zh,
+               ci.segment
+        FROM enterprises e JOIN chain_items ci ON ci.item_id = e.main_item_id
+        JOIN chains c ON c.chain_id = ci.chain_id JOIN items i ON i.item_id = ci.item_id
+        WHERE e.uscc = {u} ORDER BY c.chain_id""")
+    caps = rows(engine, f"""
+        SELECT c.item_id, i.name, i.name_zh, c.tech_level, c.capacity, c.since_year
+        FROM capabilities c LEFT JOIN items i ON i.item_id = c.item_id
+        WHERE c.producer_id = {u} ORDER BY c.item_id""")
+    links = rows(engine, f"""
+        SELECT
+          (SELECT COUNT(DISTINCT supplier_id) FROM supply_links WHERE buyer_uscc = {u}) AS suppliers,
+          (SELECT COUNT(DISTINCT buyer_uscc) FROM supply_links WHERE supplier_id = {u}) AS buyers""")
+    support = rows(engine, f"SELECT event_id, programme, granted_on, amount FROM support_events "
+                              f"WHERE uscc = {u} ORDER BY granted_on, event_id")
+    return {
+        "enterprise": ent[0],
+        "years": years,
+        "designations": des,
+        "tier_history": [d for d in des if d["kind"] in TIER_KINDS],
+        "credit_records": cred,
+        "chain_position": {"chains": chains, "capabilities": caps, **links[0]},
+        "support_events": support,
+    }

@@ -1,0 +1,80 @@
+"""Chains: list, map, bottlenecks, disruption simulation, generic technologies, item detail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field, model_validator
+
+from reforge.api import services as sv
+from reforge.api.deps import Analyst, Engine
+
+router = APIRouter(tags=["chains"])
+ChainId = Annotated[str, "chain id"]
+
+
+def _chain(engine: Engine, chain_id: str) -> None:
+    if not sv.chain_exists(engine, chain_id):
+        raise HTTPException(404, f"chain {chain_id} not found")
+
+
+@router.get("/chains")
+def chains(user: Analyst, engine: Engine) -> list[dict]:
+    """``[{chain_id, name, name_zh, description, items, links}]``."""
+    return sv.list_chains(engine)
+
+
+@router.get("/chains/generic")
+def generic(user: Analyst, engine: Engine, top: Annotated[int | None, Query(ge=1, le=500)] = None):
+    """Generic technologies shared by several chains, ranked."""
+    return sv.generic_technologies(engine, top)
+
+
+@router.get("/chains/{chain_id}/map")
+def chain_map(chain_id: str, user: Analyst, engine: Engine) -> dict:
+    """Nodes and edges of the chain (with labels when the analysis is available)."""
+    _chain(engine, chain_id)
+    return sv.chain_map(engine, chain_id)
+
+
+@router.get("/chains/{chain_id}/bottlenecks")
+def bottlenecks(chain_id: str, user: Analyst, engine: Engine) -> dict:
+    """Per-item metrics, labels and reasons."""
+    _chain(engine, chain_id)
+    return sv.bottlenecks(engine, chain_id)
+
+
+class Scenario(BaseModel):
+    """What to remove. At least one of the ``remove_*`` fields is required."""
+
+    remove_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$",
+                                       description="ISO 3166-1 alpha-2 country of foreign suppliers")
+    remove_firm: str | None = Field(default=None, min_length=1, max_length=64,
+                                    description="USCC or foreign supplier id")
+    remove_region: str | None = Field(default=None, pattern=r"^\d{6}$", description="GB/T 2260 code")
+    remove_item: str | None = Field(default=None, min_length=1, max_length=64)
+    loss_threshold: float = Field(default=0.5, gt=0, le=1,
+                                  description="share of supply lost at which a buyer is disrupted")
+
+    @model_validator(mode="after")
+    def _one(self) -> Scenario:
+        if not any((self.remove_country, self.remove_firm, self.remove_region, self.remove_item)):
+            raise ValueError("give at least one of remove_country, remove_firm, remove_region, remove_item")
+        return self
+
+
+@router.post("/chains/{chain_id}/simulate")
+def simulate(chain_id: str, body: Scenario, user: Analyst, engine: Engine) -> dict:
+    """Disrupted firms and lost value when the scenario's suppliers disappear."""
+    _chain(engine, chain_id)
+    return sv.simulate(engine, chain_id, **body.model_dump())
+
+
+@router.get("/items/{item_id}")
+def item(item_id: str, user: Analyst, engine: Engine) -> dict:
+    """Item detail: names, chains, domestic and foreign suppliers."""
+    d = sv.item_detail(engine, item_id)
+    if d is None:
+        raise HTTPException(404, f"item {item_id} not found")
+    return d

@@ -1,0 +1,96 @@
+"""Enterprises: search with filters and pagination, profile, and one firm's screening, credit, warnings."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi.concurrency import run_in_threadpool
+
+from reforge.api import enterprise_queries as eq
+from reforge.api.capabilities import jsonable
+from reforge.api.deps import DB, CurrentUser, Engine, check_enterprise_access
+from reforge.api.services import firm_credit, firm_screening, firm_warnings
+
+router = APIRouter(tags=["enterprises"])
+
+Uscc = Annotated[str, Path(min_length=18, max_length=18, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$",
+                           description="18-character unified social credit code")]
+
+
+@router.get("/enterprises")
+def search(user: CurrentUser, db: DB,
+           q: Annotated[str | None, Query(max_length=100, description="part of name or USCC")] = None,
+           province_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+           city_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+           industry_code: Annotated[str | None, Query(pattern=r"^[A-Z]?\d{0,4}$", max_length=5)] = None,
+           size_class: Literal["large", "medium", "small", "micro"] | None = None,
+           ownership: Literal["state", "private", "foreign", "mixed"] | None = None,
+           designation: Annotated[str | None, Query(max_length=40)] = None,
+           chain_id: Annotated[str | None, Query(max_length=60)] = None,
+           page: Annotated[int, Query(ge=1)] = 1,
+           page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
+    """``{"total", "page", "page_size", "items": [...]}``; an enterprise account sees only itself."""
+    f = eq.SearchFilters(q=q, province_code=province_code, city_code=city_code,
+                         industry_code=industry_code, size_class=size_class, ownership=ownership,
+                         designation=designation, chain_id=chain_id)
+    if user.role == "enterprise":
+        f = eq.SearchFilters(**{**f.__dict__, "uscc": user.uscc})
+    with db.quick() as engine:
+        return eq.search(engine, f, page, page_size)
+
+
+@router.get("/enterprises/{uscc}")
+async def profile(uscc: Uscc, user: CurrentUser, db: DB) -> Response:
+    """The enterprise's profile (see ``enterprise_queries.profile``); 404 when unknown or not yours.
+
+    The JSON text is kept in memory until the next write through this server (the server is the
+    only writer of its database file), so repeated reads cost no query; a miss runs the queries
+    in the thread pool.
+    """
+    check_enterprise_access(user, uscc)
+    key = ("profile", uscc)
+    body = db.cache.get(key)
+    if body is None:
+        body = await run_in_threadpool(_profile_json, db, uscc)
+        if body is None:
+            raise HTTPException(404, f"enterprise {uscc} not found")
+        if len(db.cache) > 20000:
+            db.cache.clear()
+        db.cache[key] = body
+    return Response(body, media_type="application/json")
+
+
+def _profile_json(db: DB, uscc: str) -> bytes | None:
+    with db.quick() as engine:
+        p = eq.profile(engine, uscc)
+    return None if p is None else json.dumps(p, ensure_ascii=False).encode()
+
+
+def _known(engine: Engine, user: CurrentUser, uscc: str) -> None:
+    check_enterprise_access(user, uscc)
+    if not eq.exists(engine, uscc):
+        raise HTTPException(404, f"enterprise {uscc} not found")
+
+
+@router.get("/enterprises/{uscc}/screening")
+def screening(uscc: Uscc, user: CurrentUser, engine: Engine) -> dict:
+    """Screening breakdown per tier (points per criterion, failed conditions) from the latest figures."""
+    _known(engine, user, uscc)
+    return jsonable(firm_screening(engine, uscc))
+
+
+@router.get("/enterprises/{uscc}/credit")
+def credit(uscc: Uscc, user: CurrentUser, engine: Engine,
+           year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> dict:
+    """One firm's credit grade with reason codes."""
+    _known(engine, user, uscc)
+    return jsonable(firm_credit(engine, uscc, year))
+
+
+@router.get("/enterprises/{uscc}/warnings")
+def warnings(uscc: Uscc, user: CurrentUser, engine: Engine) -> dict:
+    """Early warning of one enterprise: ``{"uscc", "warnings": {year, tier, level, signals} | null}``."""
+    _known(engine, user, uscc)
+    return {"uscc": uscc, "warnings": jsonable(firm_warnings(engine, uscc))}

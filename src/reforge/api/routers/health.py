@@ -1,0 +1,27 @@
+"""``GET /api/v1/health``: liveness and database status (no auth)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+
+from reforge.api.deps import DB
+from reforge.schema import schema_version
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health(db: DB) -> dict:
+    """``{"status": "ok", "schema_version", "enterprises"}`` (counts cached until the next write)."""
+    hit = db.cache.get(("health",))
+    if hit is None:
+        hit = await run_in_threadpool(_read, db)
+        db.cache[("health",)] = hit
+    return {"status": "ok", **hit}
+
+
+def _read(db: DB) -> dict:
+    with db.quick() as engine:
+        return {"schema_version": schema_version(engine),
+                "enterprises": int(engine.fetch_scalar("SELECT COUNT(*) FROM enterprises") or 0)}

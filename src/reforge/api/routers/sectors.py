@@ -1,0 +1,35 @@
+"""Sectors (input-output tables) and macro indicators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from reforge.api import services as sv
+from reforge.api.deps import Analyst, Engine
+from reforge.api.sql import lit
+
+router = APIRouter(tags=["sectors"])
+
+
+@router.get("/sectors")
+def tables(user: Analyst, engine: Engine) -> list[dict]:
+    """IO tables available: ``[{table_id, cells, sectors}]``."""
+    return sv.io_tables(engine)
+
+
+@router.get("/sectors/{table_id}/key-sectors")
+def key_sectors(table_id: str, user: Analyst, engine: Engine):
+    """Backward/forward linkages and the key-sector classification."""
+    if not engine.fetch_scalar(f"SELECT COUNT(*) FROM io_tables WHERE table_id = {lit(table_id)}"):
+        raise HTTPException(404, f"IO table {table_id} not found")
+    return sv.key_sectors(engine, table_id)
+
+
+@router.get("/indicators")
+def indicators(user: Analyst, engine: Engine,
+               region: Annotated[str | None, Query(max_length=12)] = None,
+               indicator: Annotated[str | None, Query(max_length=80)] = None) -> list[dict]:
+    """Macro indicators ``[{region_code, indicator, year, value, unit, source}]``."""
+    return sv.indicators(engine, region, indicator)

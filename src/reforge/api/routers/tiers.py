@@ -1,0 +1,38 @@
+"""Gradient tiers: screening, review list, warnings, cohorts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from reforge.api import services as sv
+from reforge.api.deps import Analyst, Engine
+
+router = APIRouter(tags=["tiers"])
+Tier = Literal["innovative_sme", "srdi_sme", "little_giant"]
+Year = Annotated[int | None, Query(ge=1990, le=2100)]
+
+
+@router.get("/tiers/screen")
+def screen(user: Analyst, engine: Engine, tier: Tier = "little_giant", year: Year = None):
+    """Candidates (all criteria met) and near-misses for a tier."""
+    return sv.screen(engine, tier, year)
+
+
+@router.get("/tiers/review")
+def review(user: Analyst, engine: Engine, tier: Tier | None = None, year: Year = None):
+    """Designated firms due for review."""
+    return sv.review(engine, tier, year)
+
+
+@router.get("/tiers/warnings")
+def warnings(user: Analyst, engine: Engine, year: Year = None):
+    """Early warnings across designated firms."""
+    return sv.warnings(engine, year)
+
+
+@router.get("/tiers/cohorts")
+def cohorts(user: Analyst, engine: Engine, tier: Tier | None = None):
+    """Cohort tracking of designated firms by batch."""
+    return sv.cohorts(engine, tier)

@@ -1,0 +1,214 @@
+"""The one place where the API and the dashboard call the capability libraries.
+
+Handlers validate and authorise, then call a function here; each function calls
+the library (``reforge.chain``, ``reforge.firms``, ``reforge.credit``,
+``reforge.policy``, ``reforge.sectors``) and returns JSON-safe data. Lists that
+the schema tables answer directly (chains, items, indicators, IO tables) are
+read from the tables so they work even before a capability lands. A missing
+library function raises ``NotAvailable`` (HTTP 501).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from reforge.api.capabilities import NotAvailable, jsonable, need
+from reforge.api.sql import lit, rows
+from reforge.engine.base import Engine
+
+
+def _call(module: str, attr: str, *args: Any, **kwargs: Any) -> Any:
+    """Call ``module.attr`` passing only the keyword arguments it accepts."""
+    f = need(module, attr)
+    try:
+        params = inspect.signature(f).parameters
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            kwargs = {k: v for k, v in kwargs.items() if k in params}
+    except (TypeError, ValueError):
+        pass
+    try:
+        return f(*args, **kwargs)
+    except ImportError as err:  # a lazily imported part of the capability has not landed
+        raise NotAvailable(f"{module}.{attr} ({err})") from err
+
+
+# ---- chains -------------------------------------------------------------------------------------
+
+def list_chains(engine: Engine) -> list[dict]:
+    """Chains with item counts: ``[{chain_id, name, name_zh, description, items, links}]``."""
+    return jsonable(engine.fetch_df("""
+        SELECT c.chain_id, c.name, c.name_zh, c.description,
+               (SELECT COUNT(*) FROM chain_items ci WHERE ci.chain_id = c.chain_id) AS items,
+               (SELECT COUNT(*) FROM chain_links cl WHERE cl.chain_id = c.chain_id) AS links
+        FROM chains c ORDER BY c.chain_id"""))
+
+
+def chain_exists(engine: Engine, chain_id: str) -> bool:
+    return bool(engine.fetch_scalar(f"SELECT COUNT(*) FROM chains WHERE chain_id = {lit(chain_id)}"))
+
+
+def bottlenecks(engine: Engine, chain_id: str) -> dict:
+    """Per-item metrics and labels (blank / weak / chokepoint) of one chain."""
+    return jsonable(_call("reforge.chain", "bottlenecks", engine, chain_id))
+
+
+def simulate(engine: Engine, chain_id: str, **scenario: Any) -> dict:
+    """Disruption simulation (remove a country / firm / region / item)."""
+    return jsonable(_call("reforge.chain", "simulate", engine, chain_id=chain_id, **scenario))
+
+
+def generic_technologies(engine: Engine, top: int | None = None) -> Any:
+    """Generic (cross-chain) technologies ranked."""
+    return jsonable(_call("reforge.chain", "generic_technologies", engine, top=top))
+
+
+def chain_map(engine: Engine, chain_id: str) -> dict:
+    """``{"nodes": [...], "edges": [...]}`` of a chain; from the library when present, else the tables."""
+    try:
+        return jsonable(_call("reforge.chain", "chain_map", engine, chain_id))
+    except NotAvailable:  # fall back to the plain template
+        pass
+    c = lit(chain_id)
+    nodes = jsonable(engine.fetch_df(f"""
+        SELECT ci.item_id AS id, i.name, i.name_zh, i.foundation, ci.segment, ci.is_end_product
+        FROM chain_items ci JOIN items i ON i.item_id = ci.item_id WHERE ci.chain_id = {c}
+        ORDER BY ci.item_id"""))
+    edges = jsonable(engine.fetch_df(f"""
+        SELECT input_item AS source, output_item AS target, share, criticality
+        FROM chain_links WHERE chain_id = {c} ORDER BY input_item, output_item"""))
+    return {"chain_id": chain_id, "nodes": nodes, "edges": edges}
+
+
+def item_detail(engine: Engine, item_id: str) -> dict | None:
+    """An item: names, chains, domestic producers and foreign suppliers (capabilities)."""
+    i = lit(item_id)
+    item = engine.fetch_df(f"SELECT * FROM items WHERE item_id = {i}")
+    if item.empty:
+        return None
+    chains = engine.fetch_df(f"""SELECT c.chain_id, c.name, c.name_zh, ci.segment FROM chain_items ci
+        JOIN chains c ON c.chain_id = ci.chain_id WHERE ci.item_id = {i} ORDER BY c.chain_id""")
+    dom = engine.fetch_df(f"""SELECT c.producer_id AS uscc, e.name, e.name_en, e.province_code, c.tech_level,
+        c.capacity FROM capabilities c JOIN enterprises e ON e.uscc = c.producer_id
+        WHERE c.item_id = {i} AND c.producer_type = 'enterprise'
+        ORDER BY c.tech_level DESC NULLS LAST, c.capacity DESC NULLS LAST, c.producer_id LIMIT 50""")
+    foreign = engine.fetch_df(f"""SELECT c.producer_id AS supplier_id, f.name, f.country, c.tech_level,
+        c.capacity FROM capabilities c JOIN foreign_suppliers f ON f.supplier_id = c.producer_id
+        WHERE c.item_id = {i} AND c.producer_type = 'foreign'
+        ORDER BY c.tech_level DESC NULLS LAST, c.producer_id LIMIT 50""")
+    return {"item": jsonable(item)[0], "chains": jsonable(chains), "domestic_suppliers": jsonable(dom),
+            "foreign_suppliers": jsonable(foreign)}
+
+
+# ---- tiers / firms -------------------------------------------------------------------------------
+
+def latest_data_year(engine: Engine) -> int | None:
+    """The last year of the firm panel (``enterprise_years``)."""
+    y = engine.fetch_scalar("SELECT MAX(year) FROM enterprise_years")
+    return None if y is None else int(y)
+
+
+def _screen_year(engine: Engine, year: int | None) -> int | None:
+    """Screening year: given, else the year after the last panel year (it uses that year's figures)."""
+    if year is not None:
+        return year
+    y = latest_data_year(engine)
+    return None if y is None else y + 1
+
+
+def screen(engine: Engine, tier: str, year: int | None) -> Any:
+    """``{"tier", "rules", "year", "firms": [{uscc, outcome, score, points, reasons, failed, missing}]}``."""
+    return jsonable(_call("reforge.firms", "screen", engine, tier=tier, year=_screen_year(engine, year)))
+
+
+def review(engine: Engine, tier: str | None, year: int | None) -> Any:
+    """Re-screening of designations expiring in ``year`` (default: the year after the panel)."""
+    res = jsonable(_call("reforge.firms", "review", engine, year=_screen_year(engine, year)))
+    if tier and isinstance(res, dict) and isinstance(res.get("firms"), list):
+        res["firms"] = [f for f in res["firms"] if f.get("kind") == tier]
+    return res
+
+
+def warnings(engine: Engine, year: int | None = None) -> Any:
+    """Early warnings of designated firms from ``year``'s figures (default: the last panel year)."""
+    return jsonable(_call("reforge.firms", "warnings", engine, year=year or latest_data_year(engine)))
+
+
+def cohorts(engine: Engine, tier: str | None = None) -> Any:
+    return jsonable(_call("reforge.firms", "cohorts", engine, tier=tier))
+
+
+def firm_analysis(engine: Engine, uscc: str) -> dict:
+    """``reforge.firms.profile``: screening per tier and warnings of one firm."""
+    return jsonable(_call("reforge.firms", "profile", engine, uscc))
+
+
+def firm_screening(engine: Engine, uscc: str, year: int | None = None) -> Any:
+    """``{"uscc", "screening": {tier: {year, rules, outcome, score, points, reasons, failed, missing}}}``."""
+    p = firm_analysis(engine, uscc)
+    return {"uscc": uscc, "screening": p.get("screening") or {}}
+
+
+def firm_warnings(engine: Engine, uscc: str) -> Any:
+    """``{"year", "tier", "level", "signals"}`` of the firm's last panel year, or None when not designated."""
+    return firm_analysis(engine, uscc).get("warnings")
+
+
+# ---- credit --------------------------------------------------------------------------------------
+
+def credit_scores(engine: Engine, year: int | None) -> Any:
+    return jsonable(_call("reforge.credit", "score", engine, year=year))
+
+
+def firm_credit(engine: Engine, uscc: str, year: int | None) -> Any:
+    return jsonable(_call("reforge.credit", "score", engine, year=year, uscc=uscc))
+
+
+def credit_model_metrics(engine: Engine) -> dict | None:
+    """Validation metrics stored with the current credit model (AUC, KS, Gini... as trained)."""
+    spec = _call("reforge.credit.store", "load_model", engine)
+    m = spec.get("metrics") if isinstance(spec, dict) else None
+    return jsonable(m) if isinstance(m, dict) else None
+
+
+# ---- policy --------------------------------------------------------------------------------------
+
+def programmes(engine: Engine) -> list[dict]:
+    """Evaluable programmes: support_events programmes and designation kinds (the policy library
+    accepts both), with counts: ``[{programme, source, firms, events, first, last}]``."""
+    return rows(engine, """
+        SELECT programme, 'support_events' AS source, COUNT(DISTINCT uscc) AS firms, COUNT(*) AS events,
+               MIN(granted_on) AS first, MAX(granted_on) AS last FROM support_events GROUP BY programme
+        UNION ALL
+        SELECT kind AS programme, 'designations' AS source, COUNT(DISTINCT uscc) AS firms, COUNT(*) AS events,
+               MIN(granted_on) AS first, MAX(granted_on) AS last FROM designations GROUP BY kind
+        ORDER BY source DESC, programme""")
+
+
+def evaluate(engine: Engine, programme: str, outcomes: list[str], by: str | None,
+             report: str | None = None) -> Any:
+    return _call("reforge.policy", "evaluate", engine, programme, outcomes, by=by, report=report)
+
+
+# ---- sectors and indicators ----------------------------------------------------------------------
+
+def io_tables(engine: Engine) -> list[dict]:
+    """IO tables in the database: ``[{table_id, sectors, cells}]``."""
+    return jsonable(engine.fetch_df("""SELECT t.table_id, COUNT(*) AS cells,
+        (SELECT COUNT(*) FROM io_sectors s WHERE s.table_id = t.table_id AND s.kind = 'sector') AS sectors
+        FROM io_tables t GROUP BY t.table_id ORDER BY t.table_id"""))
+
+
+def key_sectors(engine: Engine, table_id: str) -> Any:
+    return jsonable(_call("reforge.sectors", "key_sectors", engine, table_id))
+
+
+def indicators(engine: Engine, region: str | None, indicator: str | None) -> list[dict]:
+    """Macro indicators (long format), by region, indicator, year."""
+    w = ["TRUE"]
+    if region:
+        w.append(f"region_code = {lit(region)}")
+    if indicator:
+        w.append(f"indicator = {lit(indicator)}")
+    return jsonable(engine.fetch_df(f"""SELECT region_code, indicator, year, value, unit, source
+        FROM indicators WHERE {' AND '.join(w)} ORDER BY region_code, indicator, year"""))

@@ -1,0 +1,403 @@
+"""Dashboard pages: server-rendered Jinja2 with HTMX partials, served by the API app at ``/``.
+
+Sign-in sets an HttpOnly, SameSite=Strict cookie holding the same access token
+the API issues; the language (``en``/``zh``) is a cookie set by ``/lang/{code}``.
+Pages call the same functions as the API (``reforge.api.services`` and
+``reforge.api.enterprise_queries``); a capability that has not landed shows
+"not available yet" instead of failing the page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from reforge.api import enterprise_queries as eq
+from reforge.api import services as sv
+from reforge.api.auth import ACCESS_TOKEN_SECONDS, User, authenticate, create_access_token
+from reforge.api.capabilities import NotAvailable, jsonable
+from reforge.api.db import Database
+from reforge.api.deps import COOKIE, get_db, optional_user
+from reforge.engine.base import EngineError
+from reforge.errors import ReforgeError
+from reforge.schema.tables import DATA_TABLES
+from reforge.web import charts, views
+from reforge.web.i18n import DEFAULT_LANG, LANGS, name_of, t, t_or
+
+log = logging.getLogger("reforge.web")
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies when nobody is signed in."""
+
+
+class Forbidden(Exception):
+    """Raised when the signed-in role may not see a page."""
+
+
+def lang_of(request: Request) -> str:
+    """The page language from the ``lang`` cookie (or ``?lang=``)."""
+    lang = request.query_params.get("lang") or request.cookies.get("lang") or DEFAULT_LANG
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+async def page_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """The signed-in user, else a redirect to the login page."""
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+async def analyst_user(user: Annotated[User, Depends(page_user)]) -> User:
+    """An analyst or admin, else the 403 page."""
+    if user.role not in ("analyst", "admin"):
+        raise Forbidden()
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+AnalystUser = Annotated[User, Depends(analyst_user)]
+DBDep = Annotated[Database, Depends(get_db)]
+
+
+def cap(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
+    """Run a capability call for a page: ``{"ok", "data", "error", "na"}`` (never raises)."""
+    try:
+        return {"ok": True, "data": fn(*args, **kwargs), "error": None, "na": False}
+    except NotAvailable as e:
+        return {"ok": False, "data": None, "error": str(e), "na": True}
+    except (ReforgeError, EngineError, ValueError) as e:  # a user-level condition, e.g. no model trained
+        return {"ok": False, "data": None, "error": str(e), "na": False}
+    except Exception as e:  # noqa: BLE001 - a page shows the error instead of failing
+        log.exception("capability call failed")
+        return {"ok": False, "data": None, "error": f"{type(e).__name__}: {e}", "na": False}
+
+
+def cached(db: Database, key: tuple, fn: Callable[[], Any]) -> Any:
+    """``fn()`` memoised until the next write to the database."""
+    if key not in db.cache:
+        db.cache[key] = fn()
+    return db.cache[key]
+
+
+def render(request: Request, name: str, user: User | None, status_code: int = 200, **kw: Any) -> HTMLResponse:
+    """Render a template with the language helpers in its context."""
+    lang = lang_of(request)
+
+    def tr(key: str, **fmt: Any) -> str:
+        return t(key, lang, **fmt)
+
+    def tr_or(key: str, fallback: Any) -> str:
+        return t_or(key, lang, str(fallback))
+
+    def nm(obj: dict | None, key: str = "name") -> str:
+        return name_of(obj, lang, key)
+
+    ctx = {"request": request, "user": user, "lang": lang, "t": tr, "t_or": tr_or, "nm": nm,
+           "other_lang": "zh" if lang == "en" else "en", "path": request.url.path,
+           "qs": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""), safe=""),
+           "tojson": lambda o: json.dumps(jsonable(o), ensure_ascii=False), "fmt": views.fmt, **kw}
+    resp = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    if request.query_params.get("lang") in LANGS:
+        resp.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    return resp
+
+
+# ---- sign-in and language ------------------------------------------------------------------------
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", None, next=next if next.startswith("/") else "/", error=None)
+
+
+@router.post("/login")
+def login_submit(request: Request, db: DBDep, username: Annotated[str, Form()] = "",
+                 password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
+    ip = request.client.host if request.client else "?"
+    if request.app.state.login_limiter.hit(f"{ip}|{username}") is not None:
+        return render(request, "login.html", None, status_code=429, next=next, error="login.rate_limited")
+    with db.reader() as e:
+        user = authenticate(e, username, password) if username and password else None
+    if user is None:
+        return render(request, "login.html", None, status_code=401, next=next, error="login.failed")
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    resp = RedirectResponse(target, status_code=303)
+    resp.set_cookie(COOKIE, create_access_token(user.username), max_age=ACCESS_TOKEN_SECONDS,
+                    httponly=True, samesite="strict")
+    return resp
+
+
+@router.get("/logout")
+def logout() -> Response:
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(COOKIE)
+    return resp
+
+
+@router.get("/lang/{code}")
+def set_lang(code: str, next: str = "/") -> Response:
+    resp = RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", status_code=303)
+    resp.set_cookie("lang", code if code in LANGS else DEFAULT_LANG, max_age=365 * 86400, samesite="lax")
+    return resp
+
+
+# ---- overview ------------------------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, user: PageUser, db: DBDep) -> Response:
+    if user.role == "enterprise":
+        return RedirectResponse(f"/enterprises/{user.uscc}", status_code=303)
+    with db.reader() as e:
+        counts = views.key_counts(e)
+        ind = sv.indicators(e, None, None)
+        chain_list = sv.list_chains(e)
+        glance = []
+        for c in chain_list:
+            b = cached(db, ("bottlenecks", c["chain_id"]), lambda c=c: cap(sv.bottlenecks, e, c["chain_id"]))
+            glance.append({**c, "labels": views.label_counts(b["data"]) if b["ok"] else None,
+                           "na": b["na"], "error": b["error"]})
+        warn = cached(db, ("warnings",), lambda: cap(sv.warnings, e, None))
+    lang = lang_of(request)
+    ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb))
+    return render(request, "overview.html", user, counts=counts, ind_charts=ind_charts, glance=glance,
+                  warn=warn, warn_summary=views.warning_summary(warn["data"]) if warn["ok"] else None)
+
+
+# ---- chains --------------------------------------------------------------------------------------
+
+@router.get("/chains", response_class=HTMLResponse)
+def chains_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
+    with db.reader() as e:
+        chain_list = sv.list_chains(e)
+        gen = cached(db, ("generic",), lambda: cap(sv.generic_technologies, e, 20))
+    return render(request, "chains.html", user, chains=chain_list, generic=gen,
+                  generic_rows=views.records(gen["data"]) if gen["ok"] else [])
+
+
+@router.get("/chains/{chain_id}", response_class=HTMLResponse)
+def chain_page(chain_id: str, request: Request, user: AnalystUser, db: DBDep) -> Response:
+    lang = lang_of(request)
+    with db.reader() as e:
+        chain = next((c for c in sv.list_chains(e) if c["chain_id"] == chain_id), None)
+        if chain is None:
+            return render(request, "error.html", user, status_code=404, message="common.not_found")
+        b = cached(db, ("bottlenecks", chain_id), lambda: cap(sv.bottlenecks, e, chain_id))
+        cmap = sv.chain_map(e, chain_id)
+        countries = views.countries(e, chain_id)
+        regions = views.regions(e)
+    labels = views.item_labels(b["data"]) if b["ok"] else {}
+    label_names = {k: t(f"label.{k}", lang) for k in charts.LABEL_COLOURS}
+    option = views.chain_map_option(cmap, labels, lang, label_names)
+    rows = views.bottleneck_rows(b["data"]) if b["ok"] else []
+    return render(request, "chain.html", user, chain=chain, b=b, rows=rows, map_option=option,
+                  countries=countries, regions=regions)
+
+
+@router.get("/chains/{chain_id}/items/{item_id}", response_class=HTMLResponse)
+def item_partial(chain_id: str, item_id: str, request: Request, user: AnalystUser, db: DBDep) -> Response:
+    with db.reader() as e:
+        d = sv.item_detail(e, item_id)
+        b = cached(db, ("bottlenecks", chain_id), lambda: cap(sv.bottlenecks, e, chain_id))
+    metrics = views.item_metrics(b["data"], item_id) if b["ok"] else None
+    if d is None:
+        return render(request, "partials/message.html", user, status_code=404, message="common.not_found")
+    return render(request, "partials/item.html", user, d=d, metrics=metrics)
+
+
+@router.post("/chains/{chain_id}/simulate", response_class=HTMLResponse)
+def simulate_partial(chain_id: str, request: Request, user: AnalystUser, db: DBDep,
+                     remove_country: Annotated[str, Form()] = "", remove_firm: Annotated[str, Form()] = "",
+                     remove_region: Annotated[str, Form()] = "",
+                     loss_threshold: Annotated[float, Form(gt=0, le=1)] = 0.5) -> Response:
+    scen = {k: (v.strip() or None) for k, v in (("remove_country", remove_country),
+                                                 ("remove_firm", remove_firm), ("remove_region", remove_region))}
+    if not any(scen.values()):
+        return render(request, "partials/message.html", user, message="chains.choose_scenario")
+    with db.reader() as e:
+        r = cap(sv.simulate, e, chain_id, loss_threshold=loss_threshold, **scen)
+    return render(request, "partials/simulation.html", user, r=r, chain_id=chain_id,
+                  view=views.simulation_view(r["data"], chain_id) if r["ok"] else None)
+
+
+# ---- enterprises ---------------------------------------------------------------------------------
+
+def _search(db: Database, user: User, request: Request) -> dict:
+    qp = request.query_params
+    f = eq.SearchFilters(q=qp.get("q") or None, province_code=qp.get("province_code") or None,
+                         industry_code=qp.get("industry_code") or None, size_class=qp.get("size_class") or None,
+                         designation=qp.get("designation") or None, chain_id=qp.get("chain_id") or None,
+                         uscc=user.uscc if user.role == "enterprise" else None)
+    try:
+        page = max(1, int(qp.get("page", "1")))
+    except ValueError:
+        page = 1
+    with db.reader() as e:
+        res = eq.search(e, f, page, 20)
+    res["pages"] = max(1, -(-res["total"] // 20))
+    return res
+
+
+@router.get("/enterprises", response_class=HTMLResponse)
+def enterprises_page(request: Request, user: PageUser, db: DBDep) -> Response:
+    with db.reader() as e:
+        chain_list = sv.list_chains(e)
+    return render(request, "enterprises.html", user, res=_search(db, user, request), chains=chain_list,
+                  qp=dict(request.query_params))
+
+
+@router.get("/enterprises/results", response_class=HTMLResponse)
+def enterprises_results(request: Request, user: PageUser, db: DBDep) -> Response:
+    return render(request, "partials/enterprise_rows.html", user, res=_search(db, user, request),
+                  qp=dict(request.query_params))
+
+
+@router.get("/enterprises/{uscc}", response_class=HTMLResponse)
+def enterprise_page(uscc: str, request: Request, user: PageUser, db: DBDep) -> Response:
+    if user.role == "enterprise" and user.uscc != uscc:
+        return render(request, "error.html", user, status_code=404, message="common.not_found")
+    with db.reader() as e:
+        p = eq.profile(e, uscc)
+        if p is None:
+            return render(request, "error.html", user, status_code=404, message="common.not_found")
+        scr = cap(sv.firm_analysis, e, uscc)
+        cr = cap(sv.firm_credit, e, uscc, None)
+    lang = lang_of(request)
+    return render(request, "enterprise.html", user, p=p, scr=scr, cr=cr,
+                  panel_chart=views.panel_chart(p["years"], lambda k: t(k, lang)),
+                  screening=views.screening_view(scr["data"]) if scr["ok"] else None,
+                  credit=views.credit_view(cr["data"]) if cr["ok"] else None,
+                  warning=(scr["data"] or {}).get("warnings") if scr["ok"] else None)
+
+
+# ---- tiers, policy, credit, sectors --------------------------------------------------------------
+
+@router.get("/tiers", response_class=HTMLResponse)
+def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "little_giant") -> Response:
+    tier = tier if tier in ("innovative_sme", "srdi_sme", "little_giant") else "little_giant"
+    with db.reader() as e:
+        scr = cached(db, ("screen", tier), lambda: cap(sv.screen, e, tier, None))
+        rev = cached(db, ("review", tier), lambda: cap(sv.review, e, tier, None))
+        warn = cached(db, ("warnings",), lambda: cap(sv.warnings, e, None))
+        coh = cached(db, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier))
+    lang = lang_of(request)
+    return render(request, "tiers.html", user, tier=tier, scr=scr, rev=rev, warn=warn, coh=coh,
+                  screen_view=views.screen_view(scr["data"]) if scr["ok"] else None,
+                  review_rows=views.records(rev["data"]) if rev["ok"] else [],
+                  warning_rows=views.warning_rows(warn["data"]) if warn["ok"] else [],
+                  cohort_chart=views.cohort_chart(coh["data"], lambda k: t(k, lang)) if coh["ok"] else None,
+                  cohort_rows=views.records(coh["data"]) if coh["ok"] else [])
+
+
+@router.get("/policy", response_class=HTMLResponse)
+def policy_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
+    with db.reader() as e:
+        progs = sv.programmes(e)
+    runs = list(request.app.state.policy_runs.values())
+    return render(request, "policy.html", user, programmes=progs, runs=runs,
+                  outcomes=["rd_intensity", "revenue_growth", "log_revenue", "profit_margin", "debt_ratio",
+                            "revenue", "employees", "rd_expense"])
+
+
+@router.post("/policy/evaluate", response_class=HTMLResponse)
+def policy_evaluate(request: Request, user: AnalystUser, db: DBDep, programme: Annotated[str, Form()],
+                    outcome: Annotated[str, Form()] = "rd_intensity") -> Response:
+    from reforge.api.routers.policy import Evaluation, run_evaluation
+    try:
+        body = Evaluation(programme=programme, outcomes=[outcome])
+    except Exception as err:  # noqa: BLE001 - pydantic validation: show it
+        return render(request, "partials/policy_result.html", user, runs=list(request.app.state.policy_runs.values()),
+                      r={"ok": False, "na": False, "error": str(err), "data": None}, view=None)
+    with db.reader() as e:
+        r = cap(run_evaluation, request, e, body, user.username)
+    lang = lang_of(request)
+    return render(request, "partials/policy_result.html", user, r=r,
+                  runs=list(request.app.state.policy_runs.values()),
+                  view=views.policy_view(r["data"], lambda k: t(k, lang)) if r["ok"] else None)
+
+
+@router.get("/credit", response_class=HTMLResponse)
+def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
+    with db.reader() as e:
+        sc = cached(db, ("credit",), lambda: cap(sv.credit_scores, e, None))
+        met = cap(sv.credit_model_metrics, e) if sc["ok"] else None
+    lang = lang_of(request)
+    view = views.credit_page_view(sc["data"], lambda k: t(k, lang)) if sc["ok"] else None
+    if view is not None and met and met["ok"]:
+        view["validation"] = met["data"]
+    return render(request, "credit.html", user, sc=sc, view=view)
+
+
+@router.get("/sectors", response_class=HTMLResponse)
+def sectors_page(request: Request, user: AnalystUser, db: DBDep, table: str | None = None) -> Response:
+    with db.reader() as e:
+        tabs = sv.io_tables(e)
+        tid = table if table in {x["table_id"] for x in tabs} else (tabs[0]["table_id"] if tabs else None)
+        ks = cached(db, ("key_sectors", tid), lambda: cap(sv.key_sectors, e, tid)) if tid else None
+        names = views.sector_names(e, tid) if tid else {}
+    lang = lang_of(request)
+    if ks and ks["ok"]:
+        for r in views.records(ks["data"]):
+            r.setdefault("name_zh", names.get(str(r.get("code")), {}).get("name_zh"))
+            if not r.get("name"):
+                r["name"] = names.get(str(r.get("code")), {}).get("name")
+    return render(request, "sectors.html", user, tables=tabs, table_id=tid, ks=ks,
+                  view=views.key_sector_view(ks["data"], lang, lambda k: t(k, lang)) if ks and ks["ok"] else None)
+
+
+# ---- data ----------------------------------------------------------------------------------------
+
+@router.get("/data", response_class=HTMLResponse)
+def data_page(request: Request, user: PageUser, db: DBDep) -> Response:
+    if user.role != "admin":
+        raise Forbidden()
+    from reforge.api import audit
+    with db.reader() as e:
+        log_rows = audit.entries(e, 30)
+        counts = views.table_counts(e)
+    return render(request, "data.html", user, tables=DATA_TABLES, audit=log_rows, counts=counts)
+
+
+@router.post("/data/upload", response_class=HTMLResponse)
+def data_upload(request: Request, user: PageUser, db: DBDep, table: Annotated[str, Form()],
+                file: Annotated[UploadFile, File()], mode: Annotated[str, Form()] = "append") -> Response:
+    if user.role != "admin":
+        raise Forbidden()
+    from reforge.api.routers.imports import run_import
+    if mode not in ("append", "upsert", "replace"):
+        mode = "append"
+    r = cap(run_import, db, user.username, table, mode, file)
+    code, out = r["data"] if r["ok"] else (None, None)
+    return render(request, "partials/import_result.html", user, r=r, code=code, out=out,
+                  errors=views.import_errors(out) if out else [])
+
+
+# ---- wiring --------------------------------------------------------------------------------------
+
+def mount_web(app: FastAPI) -> None:
+    """Add the pages, the static files and the login/forbidden handlers to ``app``."""
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        nxt = quote(request.url.path, safe="/")
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": f"/login?next={nxt}"})
+        return RedirectResponse(f"/login?next={nxt}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        user = await optional_user(request, request.app.state.db)
+        return render(request, "error.html", user, status_code=403, message="common.forbidden")

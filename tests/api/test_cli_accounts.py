@@ -1,0 +1,97 @@
+"""`reforge users add|list`, `reforge tokens create`, `reforge demo-accounts` through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.api import smalldb
+
+REFORGE = str(Path(sys.executable).with_name("reforge"))
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([REFORGE, *args], input=stdin, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return smalldb.build(tmp_path / "cli.duckdb")
+
+
+def test_users_add_list_and_tokens(db):
+    r = run("users", "add", "alice", "--role", "analyst", "--password-stdin", "--db", str(db),
+            stdin="correct horse battery\n")
+    assert r.returncode == 0, r.stderr
+    r = run("users", "add", "firm1", "--role", "enterprise", "--uscc", smalldb.E2, "--password-stdin",
+            "--db", str(db), stdin="firm-password-1\n")
+    assert r.returncode == 0, r.stderr
+    lst = json.loads(run("users", "list", "--db", str(db), "--format", "json").stdout)
+    assert [(u["username"], u["role"], u["uscc"]) for u in lst] == [("alice", "analyst", None),
+                                                                    ("firm1", "enterprise", smalldb.E2)]
+    tok = run("tokens", "create", "alice", "--label", "nightly", "--db", str(db), "--format", "json")
+    assert tok.returncode == 0, tok.stderr
+    token = json.loads(tok.stdout)["token"]
+    assert token.startswith("rf_")
+    con = duckdb.connect(str(db), read_only=True)
+    hashes = dict(con.execute("SELECT username, password_hash FROM users").fetchall())
+    assert hashes["alice"].startswith("$argon2id$") and "correct horse" not in hashes["alice"]
+    stored = con.execute("SELECT token_hash, label FROM api_tokens").fetchall()
+    import hashlib
+    assert stored == [(hashlib.sha256(token.encode()).hexdigest(), "nightly")]
+    actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
+    assert actions == ["user.create", "user.create", "token.create"]
+    con.close()
+
+
+@pytest.mark.parametrize("args,stdin,message", [
+    (["users", "add", "bob", "--role", "boss", "--password-stdin"], "long-password\n", "role must be one of"),
+    (["users", "add", "bob", "--role", "analyst", "--password-stdin"], "short\n", "at least 8 characters"),
+    (["users", "add", "bob", "--role", "enterprise", "--password-stdin"], "long-password\n", "needs --uscc"),
+    (["users", "add", "bob", "--role", "enterprise", "--uscc", "91320500MA1ZZZ000X", "--password-stdin"],
+     "long-password\n", "not in the database"),
+    (["users", "add", "bob", "--role", "analyst"], None, "--password-stdin"),
+    (["tokens", "create", "nobody"], None, "no active user"),
+])
+def test_cli_user_errors(db, args, stdin, message):
+    """In-process (fast): the command raises a ReforgeError that ``main()`` prints as one line."""
+    from typer.testing import CliRunner
+
+    from reforge.cli.main import app
+    from reforge.errors import ReforgeError
+    r = CliRunner().invoke(app, [*args, "--db", str(db)], input=stdin)
+    assert isinstance(r.exception, ReforgeError), r.output
+    assert message in str(r.exception)
+
+
+def test_cli_error_is_one_line_with_exit_code_2(db):
+    r = run("users", "add", "carol", "--role", "admin", "--password-stdin", "--db", str(db), stdin="long-password\n")
+    assert r.returncode == 0
+    r = run("users", "add", "carol", "--role", "admin", "--password-stdin", "--db", str(db), stdin="long-password\n")
+    assert r.returncode == 2 and "already exists" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 2  # one message (rich may wrap a long line once)
+
+
+def test_demo_accounts_prints_logins_and_is_idempotent(db):
+    r = run("demo-accounts", "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert "http://127.0.0.1:8000/" in r.stdout and "analyst-demo-pass" in r.stdout
+    assert run("demo-accounts", "--db", str(db)).returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT username, role, uscc FROM users ORDER BY username").fetchall()
+    con.close()
+    # the enterprise login belongs to the (only) Little Giant of the small database
+    assert rows == [("admin", "admin", None), ("analyst", "analyst", None), ("enterprise", "enterprise", smalldb.E1)]
+
+
+def test_serve_refuses_a_missing_database(tmp_path):
+    from typer.testing import CliRunner
+
+    from reforge.cli.main import app
+    r = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "absent.duckdb")])
+    assert "does not exist" in str(r.exception)

@@ -1,0 +1,264 @@
+"""The dashboard in a real browser: Debian's chromium driven by Playwright against a real server.
+
+The database is the demo province (``reforge demo --firms 500 --seed 3``) with a trained credit
+model. Screenshots of every page go to ``$REFORGE_SCREENSHOTS`` (default: a pytest temp dir,
+never the repository); their folder is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reforge.cli.serve import DEMO_PASSWORDS, create_demo_accounts
+from tests.api.server import running_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+REFORGE = str(Path(sys.executable).with_name("reforge"))
+# an i18n key leaking into the page (e.g. "nav.overview") means a label was not translated
+KEY_RE = re.compile(r"\b(?:nav|common|login|overview|chains|ent|tiers|policy|credit|sectors|data|screen)"
+                    r"\.[a-z_]+\b")
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("webdb") / "demo.duckdb"
+    for cmd in ([REFORGE, "demo", "--firms", "500", "--seed", "3", "--db", str(db)],
+                [REFORGE, "credit", "train", "--db", str(db)]):
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, r.stderr[-2000:]
+    create_demo_accounts(db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def base_url(demo_db):
+    with running_server(demo_db, login_limit=1000) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    d = Path(os.environ.get("REFORGE_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    d.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {d}")
+    return d
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def new_page(browser, base_url, username, lang="en"):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=base_url)
+    ctx.add_cookies([{"name": "lang", "value": lang, "url": base_url}])
+    page = ctx.new_page()
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORDS[username])
+    page.click("#login-submit")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def visit(page, path: str, shots: Path, name: str):
+    resp = page.goto(path)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)  # charts draw on DOMContentLoaded
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    return resp
+
+
+def api_token(base_url, username) -> dict:
+    r = httpx.post(f"{base_url}/api/v1/auth/token",
+                   data={"username": username, "password": DEMO_PASSWORDS[username]})
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_login_page_and_wrong_password(browser, base_url, shots):
+    ctx = browser.new_context(viewport={"width": 1000, "height": 700}, base_url=base_url)
+    page = ctx.new_page()
+    page.goto("/chains")
+    assert page.url.endswith("/login?next=/chains")
+    page.fill("#username", "analyst")
+    page.fill("#password", "wrong-password")
+    page.click("#login-submit")
+    assert page.inner_text("#login-error") == "Wrong username or password."
+    page.screenshot(path=str(shots / "login_en.png"))
+    ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_page_in_both_languages(browser, base_url, shots, lang):
+    hdr = api_token(base_url, "analyst")
+    chain = httpx.get(f"{base_url}/api/v1/chains", headers=hdr).json()[0]
+    uscc = httpx.get(f"{base_url}/api/v1/enterprises", headers=hdr,
+                     params={"designation": "little_giant"}).json()["items"][0]["uscc"]
+    page = new_page(browser, base_url, "analyst", lang)
+    pages = {"overview": "/", "chains": "/chains", "chain": f"/chains/{chain['chain_id']}",
+             "enterprises": "/enterprises", "enterprise": f"/enterprises/{uscc}", "tiers": "/tiers",
+             "policy": "/policy", "credit": "/credit", "sectors": "/sectors"}
+    nav = {"en": ["Overview", "Chains", "Enterprises", "Tiers", "Policy", "Credit", "Sectors"],
+           "zh": ["总览", "产业链", "企业", "梯度培育", "政策评估", "信用", "产业部门"]}[lang]
+    for name, path in pages.items():
+        resp = visit(page, path, shots, f"{name}_{lang}")
+        assert resp.status == 200, (path, resp.status)
+        body = page.inner_text("body")
+        assert [a.strip() for a in page.locator("header nav a").all_inner_texts()] == nav
+        assert not KEY_RE.findall(body), (path, KEY_RE.findall(body)[:5])
+        assert "Internal Server Error" not in body and "Traceback" not in body
+        if lang == "zh":
+            assert CJK_RE.search(page.inner_text("h1")), path
+    # chain names come from the data in the page's language
+    page.goto("/chains")
+    assert (chain["name_zh"] if lang == "zh" else chain["name"]) in page.inner_text("body")
+    # charts are drawn by the locally served library (a canvas inside each chart div)
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("div.chart canvas").count() >= 2
+    page.context.close()
+
+
+def test_chinese_text_renders_with_a_cjk_font(browser, base_url, shots):
+    page = new_page(browser, base_url, "analyst", "zh")
+    page.goto("/")
+    # a CJK glyph rendered with a real font is much wider than the fallback "tofu" box of a Latin font
+    w = page.evaluate("""() => { const s = document.createElement('span'); s.style.fontSize = '40px';
+        s.textContent = '产业链'; document.body.appendChild(s); const w = s.getBoundingClientRect().width;
+        s.remove(); return w; }""")
+    assert w > 100
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    assert "Noto" in fonts or "CJK" in fonts
+    page.context.close()
+
+
+def test_disruption_simulation_from_the_page(browser, base_url, shots):
+    hdr = api_token(base_url, "analyst")
+    chain = "industrial_robot"
+    expected = httpx.post(f"{base_url}/api/v1/chains/{chain}/simulate", headers=hdr,
+                          json={"remove_country": "JP"}).json()
+    page = new_page(browser, base_url, "analyst")
+    page.goto(f"/chains/{chain}")
+    page.select_option("#sim-country", "JP")
+    page.click("#sim-run")
+    page.wait_for_selector("#sim-count")
+    assert page.inner_text("#sim-count").replace(",", "") == str(expected["disrupted_firms_count"])
+    assert page.inner_text("#sim-lost").replace(",", "") == f"{expected['lost_value']:.0f}"
+    # by region: the first province in the list, compared with the API
+    region = page.locator("#sim-region option").nth(1).get_attribute("value")
+    by_region = httpx.post(f"{base_url}/api/v1/chains/{chain}/simulate", headers=hdr,
+                           json={"remove_region": region}).json()
+    page.select_option("#sim-country", "")
+    page.select_option("#sim-region", region)
+    page.click("#sim-run")
+    page.wait_for_function(f"document.querySelector('#sim-count') && document.querySelector('#sim-count')"
+                           f".innerText.replace(/,/g, '') === '{by_region['disrupted_firms_count']}'")
+    page.select_option("#sim-region", "")
+    page.select_option("#sim-country", "JP")
+    page.click("#sim-run")
+    page.wait_for_function(f"document.querySelector('#sim-count').innerText.replace(/,/g, '') === "
+                           f"'{expected['disrupted_firms_count']}'")
+    # item detail from the bottleneck table
+    page.locator("table a[hx-get*='/items/']").first.click()
+    page.wait_for_selector("#item-detail h3")
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(shots / "chain_simulation_en.png"), full_page=True)
+    page.context.close()
+
+
+def test_policy_evaluation_from_the_page(browser, base_url, shots):
+    page = new_page(browser, base_url, "analyst", "zh")
+    page.goto("/policy")
+    page.click("#policy-run")
+    page.wait_for_function("document.querySelector('#policy-result').innerText.length > 0", timeout=120000)
+    page.wait_for_timeout(300)
+    text = page.inner_text("#policy-result")
+    assert "Traceback" not in text
+    page.wait_for_selector("#policy-att")
+    assert page.locator("#policy-result div.chart canvas").count() == 1  # the event-study plot
+    href = page.get_attribute("#policy-report", "href")
+    rep = page.request.get(href)  # the downloadable HTML report, with the page's session cookie
+    assert rep.status == 200 and "<html" in rep.text().lower()
+    assert page.locator("#policy-runs a").count() >= 1  # the run is listed (out-of-band swap)
+    page.screenshot(path=str(shots / "policy_result_zh.png"), full_page=True)
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_upload_bad_file_shows_errors_and_writes_nothing(browser, base_url, shots, tmp_path, lang):
+    before = httpx.get(f"{base_url}/api/v1/health").json()["enterprises"]
+    bad = tmp_path / "bad_enterprises.csv"
+    bad.write_text("uscc,name,province_code,industry_code\n"
+                   "91320500MA1RB0T00X,坏代码公司,320000,3491\n"
+                   "91320500MA1GD0000,,320000,9999\n", encoding="utf-8")
+    page = new_page(browser, base_url, "admin", lang)
+    visit(page, "/data", shots, f"data_{lang}")
+    page.select_option("#upload-table", "enterprises")
+    page.set_input_files("#upload-file", str(bad))
+    page.click("#upload-submit")
+    page.wait_for_selector("#import-errors")
+    rows = page.locator("#import-errors tbody tr")
+    assert rows.count() >= 3
+    cols = set(page.locator("#import-errors tbody tr td:nth-child(3)").all_inner_texts())
+    assert {"uscc", "name", "industry_code"} <= cols
+    msg = page.inner_text("#import-failed")
+    assert ("Nothing was imported" in msg) if lang == "en" else ("未导入任何数据" in msg)
+    page.screenshot(path=str(shots / f"data_upload_errors_{lang}.png"), full_page=True)
+    assert httpx.get(f"{base_url}/api/v1/health").json()["enterprises"] == before
+    page.context.close()
+
+
+def test_enterprise_account_sees_only_its_own_profile(browser, base_url, shots):
+    hdr = api_token(base_url, "analyst")
+    own = httpx.get(f"{base_url}/api/v1/enterprises", headers=api_token(base_url, "enterprise")).json()
+    own_uscc = own["items"][0]["uscc"]
+    other = next(i["uscc"] for i in httpx.get(f"{base_url}/api/v1/enterprises", headers=hdr).json()["items"]
+                 if i["uscc"] != own_uscc)
+    page = new_page(browser, base_url, "enterprise", "zh")
+    assert page.url.endswith(f"/enterprises/{own_uscc}")
+    assert page.inner_text("#ent-uscc") == own_uscc
+    assert page.locator("header nav a").all_inner_texts() == ["本企业"]
+    page.screenshot(path=str(shots / "enterprise_own_zh.png"), full_page=True)
+    assert page.goto(f"/enterprises/{other}").status == 404
+    assert page.goto("/chains").status == 403
+    assert page.goto("/data").status == 403
+    page.context.close()
+
+
+def test_enterprise_search_and_paging(browser, base_url, shots):
+    hdr = api_token(base_url, "analyst")
+    expected = httpx.get(f"{base_url}/api/v1/enterprises", headers=hdr, params={"q": "北京"}).json()
+    page = new_page(browser, base_url, "analyst", "zh")
+    page.goto("/enterprises")
+    page.fill("#ent-q", "北京")
+    page.click("#ent-submit")
+    page.wait_for_function(f"document.querySelector('#ent-total').innerText.replace(/,/g, '') === "
+                           f"'{expected['total']}'")
+    first = page.locator("#ent-results tbody tr td a").first.inner_text()
+    assert first == expected["items"][0]["uscc"]
+    if expected["total"] > 20:
+        page.click("#ent-next")
+        page.wait_for_function(f"document.querySelector('#ent-results tbody tr td a').innerText !== '{first}'")
+        p2 = httpx.get(f"{base_url}/api/v1/enterprises", headers=hdr, params={"q": "北京", "page": 2}).json()
+        assert page.locator("#ent-results tbody tr td a").first.inner_text() == p2["items"][0]["uscc"]
+    page.screenshot(path=str(shots / "enterprises_search_zh.png"), full_page=True)
+    page.context.close()

@@ -1,0 +1,69 @@
+"""Pure helpers of the dashboard: chart layering, near-miss rule, value formatting, result shaping."""
+
+from __future__ import annotations
+
+from reforge.web import charts, views
+
+
+def test_layers_are_longest_path_depths():
+    # a -> c, b -> c, c -> d, a -> d : depth(d) = 2 through c, not 1 through a
+    edges = [{"source": "a", "target": "c"}, {"source": "b", "target": "c"}, {"source": "c", "target": "d"},
+             {"source": "a", "target": "d"}]
+    assert charts.layers(["a", "b", "c", "d"], edges) == {"a": 0, "b": 0, "c": 1, "d": 2}
+
+
+def test_layers_survive_a_cycle():
+    d = charts.layers(["x", "y"], [{"source": "x", "target": "y"}, {"source": "y", "target": "x"}])
+    assert set(d) == {"x", "y"}
+
+
+def test_near_miss_is_one_failed_condition_without_veto():
+    assert views.is_near_miss({"outcome": "fail", "failed": [{"condition": "revenue"}]})
+    assert not views.is_near_miss({"outcome": "fail", "failed": [{"condition": "veto.serious_dishonesty"}]})
+    assert not views.is_near_miss({"outcome": "fail", "failed": [{"condition": "a"}, {"condition": "b"}]})
+    assert not views.is_near_miss({"outcome": "pass", "failed": []})
+
+
+def test_fmt():
+    assert views.fmt(None) == "" and views.fmt(float("nan")) == ""
+    assert views.fmt(2586875363.0) == "2,586,875,363"
+    assert views.fmt(0.123456) == "0.1235"
+    assert views.fmt(12345) == "12,345" and views.fmt(42) == "42"
+    assert views.fmt(["a", "b"]) == "a; b"
+
+
+def test_simulation_view_picks_this_chain_and_sorts_items():
+    d = {"disrupted_firms_count": 2, "lost_value": 30.0, "disrupted_firms": ["A", "B"], "rounds": 2,
+         "by_chain": [{"chain_id": "x", "lost_value": 10.0}, {"chain_id": "y", "lost_value": 20.0}],
+         "by_item": [{"item_id": "i", "lost_value": 5.0}, {"item_id": "j", "lost_value": 25.0}]}
+    v = views.simulation_view(d, "y")
+    assert v["count"] == 2 and v["this_chain"] == {"chain_id": "y", "lost_value": 20.0}
+    assert [r["item_id"] for r in v["by_item"]] == ["j", "i"]
+
+
+def test_warning_summary_and_rows():
+    d = {"year": 2025, "firms": [{"uscc": "B", "level": "amber"}, {"uscc": "A", "level": "green"},
+                                 {"uscc": "C", "level": "red"}, {"uscc": "D", "level": "amber"}]}
+    assert views.warning_summary(d) == {"n": 4, "year": 2025, "by": {"red": 1, "amber": 2, "green": 1}}
+    assert [r["uscc"] for r in views.warning_rows(d)] == ["C", "B", "D"]
+
+
+def test_credit_grades_in_scale_order():
+    d = {"year": 2025, "firms": [{"grade": g, "pd": p} for g, p in
+                                 [("BBB", 0.02), ("AAA", 0.001), ("C", 0.5), ("AA", 0.004), ("BBB", 0.04)]]}
+    v = views.credit_page_view(d, lambda k: k)
+    assert v["dist"]["xAxis"]["data"] == ["AAA", "AA", "BBB", "C"]
+    assert v["dist"]["series"][0]["data"] == [1, 1, 2, 1]
+    assert v["pd_chart"]["series"][0]["data"][2] == 0.03
+
+
+def test_policy_view_event_study_band():
+    run = {"id": "r1", "has_report": True, "outcomes": ["revenue"],
+           "result": {"aggregate": {"simple": {"att": 0.1, "se": 0.05},
+                                    "dynamic": {"by": [{"e": -1, "att": 0.0, "se": 0.1},
+                                                       {"e": 0, "att": 0.2, "se": 0.1}]}}}}
+    v = views.policy_view(run, lambda k: k)
+    o = v["outcomes"][0]
+    assert o["att"] == 0.1 and o["chart"]["xAxis"]["data"] == ["-1", "0"]
+    lo, width = o["chart"]["series"][0]["data"], o["chart"]["series"][1]["data"]
+    assert lo[1] == 0.2 - 1.96 * 0.1 and abs(width[1] - 2 * 1.96 * 0.1) < 1e-12
