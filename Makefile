@@ -22,15 +22,19 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 venv: $(VENV)/.installed
 install: venv
 
+# built under a temporary name and moved into place, so an interrupted build is not mistaken for a database
 $(DB): | $(VENV)/.installed
-	$(BIN)/reforge demo --firms $(FIRMS) --seed 7 --db $(DB)
+	rm -f $(DB).building $(DB).building.wal
+	$(BIN)/reforge demo --firms $(FIRMS) --seed 7 --db $(DB).building
+	$(BIN)/reforge credit train --db $(DB).building
+	mv $(DB).building $(DB)
 
 demo: $(DB)
 
 ## make run: venv + install + demo database (if absent) + demo accounts + dashboard/API on 127.0.0.1
 run: $(VENV)/.installed $(DB)
 	$(BIN)/reforge status --db $(DB)
-	$(BIN)/reforge demo-accounts --db $(DB)
+	$(BIN)/reforge demo-accounts --db $(DB) --url http://$(HOST):$(PORT)/
 	$(BIN)/reforge serve --host $(HOST) --port $(PORT) --db $(DB)
 
 ## make test: venv + install + the whole test suite (DuckDB, Spark, API, browser)
