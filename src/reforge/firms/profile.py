@@ -1,0 +1,113 @@
+"""One firm's profile: identity, tier history, latest screening per tier, warnings,
+credit records, what it makes and where it sits in chains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from reforge.engine import Engine
+from reforge.errors import ReforgeError
+from reforge.firms.rules_model import TIERS
+from reforge.firms.screen import data_years, explain_row, prepare_features, screen_frame
+from reforge.firms.warnings import load_signals, warning_frame
+
+
+def _q(s: str) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def _records(engine: Engine, sql: str) -> list[dict[str, Any]]:
+    df = engine.fetch_df(sql)
+    out = []
+    for r in df.to_dict(orient="records"):
+        out.append({k: (None if (not isinstance(v, (list, dict)) and pd.isna(v)) else
+                        (str(v.date()) if isinstance(v, pd.Timestamp) else v)) for k, v in r.items()})
+    return out
+
+
+def _table(engine: Engine, name: str) -> bool:
+    return engine.table_exists(name)
+
+
+def _sel(engine: Engine, table: str, cols: list[str]) -> str:
+    """The listed columns that the table has (hand-made tables may lack optional ones)."""
+    have = set(engine.columns(table))
+    return ", ".join(c for c in cols if c in have)
+
+
+def profile(engine: Engine, uscc: str) -> dict[str, Any]:
+    """Everything known about one firm, JSON-safe.
+
+    Keys: ``uscc``, ``identity``, ``designations`` (tier history), ``screening``
+    (per tier: latest screening year's entry), ``warnings`` (latest data year),
+    ``credit_records``, ``products`` (capabilities with item names), ``chains``.
+    """
+    u = _q(uscc)
+    ident = _records(engine, f"SELECT * FROM enterprises WHERE uscc = {u}") if _table(engine, "enterprises") else []
+    has_years = _table(engine, "enterprise_years") and engine.fetch_scalar(
+        f"SELECT COUNT(*) FROM enterprise_years WHERE uscc = {u}")
+    if not ident and not has_years:
+        raise ReforgeError(f"no enterprise with uscc {uscc}")
+    out: dict[str, Any] = {"uscc": uscc, "identity": ident[0] if ident else None}
+    dcols = ["kind", "batch", "level", "granted_on", "expires_on", "status", "rule_set"]
+    out["designations"] = (_records(engine, f"SELECT {_sel(engine, 'designations', dcols)} "
+                                            f"FROM designations WHERE uscc = {u} ORDER BY granted_on, kind")
+                           if _table(engine, "designations") else [])
+    out["screening"] = {}
+    out["warnings"] = None
+    if has_years:
+        fy = engine.fetch_scalar(f"SELECT MAX(year) FROM enterprise_years WHERE uscc = {u}")
+        year = int(fy) + 1
+        panel = data_years(engine)
+        feats = prepare_features(engine, [year])
+        try:
+            engine.materialize(f"{feats}_one", f"SELECT * FROM {feats} WHERE uscc = {u}")
+            for tier in TIERS:
+                df, plans = screen_frame(engine, tier, [year], features=f"{feats}_one")
+                df = df[df["uscc"] == uscc]
+                if len(df):
+                    e = explain_row(df.iloc[0], plans[df.iloc[0]["rules"]])
+                    out["screening"][tier] = {"year": year, "rules": df.iloc[0]["rules"],
+                                              **{k: v for k, v in e.items() if k != "uscc"}}
+            if int(fy) in panel:
+                w = warning_frame(engine, [int(fy)], load_signals())
+                w = w[w["uscc"] == uscc]
+                if len(w):
+                    r = w.iloc[0]
+                    cfg = load_signals()
+                    out["warnings"] = {"year": int(fy), "tier": r["tier"], "level": r["level"],
+                                       "signals": {s.id: r[f"s_{s.id}"] for s in cfg.signals}}
+        finally:
+            engine.drop(f"{feats}_one")
+            engine.drop(feats)
+        out["figures"] = _records(engine, f"SELECT * FROM enterprise_years WHERE uscc = {u} ORDER BY year")
+    ccols = ["kind", "value", "recorded_on", "expires_on", "source"]
+    out["credit_records"] = (_records(engine, f"SELECT {_sel(engine, 'credit_records', ccols)} FROM credit_records "
+                                              f"WHERE uscc = {u} ORDER BY recorded_on")
+                             if _table(engine, "credit_records") else [])
+    prods: list[dict[str, Any]] = []
+    if _table(engine, "capabilities") and _table(engine, "items"):
+        prods = _records(engine, "SELECT c.item_id, i.name, i.foundation, c.tech_level, c.capacity, c.since_year "
+                                 f"FROM capabilities c LEFT JOIN items i ON i.item_id = c.item_id "
+                                 f"WHERE c.producer_id = {u} ORDER BY c.item_id")
+    out["products"] = prods
+    chains: list[dict[str, Any]] = []
+    if _table(engine, "chain_items"):
+        ids = [p["item_id"] for p in prods]
+        main = (ident[0] or {}).get("main_item_id") if ident else None
+        if main and main not in ids:
+            ids.append(main)
+        if ids:
+            lst = ", ".join(_q(i) for i in ids)
+            chains = _records(engine, "SELECT ci.chain_id, ci.item_id, ci.segment, ci.is_end_product "
+                                      f"FROM chain_items ci WHERE ci.item_id IN ({lst}) ORDER BY ci.chain_id, ci.item_id")
+    out["chains"] = chains
+    if _table(engine, "supply_links"):
+        out["supply"] = {
+            "customers": int(engine.fetch_scalar(f"SELECT COUNT(DISTINCT buyer_uscc) FROM supply_links "
+                                                 f"WHERE supplier_id = {u}") or 0),
+            "suppliers": int(engine.fetch_scalar(f"SELECT COUNT(DISTINCT supplier_id) FROM supply_links "
+                                                 f"WHERE buyer_uscc = {u}") or 0)}
+    return out
