@@ -398,14 +398,3 @@ def test_docs_and_dashboard_use_no_cdn(base_url):
     for f in ("echarts.min.js", "htmx.min.js", "swagger-ui-bundle.js", "swagger-ui.css"):
         r = httpx.get(f"{base_url}/static/vendor/{f}")
         assert r.status_code == 200 and len(r.content) > 10000, f
-
-
-def test_need_resolves_a_function_shadowed_by_its_submodule():
-    import importlib
-
-    from reforge.api.capabilities import need
-    if not available("reforge.policy", "evaluate"):
-        pytest.skip("reforge.policy.evaluate not in this build")
-    importlib.import_module("reforge.policy.evaluate")  # makes the package attribute the submodule
-    f = need("reforge.policy", "evaluate")
-    assert callable(f) and f.__name__ == "evaluate"

@@ -11,7 +11,6 @@ import importlib
 import math
 from collections.abc import Callable
 from datetime import date, datetime
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -32,10 +31,6 @@ def need(module: str, attr: str) -> Callable[..., Any]:
     except ImportError:
         raise NotAvailable(f"{module}.{attr}") from None
     f = getattr(m, attr, None)
-    if isinstance(f, ModuleType):
-        # a package whose function shares its name with a submodule (``reforge.policy.evaluate``):
-        # once the submodule is imported, the package attribute is the module, not the function
-        f = getattr(f, attr, None)
     if f is None or not callable(f):
         raise NotAvailable(f"{module}.{attr}")
     return f
