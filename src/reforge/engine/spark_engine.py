@@ -42,6 +42,10 @@ def spark_session(shuffle_partitions: int = 4):
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", os.environ.get("REFORGE_SPARK_MEMORY", "4g"))
         .config("spark.sql.ansi.enabled", "false")
+        # Spark 4.3 fails ("key not found: seed#n" in Union.rewriteConstraints) on a UNION of
+        # checkpointed tables derived from one another (iterative SQL loops do this); constraint
+        # propagation only infers extra filters, so turning it off changes no result.
+        .config("spark.sql.constraintPropagation.enabled", "false")
         .getOrCreate()
     )
     _SESSION.sparkContext.setLogLevel("ERROR")

@@ -1,0 +1,144 @@
+"""Threshold cascade over a supply network, as a Python loop of set-based SQL steps.
+
+Semantics (issue 3): removed producers stop supplying. A buyer is *disrupted* when,
+for at least one item it buys, the share of that item's purchase value coming from
+removed or disrupted suppliers (or from links of a removed item) is greater than
+``threshold``. A disrupted firm stops supplying everything. Repeat to a fixed point.
+
+Many scenarios run at once: every table carries a ``seed`` column naming the
+scenario, so single points of failure for thousands of firms are one loop, not one
+loop per firm. Evaluation is semi-naive: each round only the links of the firms
+disrupted in the previous round are joined, and lost value accumulates per
+(seed, buyer, item). Ids are mapped to dense BIGINT codes first (integer joins), and
+each link carries its (buyer, item) purchase total, so no round re-joins the totals.
+
+Input relations (names of tables/views on the engine):
+* ``links(supplier_id, buyer_id, item_id, value)`` - value in CNY, >= 0;
+* ``seeds(seed, id)`` - the firms removed in each scenario;
+* ``dead0(seed, buyer_id, item_id, lost)`` - optional initial lost value (removed items).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reforge.engine import Engine
+
+
+@dataclass
+class CascadeTables:
+    """Names of the result tables (dropped with the engine's scratch list)."""
+
+    down: str    # seed, id, rnd (0 = removed, k = disrupted in round k)
+    acc: str     # seed, buyer_id, item_id, lost, total (lost purchase value at the fixed point)
+    rounds: int  # rounds that disrupted at least one firm (max over seeds)
+    n_seeds: int  # scenarios run
+
+
+def run_cascade(engine: Engine, links: str, seeds: str | None, threshold: float, scratch: list[str],
+                dead0: str | None = None, max_rounds: int = 1000, keep_down_rows: bool = True,
+                critical_among: str | None = None,
+                on_round: Callable[[int, int], None] | None = None) -> CascadeTables:
+    """Run all scenarios of ``seeds`` to the fixed point; return the result table names.
+
+    ``critical_among`` (a table with column ``id``) replaces ``seeds`` by one scenario per
+    firm of that table that has a *critical link* (alone more than ``threshold`` of some
+    buyer's purchases of an item): the only firms whose removal can disrupt anybody.
+
+    ``keep_down_rows=False`` drops accumulated losses of buyers already down (they can
+    change nothing), which keeps ``acc`` small when there are many scenarios; keep them
+    (the default) to report the items through which each buyer was disrupted.
+    ``on_round(k, n_new)`` is called after each round (for progress bars).
+
+    A scenario with no new disruption in a round has reached its fixed point: its
+    accumulated losses leave ``acc`` (so late rounds only carry the scenarios still
+    spreading). The returned ``acc`` is therefore complete only for scenarios active in
+    the last round - always the case for a single scenario.
+    """
+    thr = float(threshold)
+
+    def tmp(stem: str, sql: str) -> str:
+        name = engine.temp_name(stem)
+        scratch.append(name)
+        engine.materialize(name, sql)
+        return name
+
+    seed_ids = f"UNION SELECT CAST(id AS VARCHAR) AS id FROM {seeds}" if seeds else ""
+    ids = tmp("cas_ids", f"""
+SELECT id, CAST(ROW_NUMBER() OVER (ORDER BY id) AS BIGINT) AS n FROM (
+  SELECT supplier_id AS id FROM {links} UNION SELECT buyer_id AS id FROM {links} {seed_ids}
+) u WHERE id IS NOT NULL""")
+    itm = tmp("cas_items", f"SELECT item_id, CAST(ROW_NUMBER() OVER (ORDER BY item_id) AS BIGINT) AS n "
+                           f"FROM (SELECT DISTINCT item_id FROM {links}) u")
+    # integer links, duplicates of (supplier, buyer, item) summed, with the (buyer, item) total
+    lk = tmp("cas_links", f"""
+WITH g AS (
+  SELECT si.n AS s, bi.n AS b, it.n AS i, SUM(CAST(l.value AS DOUBLE)) AS v
+  FROM {links} l
+  JOIN {ids} si ON si.id = l.supplier_id
+  JOIN {ids} bi ON bi.id = l.buyer_id
+  JOIN {itm} it ON it.item_id = l.item_id
+  GROUP BY si.n, bi.n, it.n
+), tt AS (SELECT b, i, SUM(v) AS t FROM g GROUP BY b, i)
+SELECT g.s, g.b, g.i, g.v, tt.t FROM g JOIN tt ON tt.b = g.b AND tt.i = g.i""")
+    if critical_among:
+        sd = ids  # scenario n = the removed firm's code
+        down = tmp("cas_down", f"""
+SELECT DISTINCT l.s AS seed, l.s AS id, CAST(0 AS BIGINT) AS rnd
+FROM {lk} l JOIN {ids} x ON x.n = l.s JOIN {critical_among} c ON c.id = x.id
+WHERE l.t > 0 AND l.v / l.t > {thr!r}""")
+    else:
+        assert seeds is not None, "give seeds or critical_among"
+        seed_src = f"SELECT DISTINCT CAST(seed AS VARCHAR) AS seed FROM {seeds}"
+        if dead0:
+            seed_src += f" UNION SELECT CAST(seed AS VARCHAR) AS seed FROM {dead0}"
+        sd = tmp("cas_seedmap", f"SELECT seed AS id, CAST(ROW_NUMBER() OVER (ORDER BY seed) AS BIGINT) AS n "
+                                f"FROM ({seed_src}) u")
+        down = tmp("cas_down", f"""
+SELECT DISTINCT m.n AS seed, x.n AS id, CAST(0 AS BIGINT) AS rnd
+FROM {seeds} s JOIN {sd} m ON m.id = CAST(s.seed AS VARCHAR) JOIN {ids} x ON x.id = CAST(s.id AS VARCHAR)""")
+    n_seeds = int(engine.fetch_scalar(f"SELECT COUNT(DISTINCT seed) FROM {down}") or 0)
+    init = ""
+    if dead0:
+        init = f"""SELECT m.n AS seed, bi.n AS b, it.n AS i, CAST(d.lost AS DOUBLE) AS lost, t.t
+  FROM {dead0} d JOIN {sd} m ON m.id = CAST(d.seed AS VARCHAR)
+  JOIN {ids} bi ON bi.id = d.buyer_id JOIN {itm} it ON it.item_id = d.item_id
+  JOIN (SELECT b, i, MAX(t) AS t FROM {lk} GROUP BY b, i) t ON t.b = bi.n AND t.i = it.n
+  UNION ALL """
+    acc = tmp("cas_acc", f"""
+SELECT seed, b, i, SUM(lost) AS lost, MAX(t) AS t FROM (
+  {init}SELECT f.seed, l.b, l.i, l.v AS lost, l.t FROM {down} f JOIN {lk} l ON l.s = f.id
+) u GROUP BY seed, b, i""")
+    prune = ("" if keep_down_rows else
+             "LEFT JOIN {down} dd ON dd.seed = u.seed AND dd.id = u.b WHERE dd.id IS NULL")
+    rounds = 0
+    for k in range(1, max_rounds + 1):
+        new = tmp("cas_new", f"""
+SELECT DISTINCT a.seed, a.b AS id, CAST({k} AS BIGINT) AS rnd
+FROM {acc} a LEFT JOIN {down} d ON d.seed = a.seed AND d.id = a.b
+WHERE d.id IS NULL AND a.t > 0 AND a.lost / a.t > {thr!r}""")
+        n_new = engine.count(new)
+        if on_round:
+            on_round(k, n_new)
+        if n_new == 0:
+            break
+        rounds = k
+        down2 = tmp("cas_down", f"SELECT seed, id, rnd FROM {down} UNION ALL SELECT seed, id, rnd FROM {new}")
+        acc2 = tmp("cas_acc", f"""
+SELECT u.seed, u.b, u.i, SUM(u.lost) AS lost, MAX(u.t) AS t FROM (
+  SELECT a.seed, a.b, a.i, a.lost, a.t
+  FROM {acc} a JOIN (SELECT DISTINCT seed FROM {new}) q ON q.seed = a.seed
+  UNION ALL
+  SELECT n.seed, l.b, l.i, l.v AS lost, l.t
+  FROM {new} n JOIN {lk} l ON l.s = n.id
+) u {prune.format(down=down2)} GROUP BY u.seed, u.b, u.i""")
+        for old in (down, acc, new):
+            engine.drop(old)
+        down, acc = down2, acc2
+    down_s = tmp("cas_down_ids", f"""
+SELECT m.id AS seed, x.id, d.rnd FROM {down} d JOIN {sd} m ON m.n = d.seed JOIN {ids} x ON x.n = d.id""")
+    acc_s = tmp("cas_acc_ids", f"""
+SELECT m.id AS seed, x.id AS buyer_id, it.item_id, a.lost, a.t AS total
+FROM {acc} a JOIN {sd} m ON m.n = a.seed JOIN {ids} x ON x.n = a.b JOIN {itm} it ON it.n = a.i""")
+    return CascadeTables(down=down_s, acc=acc_s, rounds=rounds, n_seeds=n_seeds)

@@ -1,0 +1,325 @@
+"""Item metrics of a chain (``reforge chain bottlenecks``): set-based SQL plus labels.
+
+All metrics are per item over the purchases recorded in ``supply_links`` for one
+year (default: the latest year present) and the producers in ``capabilities``
+(active in that year: ``since_year`` NULL or <= year) and in ``supply_links``.
+
+* ``domestic_producers`` / ``foreign_producers`` - distinct producers (enterprise /
+  foreign supplier) with a capability or a supply link for the item;
+* ``total_value`` - purchase value of the item by all buyers in the data (CNY);
+  ``domestic_share`` = value from enterprises / total; ``import_dependence`` =
+  1 - domestic_share (NULL when nobody buys the item);
+* ``foreign_country_hhi`` - Herfindahl index (0-1) of import value over supplier
+  countries; ``top_country`` / ``top_country_share`` - the largest country and its
+  share of imports;
+* ``supplier_hhi`` / ``top1_share`` - Herfindahl index and largest share of purchase
+  value over all suppliers (domestic and foreign);
+* ``best_domestic_level`` - highest ``tech_level`` of a domestic capability;
+  ``tech_gap`` = frontier level - best domestic level (NULL without domestic level);
+* ``single_supplier_buyers`` - buyers that buy the item from exactly one supplier;
+* ``downstream_reach`` - share of the chain's end-product value that needs the item
+  through the template (see ``graph.Template.reach``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from reforge.chain.graph import Template, lit, load_template, require_tables
+from reforge.chain.thresholds import Thresholds, load_thresholds
+from reforge.engine import Engine
+from reforge.errors import ReforgeError
+
+LABELS = ("missing", "blank", "chokepoint", "weak", "sound")
+METRIC_COLUMNS = ("domestic_producers", "foreign_producers", "total_value", "domestic_value",
+                  "domestic_share", "import_dependence", "foreign_country_hhi", "top_country",
+                  "top_country_share", "supplier_hhi", "top1_share", "n_suppliers", "n_buyers",
+                  "best_domestic_level", "frontier_level", "tech_gap", "single_supplier_buyers")
+
+
+def resolve_year(engine: Engine, year: int | None) -> int | None:
+    """The analysed year: ``year`` if given, else the latest year of ``supply_links``."""
+    if year is not None:
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise ReforgeError(f"year must be an integer, got {year!r}")
+        return year
+    if not engine.table_exists("supply_links"):
+        return None
+    y = engine.fetch_scalar("SELECT MAX(year) FROM supply_links")
+    return None if y is None else int(y)
+
+
+def purchases_sql(item_sql: str, year: int | None) -> str:
+    """The year's supply links of the items of ``item_sql``."""
+    yf = f"s.year = {int(year)}" if year is not None else "1 = 1"
+    return f"""
+SELECT s.supplier_id, s.supplier_type, s.buyer_uscc, s.item_id, CAST(s.value AS DOUBLE) AS value
+FROM supply_links s WHERE {yf} AND s.item_id IN ({item_sql})"""
+
+
+def item_metrics_sql(item_sql: str, year: int | None, sl_table: str, default_frontier: int = 5) -> str:
+    """One query: metrics (see module doc) for the items of ``item_sql``; ``sl_table`` holds
+    ``purchases_sql`` (materialized once: every metric reads it). A supply link is unique per
+    (supplier, buyer, item) within a year (the table's key), so counts need no DISTINCT."""
+    cf = f"(c.since_year IS NULL OR c.since_year <= {int(year)})" if year is not None else "1 = 1"
+    return f"""
+WITH it AS (
+  SELECT i.item_id, i.name, i.name_zh, i.foundation,
+         COALESCE(i.frontier_level, {int(default_frontier)}) AS frontier_level
+  FROM items i WHERE i.item_id IN ({item_sql})
+),
+sl AS (SELECT * FROM {sl_table}),
+sup AS (
+  SELECT item_id, supplier_id, supplier_type, SUM(value) AS v FROM sl
+  GROUP BY item_id, supplier_id, supplier_type
+),
+prod AS (
+  SELECT item_id, producer_id, producer_type, MAX(tech_level) AS tech_level FROM (
+    SELECT c.item_id, c.producer_id, c.producer_type, c.tech_level FROM capabilities c
+    WHERE {cf} AND c.item_id IN (SELECT item_id FROM it)
+    UNION ALL
+    SELECT item_id, supplier_id AS producer_id, supplier_type AS producer_type,
+           CAST(NULL AS INTEGER) AS tech_level FROM sup
+  ) u GROUP BY item_id, producer_id, producer_type
+),
+pstat AS (
+  SELECT item_id,
+         SUM(CASE WHEN producer_type = 'enterprise' THEN 1 ELSE 0 END) AS domestic_producers,
+         SUM(CASE WHEN producer_type = 'foreign' THEN 1 ELSE 0 END) AS foreign_producers,
+         MAX(CASE WHEN producer_type = 'enterprise' THEN tech_level END) AS best_domestic_level
+  FROM prod GROUP BY item_id
+),
+vstat AS (
+  SELECT item_id, SUM(value) AS total_value,
+         SUM(CASE WHEN supplier_type = 'enterprise' THEN value ELSE 0 END) AS domestic_value,
+         SUM(CASE WHEN supplier_type = 'foreign' THEN value ELSE 0 END) AS foreign_value,
+         COUNT(*) AS n_links
+  FROM sl GROUP BY item_id
+),
+nsup AS (SELECT item_id, COUNT(*) AS n_suppliers FROM sup GROUP BY item_id),
+sstat AS (
+  SELECT s.item_id,
+         SUM((s.v / v.total_value) * (s.v / v.total_value)) AS supplier_hhi,
+         MAX(s.v) / MAX(v.total_value) AS top1_share
+  FROM sup s JOIN vstat v ON v.item_id = s.item_id WHERE v.total_value > 0 GROUP BY s.item_id
+),
+ctry AS (
+  SELECT s.item_id, COALESCE(f.country, '??') AS country, SUM(s.v) AS v
+  FROM sup s LEFT JOIN foreign_suppliers f ON f.supplier_id = s.supplier_id
+  WHERE s.supplier_type = 'foreign' GROUP BY s.item_id, COALESCE(f.country, '??')
+),
+cstat AS (
+  SELECT c.item_id, SUM((c.v / v.foreign_value) * (c.v / v.foreign_value)) AS foreign_country_hhi
+  FROM ctry c JOIN vstat v ON v.item_id = c.item_id WHERE v.foreign_value > 0 GROUP BY c.item_id
+),
+ctop AS (
+  SELECT item_id, country AS top_country, share AS top_country_share FROM (
+    SELECT c.item_id, c.country, c.v / v.foreign_value AS share,
+           ROW_NUMBER() OVER (PARTITION BY c.item_id ORDER BY c.v DESC, c.country) AS rn
+    FROM ctry c JOIN vstat v ON v.item_id = c.item_id WHERE v.foreign_value > 0
+  ) r WHERE rn = 1
+),
+bsup AS (
+  SELECT item_id, buyer_uscc, COUNT(*) AS k FROM sl GROUP BY item_id, buyer_uscc
+),
+single AS (
+  SELECT item_id, SUM(CASE WHEN k = 1 THEN 1 ELSE 0 END) AS single_supplier_buyers,
+         COUNT(*) AS n_buyers
+  FROM bsup GROUP BY item_id
+)
+SELECT it.item_id, it.name, it.name_zh, it.foundation,
+       CAST(COALESCE(p.domestic_producers, 0) AS BIGINT) AS domestic_producers,
+       CAST(COALESCE(p.foreign_producers, 0) AS BIGINT) AS foreign_producers,
+       CAST(COALESCE(v.total_value, 0) AS DOUBLE) AS total_value,
+       CAST(COALESCE(v.domestic_value, 0) AS DOUBLE) AS domestic_value,
+       CASE WHEN v.total_value > 0 THEN v.domestic_value / v.total_value END AS domestic_share,
+       CASE WHEN v.total_value > 0 THEN v.foreign_value / v.total_value END AS import_dependence,
+       cs.foreign_country_hhi, ct.top_country, ct.top_country_share,
+       ss.supplier_hhi, ss.top1_share,
+       CAST(COALESCE(ns.n_suppliers, 0) AS BIGINT) AS n_suppliers,
+       CAST(COALESCE(sg.n_buyers, 0) AS BIGINT) AS n_buyers,
+       CAST(p.best_domestic_level AS DOUBLE) AS best_domestic_level,
+       CAST(it.frontier_level AS DOUBLE) AS frontier_level,
+       CAST(it.frontier_level - p.best_domestic_level AS DOUBLE) AS tech_gap,
+       CAST(COALESCE(sg.single_supplier_buyers, 0) AS BIGINT) AS single_supplier_buyers
+FROM it
+LEFT JOIN pstat p ON p.item_id = it.item_id
+LEFT JOIN vstat v ON v.item_id = it.item_id
+LEFT JOIN sstat ss ON ss.item_id = it.item_id
+LEFT JOIN cstat cs ON cs.item_id = it.item_id
+LEFT JOIN ctop ct ON ct.item_id = it.item_id
+LEFT JOIN single sg ON sg.item_id = it.item_id
+LEFT JOIN nsup ns ON ns.item_id = it.item_id
+ORDER BY it.item_id
+"""
+
+
+def _num(x: object) -> float | None:
+    if x is None:
+        return None
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def label_item(m: dict, th: Thresholds) -> tuple[str, list[str]]:
+    """Label and reasons of one item from its metrics; precedence missing > blank > chokepoint > weak.
+
+    Reasons name every rule that holds (not only the winning one) with the metric values.
+    """
+    reasons: list[str] = []
+    dom = int(m.get("domestic_producers") or 0)
+    fore = int(m.get("foreign_producers") or 0)
+    imp = _num(m.get("import_dependence"))
+    top = _num(m.get("top_country_share"))
+    reach = _num(m.get("downstream_reach")) or 0.0
+    dshare = _num(m.get("domestic_share"))
+    gap = _num(m.get("tech_gap"))
+    missing = dom == 0 and fore == 0
+    blank = dom == 0
+    if missing:
+        reasons.append("missing: no producer at all in the data (0 domestic, 0 foreign)")
+    elif blank:
+        reasons.append(f"blank: no domestic producer ({fore} foreign)")
+    choke = (imp is not None and top is not None and imp >= th.chokepoint_import_dependence
+             and top >= th.chokepoint_top_country_share and reach >= th.chokepoint_downstream_reach)
+    if choke:
+        reasons.append(
+            f"chokepoint: import dependence {imp:.3f} >= {th.chokepoint_import_dependence}, "
+            f"top country {m.get('top_country')} {top:.3f} of imports >= {th.chokepoint_top_country_share}, "
+            f"downstream reach {reach:.3f} >= {th.chokepoint_downstream_reach}")
+    weak = False
+    if dom > 0:
+        if dshare is not None and dshare < th.weak_domestic_share:
+            weak = True
+            reasons.append(f"weak: domestic share {dshare:.3f} < {th.weak_domestic_share}")
+        if gap is not None and gap >= th.weak_tech_gap:
+            weak = True
+            reasons.append(f"weak: technology gap {gap:g} levels >= {th.weak_tech_gap:g} "
+                           f"(best domestic {_num(m.get('best_domestic_level')):g} vs frontier "
+                           f"{_num(m.get('frontier_level')):g})")
+    if missing:
+        label = "missing"
+    elif blank:
+        label = "blank"
+    elif choke:
+        label = "chokepoint"
+    elif weak:
+        label = "weak"
+    else:
+        label = "sound"
+        reasons.append(f"sound: {dom} domestic producer(s), domestic share "
+                       f"{'n/a' if dshare is None else f'{dshare:.3f}'}, technology gap "
+                       f"{'n/a' if gap is None else f'{gap:g}'}")
+    return label, reasons
+
+
+def priority_score(label: str, m: dict, th: Thresholds) -> float:
+    """Priority 0-100 (see thresholds.yaml): label weight and import dependence, scaled by reach."""
+    reach = _num(m.get("downstream_reach")) or 0.0
+    imp = _num(m.get("import_dependence"))
+    imp = 1.0 if imp is None else imp
+    rf = th.priority_reach_floor + (1 - th.priority_reach_floor) * reach
+    sev = (th.label_weight(label) + th.priority_import_weight * imp) / (1 + th.priority_import_weight)
+    return round(100.0 * rf * sev, 4)
+
+
+@dataclass
+class Bottlenecks:
+    """Item metrics, labels and priorities of one chain; items sorted by priority (desc)."""
+
+    chain_id: str
+    thresholds: Thresholds
+    items: list[dict]
+    year: int | None = None
+    template: Template | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        """``{"chain_id", "thresholds", "items": [...]}`` (JSON-safe)."""
+        return {"chain_id": self.chain_id, "thresholds": self.thresholds.model_dump(),
+                "items": [dict(i) for i in self.items]}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per item; ``reasons`` joined by '; '."""
+        df = pd.DataFrame(self.items)
+        if not df.empty:
+            df["reasons"] = df["reasons"].map("; ".join)
+        return df
+
+    def by_label(self) -> dict[str, list[str]]:
+        """Item ids per label."""
+        out: dict[str, list[str]] = {k: [] for k in LABELS}
+        for i in self.items:
+            out[i["label"]].append(i["item_id"])
+        return out
+
+    def plot(self, path: str | None = None):
+        """Chain map + priority bars (matplotlib figure); saved to ``path`` if given."""
+        from reforge.chain.plot import plot_bottlenecks
+        return plot_bottlenecks(self, path)
+
+
+def _clean(v: object) -> object:
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item") and not isinstance(v, str):
+        v = v.item()
+        if isinstance(v, float) and math.isnan(v):
+            return None
+    return v
+
+
+METRICS_TABLES = {
+    "items": ("item_id", "name", "name_zh", "foundation", "frontier_level"),
+    "capabilities": ("producer_id", "producer_type", "item_id", "tech_level", "since_year"),
+    "supply_links": ("supplier_id", "supplier_type", "buyer_uscc", "item_id", "year", "value"),
+    "foreign_suppliers": ("supplier_id", "country"),
+}
+
+
+def fetch_item_metrics(engine: Engine, item_sql: str, year: int | None, th: Thresholds) -> pd.DataFrame:
+    """The metrics frame (one row per item) for the items of ``item_sql``."""
+    require_tables(engine, METRICS_TABLES)
+    with engine.scratch() as scratch:
+        sl = engine.temp_name("bn_purchases")
+        scratch.append(sl)
+        engine.materialize(sl, purchases_sql(item_sql, year))
+        return engine.fetch_df(item_metrics_sql(item_sql, year, sl, th.default_frontier_level))
+
+
+def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | None = None,
+                year: int | None = None) -> Bottlenecks:
+    """Metrics, label, reasons and priority of every item of chain ``chain_id``."""
+    th = load_thresholds(thresholds)
+    tpl = load_template(engine, chain_id)
+    y = resolve_year(engine, year)
+    df = fetch_item_metrics(engine, f"SELECT item_id FROM chain_items WHERE chain_id = {lit(chain_id)}", y, th)
+    reach = tpl.reach(th.reach_min_criticality)
+    info = tpl.items.set_index("item_id")
+    rows: list[dict] = []
+    for rec in df.to_dict(orient="records"):
+        m = {k: _clean(v) for k, v in rec.items()}
+        iid = m["item_id"]
+        m["downstream_reach"] = float(reach.get(iid, 0.0))
+        m["segment"] = _clean(info.at[iid, "segment"]) if iid in info.index else None
+        ep = _clean(info.at[iid, "is_end_product"]) if iid in info.index else None
+        m["is_end_product"] = None if ep is None else bool(ep)
+        label, reasons = label_item(m, th)
+        row = {"item_id": iid, "name": m["name"], "name_zh": m["name_zh"], "foundation": m["foundation"],
+               "label": label, "reasons": reasons, "priority": priority_score(label, m, th),
+               "segment": m["segment"], "is_end_product": m["is_end_product"],
+               "downstream_reach": m["downstream_reach"]}
+        for c in METRIC_COLUMNS:
+            row[c] = m.get(c)
+        rows.append(row)
+    missing_items = set(tpl.item_ids) - {r["item_id"] for r in rows}
+    if missing_items:
+        raise ReforgeError(f"chain {chain_id!r} lists items absent from table items: "
+                           f"{', '.join(sorted(missing_items))}")
+    rows.sort(key=lambda r: (-r["priority"], r["item_id"]))
+    return Bottlenecks(chain_id, th, rows, y, tpl)

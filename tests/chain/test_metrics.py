@@ -1,0 +1,160 @@
+"""Bottleneck metrics on the hand-made chain (tests/chain/toy.py), values computed by hand.
+
+Hand computation (year 2024; the 2023 link and D2's 2025 capability are ignored):
+A: purchases D1->D2 60, JP1->D2 40, JP1->D3 100 = 200; domestic 60 -> share 0.3,
+   import 0.7; imports all JP (HHI 1); suppliers 60/140 -> HHI .09+.49 = .58, top1 .7;
+   D3 has one supplier -> 1 single-supplier buyer; best domestic level 3 -> gap 2.
+   Reach: A -> C -> E1, E2 = (300+100)/400 = 1. Chokepoint (0.7, 1.0, 1.0) wins over weak.
+B: 100, all foreign: JP 30, DE 70 -> country HHI .58, top DE .7; no domestic producer
+   -> blank. D: 100, US 80 / D1 20 -> domestic .2 (weak) but import .8, US 1.0, reach
+   100/400 = .25 -> chokepoint. C: all domestic 300 -> sound. X: nobody -> missing.
+Priority = 100 (0.25 + 0.75 reach)(w + 0.1 imp)/1.1 (imp = 1 when nobody buys):
+B 100, A 100*(0.97/1.1) = 88.1818, D 100*0.4375*(0.98/1.1) = 38.9773,
+X 100*0.25*1.1/1.1 = 25, E1 100*0.8125*0.2/1.1 = 14.7727, C 100*0.1/1.1 = 9.0909,
+E2 100*0.4375*0.2/1.1 = 7.9545.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from reforge.chain import bottlenecks, chain_map, list_chains, load_thresholds
+from reforge.errors import ReforgeError
+from tests.chain.toy import toy_tables
+from tests.conftest import put_tables
+
+
+def _by_id(b):
+    return {i["item_id"]: i for i in b.items}
+
+
+def test_hand_made_chain_metrics(any_engine):
+    put_tables(any_engine, toy_tables())
+    b = bottlenecks(any_engine, "toy")
+    m = _by_id(b)
+    assert [i["item_id"] for i in b.items] == ["B", "A", "D", "X", "E1", "C", "E2"]
+    assert {k: v["label"] for k, v in m.items()} == {
+        "A": "chokepoint", "B": "blank", "C": "sound", "D": "chokepoint", "E1": "sound", "E2": "sound",
+        "X": "missing"}
+    a = m["A"]
+    assert a["domestic_producers"] == 1 and a["foreign_producers"] == 1
+    assert a["total_value"] == pytest.approx(200.0)
+    assert a["domestic_share"] == pytest.approx(0.3)
+    assert a["import_dependence"] == pytest.approx(0.7)
+    assert a["foreign_country_hhi"] == pytest.approx(1.0)
+    assert a["top_country"] == "JP" and a["top_country_share"] == pytest.approx(1.0)
+    assert a["supplier_hhi"] == pytest.approx(0.58)
+    assert a["top1_share"] == pytest.approx(0.7)
+    assert a["single_supplier_buyers"] == 1
+    assert a["best_domestic_level"] == 3 and a["tech_gap"] == 2
+    assert a["downstream_reach"] == pytest.approx(1.0)
+    assert any(r.startswith("chokepoint") for r in a["reasons"])
+    assert any(r.startswith("weak: technology gap") for r in a["reasons"])
+    bb = m["B"]
+    assert bb["domestic_producers"] == 0 and bb["foreign_producers"] == 2
+    assert bb["import_dependence"] == pytest.approx(1.0)
+    assert bb["foreign_country_hhi"] == pytest.approx(0.58)
+    assert bb["top_country"] == "DE" and bb["top_country_share"] == pytest.approx(0.7)
+    d = m["D"]
+    assert d["domestic_share"] == pytest.approx(0.2)
+    assert d["supplier_hhi"] == pytest.approx(0.68)
+    assert d["downstream_reach"] == pytest.approx(0.25)
+    assert d["tech_gap"] == 1 and d["single_supplier_buyers"] == 0
+    c = m["C"]
+    assert c["domestic_share"] == pytest.approx(1.0) and c["import_dependence"] == pytest.approx(0.0)
+    assert c["top_country"] is None and c["supplier_hhi"] == pytest.approx(1.0)
+    assert m["E1"]["downstream_reach"] == pytest.approx(0.75)
+    assert m["X"]["downstream_reach"] == 0.0 and m["X"]["total_value"] == 0.0
+    pri = {k: v["priority"] for k, v in m.items()}
+    assert pri == pytest.approx({"B": 100.0, "A": 88.1818, "D": 38.9773, "X": 25.0, "E1": 14.7727,
+                                 "C": 9.0909, "E2": 7.9545}, abs=1e-4)
+
+
+def test_json_shape_and_threshold_override(duck):
+    put_tables(duck, toy_tables())
+    d = bottlenecks(duck, "toy").to_dict()
+    assert set(d) == {"chain_id", "thresholds", "items"}
+    assert d["thresholds"]["chokepoint_import_dependence"] == 0.5
+    item = d["items"][0]
+    for k in ("item_id", "name", "name_zh", "foundation", "label", "reasons", "priority",
+              "domestic_producers", "domestic_share", "import_dependence", "foreign_country_hhi",
+              "top_country_share", "supplier_hhi", "top1_share", "tech_gap", "single_supplier_buyers",
+              "downstream_reach"):
+        assert k in item
+    # stricter chokepoint reach: D (reach 0.25) falls back to weak (domestic share 0.2 < 0.3)
+    b = bottlenecks(duck, "toy", thresholds={"chokepoint_downstream_reach": 0.3})
+    assert _by_id(b)["D"]["label"] == "weak"
+    # the earlier year: only the 2023 link, D1 -> D3 item A, so A is all domestic
+    b23 = bottlenecks(duck, "toy", year=2023)
+    assert _by_id(b23)["A"]["domestic_share"] == pytest.approx(1.0)
+
+
+def test_chain_map_and_list(duck):
+    put_tables(duck, toy_tables())
+    m = chain_map(duck, "toy")
+    layers = {n["id"]: n["layer"] for n in m["nodes"]}
+    assert layers == {"A": 0, "B": 0, "D": 0, "X": 0, "C": 1, "E1": 2, "E2": 2}
+    assert set(m["nodes"][0]) == {"id", "name", "name_zh", "foundation", "label", "reach", "layer"}
+    assert {(e["source"], e["target"]) for e in m["edges"]} == {("A", "C"), ("B", "C"), ("C", "E1"),
+                                                                 ("C", "E2"), ("D", "E2")}
+    assert list_chains(duck) == [{"chain_id": "toy", "name": "Toy", "name_zh": "玩具链", "n_items": 7,
+                                  "n_links": 5, "n_end_products": 2}]
+
+
+def test_bad_inputs(duck):
+    put_tables(duck, toy_tables())
+    with pytest.raises(ReforgeError, match="unknown chain 'nope'; known: toy"):
+        bottlenecks(duck, "nope")
+    with pytest.raises(ReforgeError, match="chain id must be a non-empty string"):
+        bottlenecks(duck, "")
+    with pytest.raises(ReforgeError, match="unknown threshold bogus"):
+        bottlenecks(duck, "toy", thresholds={"bogus": 1})
+    with pytest.raises(ReforgeError, match="bad threshold weak_domestic_share"):
+        bottlenecks(duck, "toy", thresholds={"weak_domestic_share": 1.5})
+    with pytest.raises(ReforgeError, match="year must be an integer"):
+        bottlenecks(duck, "toy", year="2024")
+    assert load_thresholds().weak_tech_gap == 2
+
+
+def test_missing_table_named():
+    from reforge.engine import DuckDBEngine
+    e = DuckDBEngine(":memory:")
+    with pytest.raises(ReforgeError, match="table chains is missing"):
+        bottlenecks(e, "toy")
+
+
+def test_generic_technologies_two_chains(any_engine):
+    # toy2 = A -> C with C its end product: reach(A) = reach(C) = 1 there. A is a chokepoint in
+    # both chains (import 0.7, JP 1.0, reach 1): score 1 x 0.9 + 1 x 0.9 = 1.8. C is sound in
+    # both (reach 1 in each): 1 x 0.1 + 1 x 0.1 = 0.2. Nothing else is in two chains.
+    import pandas as pd
+
+    from reforge.chain import generic_technologies
+    t = toy_tables()
+    t["chains"] = pd.concat([t["chains"], pd.DataFrame({"chain_id": ["toy2"], "name": ["Toy 2"],
+                                                        "name_zh": ["玩具二"], "description": [None]})])
+    t["chain_items"] = pd.concat([t["chain_items"], pd.DataFrame({
+        "chain_id": ["toy2", "toy2"], "item_id": ["A", "C"], "segment": ["upstream", "downstream"],
+        "is_end_product": [False, True], "end_value": [None, 50.0], "status_note": [None, None]})])
+    t["chain_links"] = pd.concat([t["chain_links"], pd.DataFrame({
+        "chain_id": ["toy2"], "input_item": ["A"], "output_item": ["C"], "share": [0.5], "criticality": [1.0]})])
+    put_tables(any_engine, t)
+    g = generic_technologies(any_engine).to_dict()
+    assert [(i["item_id"], i["breadth"]) for i in g["items"]] == [("A", 2), ("C", 2)]
+    assert g["items"][0]["score"] == pytest.approx(1.8) and g["items"][1]["score"] == pytest.approx(0.2)
+    assert [c["chain_id"] for c in g["items"][0]["chains"]] == ["toy", "toy2"]
+    assert g["items"][0]["weakness"] == pytest.approx(0.9)
+    with pytest.raises(ReforgeError, match="min_chains must be a positive integer"):
+        generic_technologies(any_engine, min_chains=0)
+
+
+def test_plot_file_checks(duck, tmp_path):
+    put_tables(duck, toy_tables())
+    b = bottlenecks(duck, "toy")
+    with pytest.raises(ReforgeError, match="plot file must end in .png, .svg, .pdf"):
+        b.plot(tmp_path / "map.gif")
+    with pytest.raises(ReforgeError, match="does not exist"):
+        b.plot(tmp_path / "nope" / "map.png")
+    fig = b.plot(tmp_path / "map.pdf")
+    assert (tmp_path / "map.pdf").read_bytes()[:4] == b"%PDF"
+    assert len(fig.axes) == 2
