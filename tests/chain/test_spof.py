@@ -81,3 +81,22 @@ def test_bad_inputs(duck):
         single_points_of_failure(duck, top=0)
     with pytest.raises(ReforgeError, match=r"loss threshold must be in \[0, 1\)"):
         single_points_of_failure(duck, loss_threshold=-0.1)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_spof_on_links_sums_duplicate_links(duck, seed):
+    """Without the key promise (``unique_links=False``) split rows of one (supplier, buyer, item)
+    are summed first: each link split into two halves gives the brute-force answer of the whole."""
+    from reforge.chain.spof import spof_on_links
+    links = random_layered(300 + seed, layers=5, width=6, max_suppliers=3)
+    want = _brute(links, 0.5)
+    half = links.assign(value=links["value"] / 2.0)
+    split = pd.concat([half, half], ignore_index=True).rename(columns={"buyer_uscc": "buyer_id"})
+    duck.register("dup_links", split[["supplier_id", "buyer_id", "item_id", "value"]])
+    with duck.scratch() as scratch:
+        df, n_firms, _n_cand, _r = spof_on_links(duck, "dup_links", None, 0.5, scratch)
+    got = {r.firm_id: (r.disrupted_count, r.lost_value, r.depth) for r in df.itertuples()}
+    assert n_firms == links["supplier_id"].nunique()
+    assert set(got) == set(want)
+    for f, (n, lost, depth) in want.items():
+        assert got[f][0] == n and got[f][2] == depth and got[f][1] == pytest.approx(lost, rel=1e-9)

@@ -34,17 +34,28 @@ class CascadeTables:
     acc: str     # seed, buyer_id, item_id, lost, total (lost purchase value at the fixed point)
     rounds: int  # rounds that disrupted at least one firm (max over seeds)
     n_seeds: int  # scenarios run
+    ids: str = ""         # id (VARCHAR) -> n (BIGINT code)
+    links: str = ""       # integer links: s, b, i, v, t (t = the (buyer, item) purchase total)
+    down_codes: str = ""  # seed, id, rnd with BIGINT codes (seed = the removed firm's code in critical mode)
+    n_suppliers: int = 0  # distinct suppliers of ``links`` (critical_all mode only)
 
 
 def run_cascade(engine: Engine, links: str, seeds: str | None, threshold: float, scratch: list[str],
                 dead0: str | None = None, max_rounds: int = 1000, keep_down_rows: bool = True,
-                critical_among: str | None = None,
+                critical_among: str | None = None, critical_all: bool = False, unique_links: bool = False,
+                map_back: bool = True,
                 on_round: Callable[[int, int], None] | None = None) -> CascadeTables:
     """Run all scenarios of ``seeds`` to the fixed point; return the result table names.
 
     ``critical_among`` (a table with column ``id``) replaces ``seeds`` by one scenario per
     firm of that table that has a *critical link* (alone more than ``threshold`` of some
     buyer's purchases of an item): the only firms whose removal can disrupt anybody.
+    ``critical_all=True`` does the same over every supplier of ``links`` (no id table).
+
+    ``unique_links=True`` promises that ``links`` has at most one row per (supplier, buyer,
+    item) - true of one year of ``supply_links``, whose key it is - and skips summing
+    duplicates (a GROUP BY over every link). ``map_back=False`` skips mapping the codes
+    back to ids (``down``/``acc`` are then empty names; use ``down_codes``/``ids``).
 
     ``keep_down_rows=False`` drops accumulated losses of buyers already down (they can
     change nothing), which keeps ``acc`` small when there are many scenarios; keep them
@@ -71,22 +82,31 @@ SELECT id, CAST(ROW_NUMBER() OVER (ORDER BY id) AS BIGINT) AS n FROM (
 ) u WHERE id IS NOT NULL""")
     itm = tmp("cas_items", f"SELECT item_id, CAST(ROW_NUMBER() OVER (ORDER BY item_id) AS BIGINT) AS n "
                            f"FROM (SELECT DISTINCT item_id FROM {links}) u")
-    # integer links, duplicates of (supplier, buyer, item) summed, with the (buyer, item) total
-    lk = tmp("cas_links", f"""
-WITH g AS (
-  SELECT si.n AS s, bi.n AS b, it.n AS i, SUM(CAST(l.value AS DOUBLE)) AS v
+    # integer links (duplicates of (supplier, buyer, item) summed unless unique), then each
+    # link gets its (buyer, item) total: a GROUP BY joined back (cheaper than a window here)
+    coded = f"""SELECT si.n AS s, bi.n AS b, it.n AS i, {'' if unique_links else 'SUM('}CAST(l.value AS DOUBLE){
+        '' if unique_links else ')'} AS v
   FROM {links} l
   JOIN {ids} si ON si.id = l.supplier_id
   JOIN {ids} bi ON bi.id = l.buyer_id
-  JOIN {itm} it ON it.item_id = l.item_id
-  GROUP BY si.n, bi.n, it.n
-), tt AS (SELECT b, i, SUM(v) AS t FROM g GROUP BY b, i)
-SELECT g.s, g.b, g.i, g.v, tt.t FROM g JOIN tt ON tt.b = g.b AND tt.i = g.i""")
-    if critical_among:
+  JOIN {itm} it ON it.item_id = l.item_id{'' if unique_links else ' GROUP BY si.n, bi.n, it.n'}"""
+    raw = tmp("cas_raw", coded)
+    tt = tmp("cas_tot", f"SELECT b, i, SUM(v) AS t FROM {raw} GROUP BY b, i")
+    lk = tmp("cas_links", f"SELECT r.s, r.b, r.i, r.v, tt.t FROM {raw} r JOIN {tt} tt ON tt.b = r.b AND tt.i = r.i")
+    for old in (raw, tt):
+        engine.drop(old)
+    n_sup = 0
+    critical = bool(critical_among) or critical_all
+    if critical:
         sd = ids  # scenario n = the removed firm's code
+        if critical_all:
+            n_sup = int(engine.fetch_scalar(f"SELECT COUNT(DISTINCT s) FROM {lk}") or 0)
+            among = ""
+        else:
+            among = f"JOIN {ids} x ON x.n = l.s JOIN {critical_among} c ON c.id = x.id"
         down = tmp("cas_down", f"""
 SELECT DISTINCT l.s AS seed, l.s AS id, CAST(0 AS BIGINT) AS rnd
-FROM {lk} l JOIN {ids} x ON x.n = l.s JOIN {critical_among} c ON c.id = x.id
+FROM {lk} l {among}
 WHERE l.t > 0 AND l.v / l.t > {thr!r}""")
     else:
         assert seeds is not None, "give seeds or critical_among"
@@ -106,7 +126,13 @@ FROM {seeds} s JOIN {sd} m ON m.id = CAST(s.seed AS VARCHAR) JOIN {ids} x ON x.i
   JOIN {ids} bi ON bi.id = d.buyer_id JOIN {itm} it ON it.item_id = d.item_id
   JOIN (SELECT b, i, MAX(t) AS t FROM {lk} GROUP BY b, i) t ON t.b = bi.n AND t.i = it.n
   UNION ALL """
-    acc = tmp("cas_acc", f"""
+    acc: str | None = None
+    # critical modes: one removed firm per scenario and one link row per (s, b, i), so round 1
+    # needs no accumulated table: its victims are the buyers of the seeds' critical links, and
+    # the seeds' own links enter the accumulation straight from the link table (first_acc)
+    first_acc = f"SELECT l.s AS seed, l.b, l.i, l.v AS lost, l.t FROM {lk} l WHERE l.s IN (SELECT seed FROM {{new}})"
+    if not critical:
+        acc = tmp("cas_acc", f"""
 SELECT seed, b, i, SUM(lost) AS lost, MAX(t) AS t FROM (
   {init}SELECT f.seed, l.b, l.i, l.v AS lost, l.t FROM {down} f JOIN {lk} l ON l.s = f.id
 ) u GROUP BY seed, b, i""")
@@ -114,7 +140,12 @@ SELECT seed, b, i, SUM(lost) AS lost, MAX(t) AS t FROM (
              "LEFT JOIN {down} dd ON dd.seed = u.seed AND dd.id = u.b WHERE dd.id IS NULL")
     rounds = 0
     for k in range(1, max_rounds + 1):
-        new = tmp("cas_new", f"""
+        if acc is None:
+            new = tmp("cas_new", f"""
+SELECT DISTINCT l.s AS seed, l.b AS id, CAST({k} AS BIGINT) AS rnd FROM {lk} l
+WHERE l.s IN (SELECT seed FROM {down}) AND l.b <> l.s AND l.t > 0 AND l.v / l.t > {thr!r}""")
+        else:
+            new = tmp("cas_new", f"""
 SELECT DISTINCT a.seed, a.b AS id, CAST({k} AS BIGINT) AS rnd
 FROM {acc} a LEFT JOIN {down} d ON d.seed = a.seed AND d.id = a.b
 WHERE d.id IS NULL AND a.t > 0 AND a.lost / a.t > {thr!r}""")
@@ -125,20 +156,30 @@ WHERE d.id IS NULL AND a.t > 0 AND a.lost / a.t > {thr!r}""")
             break
         rounds = k
         down2 = tmp("cas_down", f"SELECT seed, id, rnd FROM {down} UNION ALL SELECT seed, id, rnd FROM {new}")
+        prev = (first_acc.format(new=new) if acc is None else
+                f"SELECT a.seed, a.b, a.i, a.lost, a.t FROM {acc} a "
+                f"JOIN (SELECT DISTINCT seed FROM {new}) q ON q.seed = a.seed")
         acc2 = tmp("cas_acc", f"""
 SELECT u.seed, u.b, u.i, SUM(u.lost) AS lost, MAX(u.t) AS t FROM (
-  SELECT a.seed, a.b, a.i, a.lost, a.t
-  FROM {acc} a JOIN (SELECT DISTINCT seed FROM {new}) q ON q.seed = a.seed
+  {prev}
   UNION ALL
   SELECT n.seed, l.b, l.i, l.v AS lost, l.t
   FROM {new} n JOIN {lk} l ON l.s = n.id
 ) u {prune.format(down=down2)} GROUP BY u.seed, u.b, u.i""")
         for old in (down, acc, new):
-            engine.drop(old)
+            if old:
+                engine.drop(old)
         down, acc = down2, acc2
+    if acc is None:  # no round disrupted anybody: the seeds' links are all that was lost
+        acc = tmp("cas_acc", f"SELECT l.s AS seed, l.b, l.i, l.v AS lost, l.t FROM {lk} l "
+                             f"WHERE l.s IN (SELECT seed FROM {down})")
+    if not map_back:
+        return CascadeTables(down="", acc="", rounds=rounds, n_seeds=n_seeds, ids=ids, links=lk,
+                             down_codes=down, n_suppliers=n_sup)
     down_s = tmp("cas_down_ids", f"""
 SELECT m.id AS seed, x.id, d.rnd FROM {down} d JOIN {sd} m ON m.n = d.seed JOIN {ids} x ON x.n = d.id""")
     acc_s = tmp("cas_acc_ids", f"""
 SELECT m.id AS seed, x.id AS buyer_id, it.item_id, a.lost, a.t AS total
 FROM {acc} a JOIN {sd} m ON m.n = a.seed JOIN {ids} x ON x.n = a.b JOIN {itm} it ON it.n = a.i""")
-    return CascadeTables(down=down_s, acc=acc_s, rounds=rounds, n_seeds=n_seeds)
+    return CascadeTables(down=down_s, acc=acc_s, rounds=rounds, n_seeds=n_seeds, ids=ids, links=lk,
+                         down_codes=down, n_suppliers=n_sup)

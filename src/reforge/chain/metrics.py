@@ -62,8 +62,10 @@ FROM supply_links s WHERE {yf} AND s.item_id IN ({item_sql})"""
 
 def item_metrics_sql(item_sql: str, year: int | None, sl_table: str, default_frontier: int = 5) -> str:
     """One query: metrics (see module doc) for the items of ``item_sql``; ``sl_table`` holds
-    ``purchases_sql`` (materialized once: every metric reads it). A supply link is unique per
-    (supplier, buyer, item) within a year (the table's key), so counts need no DISTINCT."""
+    ``purchases_sql`` (a table or a parenthesised subquery). Keys are relied on, not
+    re-checked: a supply link is unique per (supplier, buyer, item) within a year and a
+    capability per (producer, item), so producers are capabilities plus the suppliers without
+    one (an anti-join, no DISTINCT over both) and counts need no DISTINCT."""
     cf = f"(c.since_year IS NULL OR c.since_year <= {int(year)})" if year is not None else "1 = 1"
     return f"""
 WITH it AS (
@@ -76,14 +78,18 @@ sup AS (
   SELECT item_id, supplier_id, supplier_type, SUM(value) AS v FROM sl
   GROUP BY item_id, supplier_id, supplier_type
 ),
+cap AS (
+  SELECT c.item_id, c.producer_id, c.producer_type, c.tech_level FROM capabilities c
+  WHERE {cf} AND c.item_id IN (SELECT item_id FROM it)
+),
 prod AS (
-  SELECT item_id, producer_id, producer_type, MAX(tech_level) AS tech_level FROM (
-    SELECT c.item_id, c.producer_id, c.producer_type, c.tech_level FROM capabilities c
-    WHERE {cf} AND c.item_id IN (SELECT item_id FROM it)
-    UNION ALL
-    SELECT item_id, supplier_id AS producer_id, supplier_type AS producer_type,
-           CAST(NULL AS INTEGER) AS tech_level FROM sup
-  ) u GROUP BY item_id, producer_id, producer_type
+  SELECT item_id, producer_id, producer_type, tech_level FROM cap
+  UNION ALL
+  SELECT s.item_id, s.supplier_id AS producer_id, s.supplier_type AS producer_type,
+         CAST(NULL AS INTEGER) AS tech_level
+  FROM sup s LEFT JOIN cap c
+    ON c.item_id = s.item_id AND c.producer_id = s.supplier_id AND c.producer_type = s.supplier_type
+  WHERE c.producer_id IS NULL
 ),
 pstat AS (
   SELECT item_id,
@@ -93,13 +99,12 @@ pstat AS (
   FROM prod GROUP BY item_id
 ),
 vstat AS (
-  SELECT item_id, SUM(value) AS total_value,
-         SUM(CASE WHEN supplier_type = 'enterprise' THEN value ELSE 0 END) AS domestic_value,
-         SUM(CASE WHEN supplier_type = 'foreign' THEN value ELSE 0 END) AS foreign_value,
-         COUNT(*) AS n_links
-  FROM sl GROUP BY item_id
+  SELECT item_id, SUM(v) AS total_value,
+         SUM(CASE WHEN supplier_type = 'enterprise' THEN v ELSE 0 END) AS domestic_value,
+         SUM(CASE WHEN supplier_type = 'foreign' THEN v ELSE 0 END) AS foreign_value,
+         COUNT(*) AS n_suppliers
+  FROM sup GROUP BY item_id
 ),
-nsup AS (SELECT item_id, COUNT(*) AS n_suppliers FROM sup GROUP BY item_id),
 sstat AS (
   SELECT s.item_id,
          SUM((s.v / v.total_value) * (s.v / v.total_value)) AS supplier_hhi,
@@ -139,7 +144,7 @@ SELECT it.item_id, it.name, it.name_zh, it.foundation,
        CASE WHEN v.total_value > 0 THEN v.foreign_value / v.total_value END AS import_dependence,
        cs.foreign_country_hhi, ct.top_country, ct.top_country_share,
        ss.supplier_hhi, ss.top1_share,
-       CAST(COALESCE(ns.n_suppliers, 0) AS BIGINT) AS n_suppliers,
+       CAST(COALESCE(v.n_suppliers, 0) AS BIGINT) AS n_suppliers,
        CAST(COALESCE(sg.n_buyers, 0) AS BIGINT) AS n_buyers,
        CAST(p.best_domestic_level AS DOUBLE) AS best_domestic_level,
        CAST(it.frontier_level AS DOUBLE) AS frontier_level,
@@ -152,7 +157,6 @@ LEFT JOIN sstat ss ON ss.item_id = it.item_id
 LEFT JOIN cstat cs ON cs.item_id = it.item_id
 LEFT JOIN ctop ct ON ct.item_id = it.item_id
 LEFT JOIN single sg ON sg.item_id = it.item_id
-LEFT JOIN nsup ns ON ns.item_id = it.item_id
 ORDER BY it.item_id
 """
 
@@ -285,11 +289,9 @@ METRICS_TABLES = {
 def fetch_item_metrics(engine: Engine, item_sql: str, year: int | None, th: Thresholds) -> pd.DataFrame:
     """The metrics frame (one row per item) for the items of ``item_sql``."""
     require_tables(engine, METRICS_TABLES)
-    with engine.scratch() as scratch:
-        sl = engine.temp_name("bn_purchases")
-        scratch.append(sl)
-        engine.materialize(sl, purchases_sql(item_sql, year))
-        return engine.fetch_df(item_metrics_sql(item_sql, year, sl, th.default_frontier_level))
+    # the purchases stay a subquery: two scans of the year's links cost less than a copy
+    sl = f"({purchases_sql(item_sql, year)})"
+    return engine.fetch_df(item_metrics_sql(item_sql, year, sl, th.default_frontier_level))
 
 
 def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | None = None,

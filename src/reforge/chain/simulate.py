@@ -140,7 +140,7 @@ def simulate(engine: Engine, *, remove_country: str | None = None, remove_firm: 
             engine.materialize(dead0, f"SELECT 'S' AS seed, buyer_id, item_id, value AS lost FROM {links} "
                                       f"WHERE item_id = {lit(iid)}")
             item_cond = f"l.item_id = {lit(iid)}"
-        res = run_cascade(engine, links, seeds, thr, scratch, dead0=dead0)
+        res = run_cascade(engine, links, seeds, thr, scratch, dead0=dead0, unique_links=True)  # the key
         down = engine.fetch_df(f"SELECT id, rnd FROM {res.down} ORDER BY rnd, id")
         removed = down.loc[down["rnd"] == 0, "id"].tolist()
         disrupted = down.loc[down["rnd"] > 0, "id"].tolist()

@@ -55,34 +55,46 @@ class SinglePoints:
                 "firms": [_rec(r) for r in self.rows.to_dict(orient="records")]}
 
 
-def spof_on_links(engine: Engine, links: str, firms_sql: str, threshold: float, scratch: list[str],
-                  on_round: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, int, int, int]:
-    """Core: cascades of every firm of ``firms_sql`` (column ``id``) over ``links``.
+def spof_on_links(engine: Engine, links: str, firms_sql: str | None, threshold: float, scratch: list[str],
+                  on_round: Callable[[int, int], None] | None = None,
+                  unique_links: bool = False) -> tuple[pd.DataFrame, int, int, int]:
+    """Core: cascades of every firm of ``firms_sql`` (column ``id``; None = every supplier of
+    ``links``) over ``links``.
 
     Returns (frame firm_id/disrupted_count/lost_value/depth sorted by count desc,
     firms checked, candidates, rounds). ``lost_value`` is the value (CNY) of all
-    links out of the removed firm and the firms it disrupts.
+    links out of the removed firm and the firms it disrupts. ``unique_links``: see
+    ``cascade.run_cascade`` (one row per supplier, buyer and item).
     """
     thr = float(threshold)
-    firms = engine.temp_name("spof_firms")
-    scratch.append(firms)
-    engine.materialize(firms, f"SELECT DISTINCT CAST(id AS VARCHAR) AS id FROM ({firms_sql}) f WHERE id IS NOT NULL")
-    n_firms = engine.count(firms)
+    firms = None
+    if firms_sql is not None:
+        firms = engine.temp_name("spof_firms")
+        scratch.append(firms)
+        engine.materialize(firms, f"SELECT DISTINCT CAST(id AS VARCHAR) AS id FROM ({firms_sql}) f "
+                                  f"WHERE id IS NOT NULL")
     res = run_cascade(engine, links, None, thr, scratch, keep_down_rows=False, critical_among=firms,
+                      critical_all=firms is None, unique_links=unique_links, map_back=False,
                       on_round=on_round)
+    n_firms = res.n_suppliers if firms is None else engine.count(firms)
     n_cand = res.n_seeds
+    # everything on integer codes; only the ranked seeds are mapped back to ids
     outv = engine.temp_name("spof_outv")
     scratch.append(outv)
-    engine.materialize(outv, f"SELECT supplier_id AS id, SUM(CAST(value AS DOUBLE)) AS v FROM {links} "
-                             f"WHERE supplier_id IN (SELECT id FROM {res.down}) GROUP BY supplier_id")
+    engine.materialize(outv, f"SELECT s AS id, SUM(v) AS v FROM {res.links} "
+                             f"WHERE s IN (SELECT id FROM {res.down_codes}) GROUP BY s")
     df = engine.fetch_df(f"""
-SELECT d.seed AS firm_id,
-       CAST(SUM(CASE WHEN d.rnd > 0 THEN 1 ELSE 0 END) AS BIGINT) AS disrupted_count,
-       CAST(SUM(COALESCE(o.v, 0)) AS DOUBLE) AS lost_value,
-       CAST(MAX(d.rnd) AS BIGINT) AS depth
-FROM {res.down} d LEFT JOIN {outv} o ON o.id = d.id
-GROUP BY d.seed
-HAVING SUM(CASE WHEN d.rnd > 0 THEN 1 ELSE 0 END) > 0
+WITH per AS (
+  SELECT d.seed,
+         CAST(SUM(CASE WHEN d.rnd > 0 THEN 1 ELSE 0 END) AS BIGINT) AS disrupted_count,
+         CAST(SUM(COALESCE(o.v, 0)) AS DOUBLE) AS lost_value,
+         CAST(MAX(d.rnd) AS BIGINT) AS depth
+  FROM {res.down_codes} d LEFT JOIN {outv} o ON o.id = d.id
+  GROUP BY d.seed
+  HAVING SUM(CASE WHEN d.rnd > 0 THEN 1 ELSE 0 END) > 0
+)
+SELECT x.id AS firm_id, p.disrupted_count, p.lost_value, p.depth
+FROM per p JOIN {res.ids} x ON x.n = p.seed
 ORDER BY disrupted_count DESC, lost_value DESC, firm_id""")
     return df, n_firms, n_cand, res.rounds
 
@@ -107,12 +119,12 @@ def single_points_of_failure(engine: Engine, chain_id: str | None = None, year: 
             raise ReforgeError(f"unknown chain {chain_id!r} (no items in chain_items)")
     with engine.scratch() as scratch:
         links = f"({links_sql(y)})"  # a subquery: scanned a few times, never copied
-        if chain_id is None:
-            firms_sql = f"SELECT supplier_id AS id FROM {links}"
-        else:
+        firms_sql: str | None = None  # None: every supplier
+        if chain_id is not None:
             firms_sql = (f"SELECT l.supplier_id AS id FROM ({links_sql(y)}) l JOIN chain_items ci "
                          f"ON ci.item_id = l.item_id WHERE ci.chain_id = {lit(chain_id)}")
-        df, n_firms, n_cand, rounds = spof_on_links(engine, links, firms_sql, thr, scratch, on_round)
+        df, n_firms, n_cand, rounds = spof_on_links(engine, links, firms_sql, thr, scratch, on_round,
+                                                      unique_links=True)  # the table's key
         if top is not None:
             df = df.head(top)
         if len(df):
