@@ -12,8 +12,11 @@ Measures, in one run on the same random panel (``tests/firms/reference.random_pa
 Peak memory is the process's maximum resident set size (Python + DuckDB).
 
     python bench/firms_bench.py --firms 100000          # or FIRMS_BENCH_N=100000
-    python bench/firms_bench.py --firms 1000000 --no-peer --per-year --memory-limit 8GB
-                                   # panel generated inside DuckDB, one screening year at a time
+    python bench/firms_bench.py --firms 1000000 --no-peer --batch 4 --memory-limit 10GB
+                                   # panel generated inside DuckDB, features 4 screening years at a time
+
+Result tables are materialised unordered with ``preserve_insertion_order = false``
+(a table has no row order; every fetch in reforge orders explicitly).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -103,14 +108,19 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-peer", action="store_true", help="skip the pandas peer (large N)")
     ap.add_argument("--per-year", action="store_true", help="screen one year at a time (less memory)")
+    ap.add_argument("--batch", type=int, default=0,
+                    help="screening years per feature batch (1 = --per-year; 0 = all years at once)")
     ap.add_argument("--memory-limit", default=os.environ.get("FIRMS_BENCH_MEM", ""),
                     help="DuckDB memory_limit, e.g. 8GB")
+    ap.add_argument("--verbose", action="store_true", help="print the time of every batch")
+    ap.add_argument("--sql-panel", action="store_true",
+                    help="generate the panel inside DuckDB also with the peer (it is then fetched into pandas)")
     a = ap.parse_args()
     data_years = range(2015 - 2, 2015 + a.years)  # two extra years of history for the lags
     screen_years = [y + 1 for y in range(2015, 2015 + a.years)]
     t0 = time.perf_counter()
     e = DuckDBEngine(":memory:", threads=a.threads)
-    if a.no_peer:
+    if a.no_peer or a.sql_panel:
         sql_panel(e, a.firms, data_years)
         rows = e.count("enterprise_years")
     else:
@@ -121,37 +131,45 @@ def main() -> None:
             e.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_src")
             e.drop(f"{name}_src")
     print(f"panel: {a.firms:,} firms x {len(data_years)} data years = {rows:,} rows, "
-          f"generated in {time.perf_counter() - t0:.1f} s ({'in DuckDB' if a.no_peer else 'pandas'})")
+          f"generated in {time.perf_counter() - t0:.1f} s ({'in DuckDB' if a.no_peer or a.sql_panel else 'pandas'})")
     base_mb = peak_mb()
 
     e.execute(f"SET temp_directory = '{tempfile.gettempdir()}/firms_bench_spill'")  # spill outside the repo
+    # result tables have no row order (every fetch orders): lets DuckDB write them in parallel with less memory
+    e.execute("SET preserve_insertion_order = false")
     if a.memory_limit:
         e.execute(f"SET memory_limit = '{a.memory_limit}'")
     t_feat = 0.0
     times: dict[str, float] = {t: 0.0 for t in TIERS}
     counts: dict[str, dict[str, int]] = {}
     # all screening years in one set of queries, or one year at a time (--per-year: less memory)
-    batches = [[y] for y in screen_years] if a.per_year else [screen_years]
+    per = 1 if a.per_year else a.batch or len(screen_years)
+    batches = [screen_years[i:i + per] for i in range(0, len(screen_years), per)]
+    a.per_year = per < len(screen_years)
     for ys_all in batches:
         t0 = time.perf_counter()
         feats = prepare_features(e, ys_all)
         t_feat += time.perf_counter() - t0
+        if a.verbose:
+            print(f"  features {ys_all[0]}-{ys_all[-1]}: {time.perf_counter() - t0:.2f} s")
         for tier in TIERS:
             t1 = time.perf_counter()
             for rid, ys in (("2022", [y for y in ys_all if y < 2026]), ("2026", [y for y in ys_all if y >= 2026])):
                 if not ys:
                     continue
                 out = e.temp_name(tier)
-                e.materialize(out, tier_sql(plan_tier(load_rules(rid), tier), feats, ys))
+                e.materialize(out, tier_sql(plan_tier(load_rules(rid), tier), feats, ys, order=False))
                 for k, v in e.fetch_df(f"SELECT outcome, COUNT(*) AS n FROM {out} GROUP BY outcome "
                                        "ORDER BY outcome").values:
                     counts.setdefault(tier, {})[k] = counts.get(tier, {}).get(k, 0) + int(v)
                 e.drop(out)
             times[tier] += time.perf_counter() - t1
+            if a.verbose:
+                print(f"  {tier} {ys_all[0]}-{ys_all[-1]}: {time.perf_counter() - t1:.2f} s")
         if a.per_year:
             e.drop(feats)
     total = t_feat + sum(times.values())
-    print(f"reforge/duckdb ({a.threads} threads{', per year' if a.per_year else ''}): features {t_feat:.2f} s; "
+    print(f"reforge/duckdb ({a.threads} threads, {len(batches)} batch(es) of <= {per} years): features {t_feat:.2f} s; "
           + "; ".join(f"{k} {v:.2f} s" for k, v in times.items()))
     print(f"reforge/duckdb: ALL TIERS x {len(screen_years)} years: {total:.2f} s, peak RSS {peak_mb():,.0f} MB "
           f"(data loaded: {base_mb:,.0f} MB)")
@@ -161,12 +179,25 @@ def main() -> None:
     if a.no_peer:
         return
     lg_years = [y for y in screen_years if y < 2026]
-    if a.per_year:
-        feats = prepare_features(e, lg_years)
+    plan = plan_tier(load_rules("2022"), "little_giant")
     t1 = time.perf_counter()
-    lg = e.fetch_df(tier_sql(plan_tier(load_rules("2022"), "little_giant"), feats, lg_years))
+    if a.per_year:  # features and the Little Giant query batch by batch, only the outcome fetched
+        parts = []
+        for ys in [lg_years[i:i + per] for i in range(0, len(lg_years), per)]:
+            feats = prepare_features(e, ys)
+            parts.append(e.fetch_df(f"SELECT uscc, year, outcome FROM ({tier_sql(plan, feats, ys, order=False)}) r "
+                                    "ORDER BY uscc, year"))
+            e.drop(feats)
+        lg = pd.concat(parts, ignore_index=True)
+        what = "features + query, outcomes fetched"
+    else:
+        lg = e.fetch_df(tier_sql(plan, feats, lg_years))
+        what = "query on the features above, fetched"
     t_lg = time.perf_counter() - t1
-    print(f"reforge/duckdb: little_giant 2022, {len(lg_years)} years, fetched: {t_lg:.2f} s")
+    print(f"reforge/duckdb: little_giant 2022, {len(lg_years)} years ({what}): {t_lg:.2f} s")
+    if a.sql_panel:
+        t = {k: e.fetch_df(f"SELECT * FROM {k}") for k in
+             ("enterprises", "enterprise_years", "designations", "credit_records", "items")}
     t1 = time.perf_counter()
     ref = {y: lg2022_reference(t, y) for y in lg_years}
     t_ref = time.perf_counter() - t1

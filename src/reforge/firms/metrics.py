@@ -42,6 +42,9 @@ FIRM_FIELDS: dict[str, str] = {
     "strategic_emerging": "BOOLEAN", "key_chain_link": "BOOLEAN", "fills_gap": "BOOLEAN",
 }
 DESIGNATION_FLAGS = ("innovative_sme", "srdi_sme", "little_giant", "single_champion", "high_tech")
+# every designation kind a ``des_*`` feature reads (other kinds are skipped before the per-year expansion)
+DES_KINDS = (*DESIGNATION_FLAGS, "rd_institution_national", "rd_institution_provincial", "st_award_national",
+             "st_award_provincial", "chuangke_top500", "chuangke_top50")
 
 
 @dataclass(frozen=True)
@@ -229,10 +232,19 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
     lo, hi = years[0] - 1 - 2, years[-1] - 1
     ycols = _cols(engine, "enterprise_years")
     sel = ", ".join(_col(f, ycols, t) for f, (t, _) in YEAR_FIELDS.items())
+    # lags in one pass with window functions; a lag counts only when it is the right calendar year
+    # (rows without a uscc have no history, as with the former self-join on uscc)
+    w = "OVER (PARTITION BY uscc ORDER BY year)"
+    wins = [f"LAG(year, 1) {w} AS y_l1", f"LAG(year, 2) {w} AS y_l2"]
     lags = []
     for f, (_t, n) in YEAR_FIELDS.items():
-        for k in range(1, n + 1):
-            lags.append(f"e{k}.{f} AS {f}_p{k}")
+        if n >= 1:
+            wins.append(f"LAG({f}, 1) {w} AS {f}_l1")
+            lags.append(f"CASE WHEN uscc IS NULL THEN NULL WHEN y_l1 = year - 1 THEN {f}_l1 END AS {f}_p1")
+        if n >= 2:
+            wins.append(f"LAG({f}, 2) {w} AS {f}_l2")
+            lags.append(f"CASE WHEN uscc IS NULL THEN NULL WHEN y_l1 = year - 2 THEN {f}_l1 "
+                        f"WHEN y_l2 = year - 2 THEN {f}_l2 END AS {f}_p2")
     ecols = _cols(engine, "enterprises")
     if ecols:
         ent = "SELECT uscc, " + ", ".join(_col(f, ecols, t) for f, t in FIRM_FIELDS.items()) + " FROM enterprises"
@@ -265,7 +277,8 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
         exp = "d.expires_on" if "expires_on" in dcols else "CAST(NULL AS DATE)"
         des = (f"SELECT y.year, d.uscc, {', '.join(des_exprs)} FROM "
                f"(SELECT uscc, kind, CAST(granted_on AS DATE) AS granted_on, CAST({exp.replace('d.', '')} AS DATE) "
-               f"AS expires_on{', status' if 'status' in dcols else ''} FROM designations) d "
+               f"AS expires_on{', status' if 'status' in dcols else ''} FROM designations "
+               f"WHERE kind IN ({', '.join(repr(k) for k in DES_KINDS)})) d "  # only kinds a flag reads
                f"CROSS JOIN yrs y WHERE {status} GROUP BY y.year, d.uscc")
     else:
         des = ("SELECT CAST(NULL AS INTEGER) AS year, CAST(NULL AS VARCHAR) AS uscc, "
@@ -277,8 +290,9 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
                         f"OR c.expires_on >= y.as_of) THEN 1 ELSE 0 END) AS cr_{k}_active")
         cr_exprs.append(f"MAX(CASE WHEN c.kind = '{k}' AND c.recorded_on <= y.as_of THEN YEAR(c.recorded_on) END) "
                         f"AS cr_{k}_last")
-        cr_exprs.append(f"SUM(CASE WHEN c.kind = '{k}' AND YEAR(c.recorded_on) = YEAR(y.as_of) THEN 1 ELSE 0 END) "
-                        f"AS cr_{k}_new")
+        # a 4-byte INTEGER count, not DuckDB's 16-byte HUGEINT sum (keeps the feature table narrow)
+        cr_exprs.append(f"CAST(SUM(CASE WHEN c.kind = '{k}' AND YEAR(c.recorded_on) = YEAR(y.as_of) "
+                        f"THEN 1 ELSE 0 END) AS INTEGER) AS cr_{k}_new")
         cr_names += [f"cr_{k}_active", f"cr_{k}_last", f"cr_{k}_new"]
     if _has(engine, "credit_records"):
         ccols = _cols(engine, "credit_records")
@@ -305,16 +319,15 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
 WITH yrs AS ({as_of_sql(years)}),
 ey AS (SELECT uscc, CAST(year AS INTEGER) AS year, {sel} FROM enterprise_years
        WHERE year BETWEEN {lo} AND {hi}),
-lagged AS (SELECT ey.*, {', '.join(lags)} FROM ey
-  LEFT JOIN ey e1 ON e1.uscc = ey.uscc AND e1.year = ey.year - 1
-  LEFT JOIN ey e2 ON e2.uscc = ey.uscc AND e2.year = ey.year - 2
-  WHERE ey.year BETWEEN {years[0] - 1} AND {hi}),
+lagged AS (SELECT uscc, year, {', '.join(YEAR_FIELDS)}, {', '.join(lags)}
+  FROM (SELECT ey.*, {', '.join(wins)} FROM ey) z
+  WHERE year IN ({', '.join(str(y - 1) for y in years)})),
 ent AS ({ent}),
 itm AS ({items}),
 des AS ({des}),
 cr AS ({cr}),
 apr AS ({apr})
-SELECT l.uscc AS uscc, y.year AS year, l.year AS data_year,
+SELECT l.uscc AS uscc, CAST(l.year + 1 AS INTEGER) AS year, l.year AS data_year,
   {', '.join(f'l.{n} AS {n}' for n in raw_names)},
   {', '.join(f'e.{f} AS {f}' for f in FIRM_FIELDS)},
   i.foundation AS foundation,
@@ -322,12 +335,11 @@ SELECT l.uscc AS uscc, y.year AS year, l.year AS data_year,
   {', '.join(cr_sel)},
   COALESCE(a.first_product, 0) AS first_product
 FROM lagged l
-JOIN yrs y ON l.year = y.year - 1
 LEFT JOIN ent e ON e.uscc = l.uscc
 LEFT JOIN itm i ON i.item_id = e.main_item_id
-LEFT JOIN des d ON d.uscc = l.uscc AND d.year = y.year
-LEFT JOIN cr ON cr.uscc = l.uscc AND cr.year = y.year
-LEFT JOIN apr a ON a.uscc = l.uscc AND a.year = y.year
+LEFT JOIN des d ON d.uscc = l.uscc AND d.year = l.year + 1
+LEFT JOIN cr ON cr.uscc = l.uscc AND cr.year = l.year + 1
+LEFT JOIN apr a ON a.uscc = l.uscc AND a.year = l.year + 1
 """
 
 

@@ -188,8 +188,13 @@ def plan_tier(rules: RuleSet, tier: str, review: bool = False) -> TierPlan:
     return TierPlan(tier, rules, conds, inds, sorted(metrics), review, sorted(raw))
 
 
-def tier_sql(plan: TierPlan, features: str, years: list[int], province: str | None = None) -> str:
-    """The one query screening every firm of ``features`` for ``years`` under ``plan``."""
+def tier_sql(plan: TierPlan, features: str, years: list[int], province: str | None = None,
+             order: bool = True) -> str:
+    """The one query screening every firm of ``features`` for ``years`` under ``plan``.
+
+    ``order=False`` leaves out the final ``ORDER BY uscc, year`` (for materialising the
+    result as a table, where row order has no meaning; fetch it with an ORDER BY).
+    """
     if len(plan.raw) > 62:
         raise ReforgeError("too many raw inputs for the missing-field bit mask (max 62)")
     mask = " + ".join(f"(CASE WHEN {c} IS NULL THEN {1 << i} ELSE 0 END)" for i, c in enumerate(plan.raw))
@@ -213,7 +218,9 @@ def tier_sql(plan: TierPlan, features: str, years: list[int], province: str | No
         qexpr += [f"CAST({sql} AS DOUBLE) AS {name}" for name, sql in parts]
         pexpr.append(f"CAST({final} AS DOUBLE) AS p_{i.id}")
     q = f"SELECT f.*{', ' if qexpr else ''}{', '.join(qexpr)} FROM f"
-    p = f"SELECT q.*{', ' if pexpr else ''}{', '.join(pexpr)} FROM q"
+    # the intermediate q_* columns stop here: later steps and the result carry only f's columns and p_*
+    f_names = [*f_cols, "nullmask", *(f"m_{m}" for m in plan.metrics), *(f"v_{v.id}" for v in plan.rules.vetoes)]
+    p = f"SELECT {', '.join(f'q.{n}' for n in f_names)}{', ' if pexpr else ''}{', '.join(pexpr)} FROM q"
     sexpr = []
     if plan.indicators:
         def sums(inds: list[Indicator], sfx: str) -> list[str]:
@@ -233,7 +240,7 @@ def tier_sql(plan: TierPlan, features: str, years: list[int], province: str | No
     outcome = (f"CASE WHEN {vetoes} THEN 'fail' WHEN NOT ({conds}) THEN 'fail' "
                f"WHEN ({conds}) THEN 'pass' ELSE 'insufficient_data' END AS outcome")
     return (f"WITH f AS ({f}), q AS ({q}), p AS ({p}), s AS ({s}), c AS ({c}) "
-            f"SELECT c.*, {outcome} FROM c ORDER BY uscc, year")
+            f"SELECT c.*, {outcome} FROM c" + (" ORDER BY uscc, year" if order else ""))
 
 
 # ---------------------------------------------------------------- running
