@@ -22,6 +22,7 @@ from reforge.ingest.problems import ImportResult, problem_frame
 from reforge.ingest.readers import read_table_file
 from reforge.ingest.validate import coerce_and_check
 from reforge.schema import ensure_schema
+from reforge.schema.audit import record
 from reforge.schema.tables import TABLE_BY_NAME, Table, get_table
 
 MODES = ("append", "upsert", "replace")
@@ -193,18 +194,11 @@ def _write(engine: DuckDBEngine, order: list[str], staged: dict[str, int], mode:
             res.rows_written[name] = n
         who = actor or _os_user()
         detail = ", ".join(f"{k}={v}" for k, v in res.rows_written.items())
-        engine.execute(
-            "INSERT INTO audit_log (id, logged_at, username, action, target, rows, detail) SELECT "
-            f"COALESCE(MAX(id), 0) + 1, CAST(now() AS TIMESTAMP), {_q(who)}, 'import:{mode}', "
-            f"{_q(','.join(order))}, {sum(res.rows_written.values())}, {_q(detail)} FROM audit_log")
+        record(engine, who, f"import:{mode}", ",".join(order), sum(res.rows_written.values()), detail)
         engine.execute("COMMIT")
     except Exception:
         engine.execute("ROLLBACK")
         raise
-
-
-def _q(s: str) -> str:
-    return "'" + str(s).replace("'", "''") + "'"
 
 
 def _os_user() -> str:
