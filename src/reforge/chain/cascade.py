@@ -40,10 +40,69 @@ class CascadeTables:
     n_suppliers: int = 0  # distinct suppliers of ``links`` (critical_all mode only)
 
 
+@dataclass
+class CodedLinks:
+    """The supply graph in integer form - the analogue of building a graph object.
+
+    ``ids``: id (VARCHAR) -> n (BIGINT), sup (1 = supplies something), out_value (CNY
+    supplied in all); ``items``: item_id -> n; ``links``: s, b, i, v, t
+    (codes, value in CNY, and t = the buyer's total purchases of the item, CNY).
+    ``n_suppliers``: distinct suppliers (when asked for, else None).
+    """
+
+    ids: str
+    items: str
+    links: str
+    n_suppliers: int | None = None
+
+
+def code_links(engine: Engine, links: str, scratch: list[str], unique_links: bool = False,
+               extra_ids: str | None = None, count_suppliers: bool = False) -> CodedLinks:
+    """Map ``links(supplier_id, buyer_id, item_id, value)`` to dense BIGINT codes and give
+    each link its (buyer, item) purchase total, as tables on the engine (named in ``scratch``).
+
+    ``unique_links=True`` promises at most one row per (supplier, buyer, item) and skips
+    summing duplicates. ``extra_ids``: a query with column ``id`` whose ids get codes too
+    (removed firms that supply nobody). Deterministic: codes follow the sort order of ids.
+    """
+    def tmp(stem: str, sql: str) -> str:
+        name = engine.temp_name(stem)
+        scratch.append(name)
+        engine.materialize(name, sql)
+        return name
+
+    extra = (f"UNION ALL SELECT id, 0 AS sup, CAST(0 AS DOUBLE) AS ov FROM ({extra_ids}) x"
+             if extra_ids else "")
+    # one grouping gives the codes, who supplies and each firm's supply value (no second
+    # pass over the links for either)
+    ids = tmp("cas_ids", f"""
+SELECT id, CAST(ROW_NUMBER() OVER (ORDER BY id) AS BIGINT) AS n, MAX(sup) AS sup, SUM(ov) AS out_value FROM (
+  SELECT supplier_id AS id, 1 AS sup, CAST(value AS DOUBLE) AS ov FROM {links}
+  UNION ALL SELECT buyer_id AS id, 0 AS sup, CAST(0 AS DOUBLE) AS ov FROM {links} {extra}
+) u WHERE id IS NOT NULL GROUP BY id""")
+    itm = tmp("cas_items", f"SELECT item_id, CAST(ROW_NUMBER() OVER (ORDER BY item_id) AS BIGINT) AS n "
+                           f"FROM (SELECT DISTINCT item_id FROM {links}) u")
+    # integer links (duplicates of (supplier, buyer, item) summed unless unique), then each
+    # link gets its (buyer, item) total: a GROUP BY joined back (cheaper than a window here)
+    coded = f"""SELECT si.n AS s, bi.n AS b, it.n AS i, {'' if unique_links else 'SUM('}CAST(l.value AS DOUBLE){
+        '' if unique_links else ')'} AS v
+  FROM {links} l
+  JOIN {ids} si ON si.id = l.supplier_id
+  JOIN {ids} bi ON bi.id = l.buyer_id
+  JOIN {itm} it ON it.item_id = l.item_id{'' if unique_links else ' GROUP BY si.n, bi.n, it.n'}"""
+    raw = tmp("cas_raw", coded)
+    tt = tmp("cas_tot", f"SELECT b, i, SUM(v) AS t FROM {raw} GROUP BY b, i")
+    lk = tmp("cas_links", f"SELECT r.s, r.b, r.i, r.v, tt.t FROM {raw} r JOIN {tt} tt ON tt.b = r.b AND tt.i = r.i")
+    for old in (raw, tt):
+        engine.drop(old)
+    n_sup = int(engine.fetch_scalar(f"SELECT SUM(sup) FROM {ids}") or 0) if count_suppliers else None
+    return CodedLinks(ids, itm, lk, n_sup)
+
+
 def run_cascade(engine: Engine, links: str, seeds: str | None, threshold: float, scratch: list[str],
                 dead0: str | None = None, max_rounds: int = 1000, keep_down_rows: bool = True,
                 critical_among: str | None = None, critical_all: bool = False, unique_links: bool = False,
-                map_back: bool = True,
+                map_back: bool = True, coded: CodedLinks | None = None,
                 on_round: Callable[[int, int], None] | None = None) -> CascadeTables:
     """Run all scenarios of ``seeds`` to the fixed point; return the result table names.
 
@@ -56,6 +115,9 @@ def run_cascade(engine: Engine, links: str, seeds: str | None, threshold: float,
     item) - true of one year of ``supply_links``, whose key it is - and skips summing
     duplicates (a GROUP BY over every link). ``map_back=False`` skips mapping the codes
     back to ids (``down``/``acc`` are then empty names; use ``down_codes``/``ids``).
+
+    ``coded``: the graph from ``code_links`` when the caller built it already (critical
+    modes only); otherwise it is built here.
 
     ``keep_down_rows=False`` drops accumulated losses of buyers already down (they can
     change nothing), which keeps ``acc`` small when there are many scenarios; keep them
@@ -75,32 +137,18 @@ def run_cascade(engine: Engine, links: str, seeds: str | None, threshold: float,
         engine.materialize(name, sql)
         return name
 
-    seed_ids = f"UNION SELECT CAST(id AS VARCHAR) AS id FROM {seeds}" if seeds else ""
-    ids = tmp("cas_ids", f"""
-SELECT id, CAST(ROW_NUMBER() OVER (ORDER BY id) AS BIGINT) AS n FROM (
-  SELECT supplier_id AS id FROM {links} UNION SELECT buyer_id AS id FROM {links} {seed_ids}
-) u WHERE id IS NOT NULL""")
-    itm = tmp("cas_items", f"SELECT item_id, CAST(ROW_NUMBER() OVER (ORDER BY item_id) AS BIGINT) AS n "
-                           f"FROM (SELECT DISTINCT item_id FROM {links}) u")
-    # integer links (duplicates of (supplier, buyer, item) summed unless unique), then each
-    # link gets its (buyer, item) total: a GROUP BY joined back (cheaper than a window here)
-    coded = f"""SELECT si.n AS s, bi.n AS b, it.n AS i, {'' if unique_links else 'SUM('}CAST(l.value AS DOUBLE){
-        '' if unique_links else ')'} AS v
-  FROM {links} l
-  JOIN {ids} si ON si.id = l.supplier_id
-  JOIN {ids} bi ON bi.id = l.buyer_id
-  JOIN {itm} it ON it.item_id = l.item_id{'' if unique_links else ' GROUP BY si.n, bi.n, it.n'}"""
-    raw = tmp("cas_raw", coded)
-    tt = tmp("cas_tot", f"SELECT b, i, SUM(v) AS t FROM {raw} GROUP BY b, i")
-    lk = tmp("cas_links", f"SELECT r.s, r.b, r.i, r.v, tt.t FROM {raw} r JOIN {tt} tt ON tt.b = r.b AND tt.i = r.i")
-    for old in (raw, tt):
-        engine.drop(old)
-    n_sup = 0
+    if coded is None:
+        extra = f"SELECT CAST(id AS VARCHAR) AS id FROM {seeds}" if seeds else None
+        coded = code_links(engine, links, scratch, unique_links=unique_links, extra_ids=extra,
+                           count_suppliers=critical_all)
+    elif seeds:
+        raise ValueError("a prebuilt coded graph serves the critical modes only (no seeds)")
+    ids, itm, lk = coded.ids, coded.items, coded.links
+    n_sup = coded.n_suppliers or 0
     critical = bool(critical_among) or critical_all
     if critical:
         sd = ids  # scenario n = the removed firm's code
         if critical_all:
-            n_sup = int(engine.fetch_scalar(f"SELECT COUNT(DISTINCT s) FROM {lk}") or 0)
             among = ""
         else:
             among = f"JOIN {ids} x ON x.n = l.s JOIN {critical_among} c ON c.id = x.id"

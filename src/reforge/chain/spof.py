@@ -20,12 +20,13 @@ dominator-tree subtree, checked against networkx on the Willems chains).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reforge.chain.cascade import run_cascade
+from reforge.chain.cascade import code_links, run_cascade
 from reforge.chain.graph import lit, require_tables
 from reforge.chain.metrics import resolve_year
 from reforge.chain.simulate import SIM_TABLES, _rec, _validate_threshold, links_sql
@@ -44,6 +45,7 @@ class SinglePoints:
     chain_id: str | None = None
     year: int | None = None
     loss_threshold: float = 0.5
+    timings: dict[str, float] = field(default_factory=dict)  # wall s: build_s, propagate_s (not in JSON)
 
     def to_frame(self) -> pd.DataFrame:
         return self.rows.copy()
@@ -57,45 +59,50 @@ class SinglePoints:
 
 def spof_on_links(engine: Engine, links: str, firms_sql: str | None, threshold: float, scratch: list[str],
                   on_round: Callable[[int, int], None] | None = None,
-                  unique_links: bool = False) -> tuple[pd.DataFrame, int, int, int]:
+                  unique_links: bool = False,
+                  timings: dict[str, float] | None = None) -> tuple[pd.DataFrame, int, int, int]:
     """Core: cascades of every firm of ``firms_sql`` (column ``id``; None = every supplier of
     ``links``) over ``links``.
 
     Returns (frame firm_id/disrupted_count/lost_value/depth sorted by count desc,
     firms checked, candidates, rounds). ``lost_value`` is the value (CNY) of all
     links out of the removed firm and the firms it disrupts. ``unique_links``: see
-    ``cascade.run_cascade`` (one row per supplier, buyer and item).
+    ``cascade.run_cascade`` (one row per supplier, buyer and item). ``timings`` (when given)
+    receives wall seconds: ``build_s`` (integer-coded graph with purchase totals, what
+    building a graph object is elsewhere) and ``propagate_s`` (the cascades and the ranking).
     """
     thr = float(threshold)
+    t_start = time.perf_counter()
     firms = None
     if firms_sql is not None:
         firms = engine.temp_name("spof_firms")
         scratch.append(firms)
         engine.materialize(firms, f"SELECT DISTINCT CAST(id AS VARCHAR) AS id FROM ({firms_sql}) f "
                                   f"WHERE id IS NOT NULL")
+    t0 = time.perf_counter()
+    coded = code_links(engine, links, scratch, unique_links=unique_links, count_suppliers=firms_sql is None)
+    t1 = time.perf_counter()
     res = run_cascade(engine, links, None, thr, scratch, keep_down_rows=False, critical_among=firms,
                       critical_all=firms is None, unique_links=unique_links, map_back=False,
-                      on_round=on_round)
+                      coded=coded, on_round=on_round)
     n_firms = res.n_suppliers if firms is None else engine.count(firms)
     n_cand = res.n_seeds
     # everything on integer codes; only the ranked seeds are mapped back to ids
-    outv = engine.temp_name("spof_outv")
-    scratch.append(outv)
-    engine.materialize(outv, f"SELECT s AS id, SUM(v) AS v FROM {res.links} "
-                             f"WHERE s IN (SELECT id FROM {res.down_codes}) GROUP BY s")
     df = engine.fetch_df(f"""
 WITH per AS (
   SELECT d.seed,
          CAST(SUM(CASE WHEN d.rnd > 0 THEN 1 ELSE 0 END) AS BIGINT) AS disrupted_count,
-         CAST(SUM(COALESCE(o.v, 0)) AS DOUBLE) AS lost_value,
+         CAST(SUM(COALESCE(o.out_value, 0)) AS DOUBLE) AS lost_value,
          CAST(MAX(d.rnd) AS BIGINT) AS depth
-  FROM {res.down_codes} d LEFT JOIN {outv} o ON o.id = d.id
+  FROM {res.down_codes} d LEFT JOIN {res.ids} o ON o.n = d.id
   GROUP BY d.seed
   HAVING SUM(CASE WHEN d.rnd > 0 THEN 1 ELSE 0 END) > 0
 )
 SELECT x.id AS firm_id, p.disrupted_count, p.lost_value, p.depth
 FROM per p JOIN {res.ids} x ON x.n = p.seed
 ORDER BY disrupted_count DESC, lost_value DESC, firm_id""")
+    if timings is not None:
+        timings.update(build_s=t1 - t0, propagate_s=time.perf_counter() - t_start - (t1 - t0))
     return df, n_firms, n_cand, res.rounds
 
 
@@ -117,14 +124,16 @@ def single_points_of_failure(engine: Engine, chain_id: str | None = None, year: 
             raise ReforgeError("table chain_items is missing")
         if not engine.fetch_scalar(f"SELECT COUNT(*) FROM chain_items WHERE chain_id = {lit(chain_id)}"):
             raise ReforgeError(f"unknown chain {chain_id!r} (no items in chain_items)")
+    t_start = time.perf_counter()
     with engine.scratch() as scratch:
         links = f"({links_sql(y)})"  # a subquery: scanned a few times, never copied
         firms_sql: str | None = None  # None: every supplier
         if chain_id is not None:
             firms_sql = (f"SELECT l.supplier_id AS id FROM ({links_sql(y)}) l JOIN chain_items ci "
                          f"ON ci.item_id = l.item_id WHERE ci.chain_id = {lit(chain_id)}")
+        timings: dict[str, float] = {}
         df, n_firms, n_cand, rounds = spof_on_links(engine, links, firms_sql, thr, scratch, on_round,
-                                                      unique_links=True)  # the table's key
+                                                      unique_links=True, timings=timings)  # the table's key
         if top is not None:
             df = df.head(top)
         if len(df):
@@ -138,6 +147,8 @@ SELECT x.firm_id, COALESCE(e.name, f.name) AS name,
 FROM {names} x LEFT JOIN enterprises e ON e.uscc = x.firm_id
 LEFT JOIN foreign_suppliers f ON f.supplier_id = x.firm_id ORDER BY x.firm_id""")
             df = df.merge(nm, on="firm_id", how="left")
+    # propagation = everything but the graph build (names of the ranked firms included)
+    timings["propagate_s"] = time.perf_counter() - t_start - timings.get("build_s", 0.0)
     df = df.sort_values(["disrupted_count", "lost_value", "firm_id"], ascending=[False, False, True])
     df.insert(0, "rank", range(1, len(df) + 1))
-    return SinglePoints(df.reset_index(drop=True), n_firms, n_cand, rounds, chain_id, y, thr)
+    return SinglePoints(df.reset_index(drop=True), n_firms, n_cand, rounds, chain_id, y, thr, timings)
