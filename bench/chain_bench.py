@@ -23,11 +23,17 @@ each side runs in its own process (so peak memory is per side):
   says so with the sample size and the spread across 10 sub-samples. Also one full
   cascade for the JP scenario (checked against reforge).
 
-Prints times (s), peak RSS (MB) per side and the ratios networkx / reforge: propagation
-only (single points of failure vs single points of failure) and the whole run (reforge
-metrics + single points of failure vs networkx graph build + single points of failure;
-networkx computes no metrics, so this favours networkx). Reading Parquet is not counted
-on either side.
+Prints times (s), peak RSS (MB) per side and the ratios networkx / reforge:
+
+* propagation only - the single-points-of-failure cascades, graph build excluded on both
+  sides (networkx: the DiGraph with per-(buyer, item) purchase totals; reforge: the
+  integer-coded links with the same totals, ``SinglePoints.timings``);
+* graph build vs graph build;
+* single points of failure with the graph build, on both sides;
+* the whole run: reforge metrics + single points of failure vs networkx graph build +
+  single points of failure (networkx computes no metrics, so this favours networkx).
+
+Reading Parquet is not counted on either side.
 """
 
 from __future__ import annotations
