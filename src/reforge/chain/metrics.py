@@ -65,7 +65,8 @@ def item_metrics_sql(item_sql: str, year: int | None, sl_table: str, default_fro
     ``purchases_sql`` (a table or a parenthesised subquery). Keys are relied on, not
     re-checked: a supply link is unique per (supplier, buyer, item) within a year and a
     capability per (producer, item), so producers are capabilities plus the suppliers without
-    one (an anti-join, no DISTINCT over both) and counts need no DISTINCT."""
+    one (an anti-join, no DISTINCT over both) and counts need no DISTINCT. ``sl_table`` is
+    read twice rather than through a CTE, which DuckDB would copy (materialize)."""
     cf = f"(c.since_year IS NULL OR c.since_year <= {int(year)})" if year is not None else "1 = 1"
     return f"""
 WITH it AS (
@@ -73,9 +74,8 @@ WITH it AS (
          COALESCE(i.frontier_level, {int(default_frontier)}) AS frontier_level
   FROM items i WHERE i.item_id IN ({item_sql})
 ),
-sl AS (SELECT * FROM {sl_table}),
 sup AS (
-  SELECT item_id, supplier_id, supplier_type, SUM(value) AS v FROM sl
+  SELECT item_id, supplier_id, supplier_type, SUM(value) AS v FROM {sl_table} sl
   GROUP BY item_id, supplier_id, supplier_type
 ),
 cap AS (
@@ -128,7 +128,7 @@ ctop AS (
   ) r WHERE rn = 1
 ),
 bsup AS (
-  SELECT item_id, buyer_uscc, COUNT(*) AS k FROM sl GROUP BY item_id, buyer_uscc
+  SELECT item_id, buyer_uscc, COUNT(*) AS k FROM {sl_table} sl GROUP BY item_id, buyer_uscc
 ),
 single AS (
   SELECT item_id, SUM(CASE WHEN k = 1 THEN 1 ELSE 0 END) AS single_supplier_buyers,
