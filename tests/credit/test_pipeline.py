@@ -51,6 +51,20 @@ def test_train_stores_a_model_and_tests_out_of_time(trained, province_db):
     assert [g["grade"] for g in d["grades"]] == ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 
 
+def test_train_stores_the_chain_impacts(trained, province_db):
+    """train leaves fresh chain_impacts rows for every link year; read-only scoring joins them."""
+    from reforge.credit.chain_impact import TABLE, impact_status
+    from reforge.engine import DuckDBEngine
+    with DuckDBEngine(province_db, read_only=True) as e:
+        st = impact_status(e, 2018, 2023)
+        assert st["fresh"] == list(range(2018, 2024)) and not st["missing_or_stale"]
+        n = e.fetch_df(f"SELECT year, COUNT(*) AS n, SUM(disrupted_count) AS d FROM {TABLE} GROUP BY year")
+        assert len(n) == 6 and (n["n"] > 500).all() and (n["d"] > 0).all()
+        df = panel(e, 2023, 2023)
+    assert df["disruption_impact"].notna().all() and (df["disruption_impact"] > 0).any()
+    assert "disruption_impact" in {c["name"] for c in trained.spec["candidates"]}  # IV decides the rest
+
+
 def test_score_contract_and_equality_with_in_memory(trained, province_db):
     from reforge.engine import DuckDBEngine
     r = score(province_db, year=2023)

@@ -11,7 +11,11 @@ Innovation: rd_intensity = R&D expense / revenue; ip_count = Class I + Class II 
 Chain position (supply_links of the year): n_buyers, n_suppliers (distinct partners),
 top_buyer_share (largest buyer's share of the firm's recorded sales), single_source_share
 (share of purchases, by value, of items the firm buys from exactly one supplier),
-foreign_supply_share (share of purchases from foreign suppliers).
+foreign_supply_share (share of purchases from foreign suppliers), disruption_impact
+(firms disrupted if this firm alone stopped supplying: the chain cascade over the year's
+supply links, loss threshold 0.5, read from the stored ``chain_impacts`` or computed by
+``reforge.credit.chain_impact``; 0 for firms that disrupt nobody, NULL in years without
+supply links, and NULL everywhere when ``feature_sql`` is given no impact relation).
 Public credit (credit_records recorded up to the year end): admin_penalties_3y
 (penalties recorded in the year or the two before), overdue_loans_3y, fraud_3y (tax
 evasion or data fraud), major_incident_3y, and 0/1 flags of entries still active at the
@@ -35,6 +39,7 @@ FEATURES: dict[str, str] = {
     "n_buyers": "number of buyers", "n_suppliers": "number of suppliers",
     "top_buyer_share": "largest buyer's share", "single_source_share": "single-source purchase share",
     "foreign_supply_share": "share of purchases from abroad",
+    "disruption_impact": "firms disrupted if it stopped supplying",
     "admin_penalties_3y": "administrative penalties (3 years)",
     "overdue_loans_3y": "overdue loans (3 years)", "dishonest_debtor": "dishonest-debtor entry",
     "abnormal_operation": "abnormal-operation entry", "tax_rating": "tax credit rating",
@@ -49,9 +54,23 @@ def _ratio(num: str, den: str) -> str:
     return f"CASE WHEN {den} > 0 THEN CAST({num} AS DOUBLE) / CAST({den} AS DOUBLE) END"
 
 
-def feature_sql(year_from: int, year_to: int) -> str:
-    """SELECT uscc, year, <features>, default_next_year, defaulted_before for the years."""
+def _impact_expr(impact: str | None, impact_years: list[int] | None) -> tuple[str, str]:
+    """The disruption_impact column and its join (see ``chain_impact.impact_source``)."""
+    if impact is None or not impact_years:
+        return "CAST(NULL AS DOUBLE)", ""
+    yrs = ", ".join(str(int(y)) for y in sorted(set(impact_years)))
+    return (f"CASE WHEN e.year IN ({yrs}) THEN CAST(COALESCE(di.disruption_impact, 0) AS DOUBLE) END",
+            f"LEFT JOIN {impact} di ON di.uscc = e.uscc AND di.year = e.year")
+
+
+def feature_sql(year_from: int, year_to: int, impact: str | None = None,
+                impact_years: list[int] | None = None) -> str:
+    """SELECT uscc, year, <features>, default_next_year, defaulted_before for the years.
+
+    ``impact``/``impact_years``: the relation (uscc, year, disruption_impact) and the link
+    years from ``chain_impact.impact_source``; without them disruption_impact is NULL."""
     y0, y1 = int(year_from), int(year_to)
+    imp_col, imp_join = _impact_expr(impact, impact_years)
     yr = "EXTRACT(YEAR FROM r.recorded_on)"
     active = "(r.expires_on IS NULL OR EXTRACT(YEAR FROM r.expires_on) > e.year)"
     return f"""
@@ -126,6 +145,7 @@ SELECT e.uscc, e.year,
   {_ratio('s.top_value', 's.sales_value')} AS top_buyer_share,
   {_ratio('b.single_v', 'b.purchases')} AS single_source_share,
   {_ratio('b.foreign_v', 'b.purchases')} AS foreign_supply_share,
+  {imp_col} AS disruption_impact,
   CAST(COALESCE(c.admin_penalties_3y, 0) AS DOUBLE) AS admin_penalties_3y,
   CAST(COALESCE(c.overdue_loans_3y, 0) AS DOUBLE) AS overdue_loans_3y,
   CAST(COALESCE(c.dishonest_debtor, 0) AS DOUBLE) AS dishonest_debtor,
@@ -147,6 +167,7 @@ LEFT JOIN tx t ON t.uscc = e.uscc AND t.year = e.year
 LEFT JOIN dy ON dy.year = e.year + 1
 LEFT JOIN dflt d ON d.uscc = e.uscc AND d.year = e.year + 1
 LEFT JOIN firstd fd ON fd.uscc = e.uscc
+{imp_join}
 """
 
 
@@ -168,8 +189,12 @@ def year_range(engine: Engine) -> tuple[int, int]:
 
 
 def materialize_features(engine: Engine, year_from: int, year_to: int, name: str | None = None) -> str:
-    """Compute the feature table for the years on the engine; return its (temporary) name."""
+    """Compute the feature table for the years on the engine (disruption impact from the stored
+    ``chain_impacts`` where fresh, computed otherwise); return its (temporary) name."""
+    from reforge.credit.chain_impact import impact_source
     check_tables(engine)
     name = name or engine.temp_name("credit_features")
-    engine.materialize(name, feature_sql(year_from, year_to))
+    with engine.scratch() as tmp:
+        imp, years = impact_source(engine, year_from, year_to, tmp)
+        engine.materialize(name, feature_sql(year_from, year_to, imp, years))
     return name

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reforge.credit.chain_impact import impact_source, refresh_impacts
 from reforge.credit.features import CATEGORICAL, FEATURES, TARGETS, feature_sql, year_range
 from reforge.credit.grades import GradeScale, load_grades
 from reforge.credit.overlays import OverlaySet, apply_overlays, load_overlays, overlay_text
@@ -94,8 +95,13 @@ def _open(engine_or_db: Engine | str | Path, read_only: bool) -> tuple[Engine, b
 
 
 def panel(engine: Engine, year_from: int, year_to: int) -> pd.DataFrame:
-    """The feature table for the years as pandas (ordered by year, uscc)."""
-    return engine.fetch_df(f"SELECT * FROM ({feature_sql(year_from, year_to)}) f ORDER BY year, uscc")
+    """The feature table for the years as pandas (ordered by year, uscc). The disruption impact
+    comes from the stored ``chain_impacts`` where fresh and is computed for the other link
+    years (``chain_impact.impact_source``; nothing is written)."""
+    with engine.scratch() as tmp:
+        imp, years = impact_source(engine, year_from, year_to, tmp)
+        return engine.fetch_df(f"SELECT * FROM ({feature_sql(year_from, year_to, imp, years)}) f "
+                               f"ORDER BY year, uscc")
 
 
 def default_year(engine: Engine) -> int:
@@ -112,15 +118,21 @@ def train(engine_or_db: Engine | str | Path, year: int | None = None,
           overlays: OverlaySet | None = None, grades: GradeScale | None = None,
           progress: bool = False, **params: Any) -> TrainResult:
     """Develop a scorecard on feature years before ``year``, test it out of time on ``year``,
-    and (``store=True``) save it in ``credit_models``. ``params`` go to ``Scorecard``."""
+    and (``store=True``) save it in ``credit_models``; with ``store=True`` the chain disruption
+    impacts of all years are first brought up to date in ``chain_impacts`` (so the database
+    carries them for scoring). ``params`` go to ``Scorecard``."""
     if target not in TARGETS:
         raise ReforgeError(f"unknown target {target!r}; available: {', '.join(TARGETS)}")
     engine, own = _open(engine_or_db, read_only=False)
     try:
-        lo, _ = year_range(engine)
+        lo, hi = year_range(engine)
         y_oot = default_year(engine) if year is None else int(year)
         if y_oot - 1 < lo:
             raise ReforgeError(f"year {y_oot} leaves no development years (data start in {lo})")
+        if store:
+            if getattr(engine, "read_only", False):
+                raise ReforgeError("the database is open read-only; train needs write access")
+            refresh_impacts(engine, lo, hi)
         df = panel(engine, lo, y_oot)
         df = df[(df["defaulted_before"] == 0) & df[target].notna()]
         dev = df[df["year"] < y_oot]
@@ -183,8 +195,9 @@ def score(engine: Engine | str | Path, year: int | None = None, uscc: str | list
             ids = [uscc] if isinstance(uscc, str) else list(uscc)
             where = "s.uscc IN (" + ", ".join("'" + u.replace("'", "''") + "'" for u in ids) + ")"
         with eng.scratch() as tmp:
+            imp, imp_years = impact_source(eng, y, y, tmp)
             feat = eng.temp_name("credit_feat")
-            eng.materialize(feat, feature_sql(y, y))
+            eng.materialize(feat, feature_sql(y, y, imp, imp_years))
             tmp.append(feat)
             out = eng.fetch_df(score_sql(spec, feat, ["uscc"], where=where, overlays=rules,
                                          scale=scale, with_bins=True))

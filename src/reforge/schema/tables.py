@@ -334,6 +334,21 @@ TABLES: tuple[Table, ...] = (
         C("year", "INTEGER", False, "year", doc="last feature year used for development (outcome year + 1)"),
         C("spec", "VARCHAR", True, doc="fitted scorecard as JSON (bins, points, calibration, grades, overlays)"),
     ), ("model_id",), "Fitted credit scorecards (reforge credit train).", service=True),
+    Table("chain_impacts", (
+        C("year", "INTEGER", True, "year", doc="year of the supply links"),
+        C("firm_id", "VARCHAR", True, doc="supplier: uscc of an enterprise or supplier_id of a foreign supplier"),
+        C("loss_threshold", "DOUBLE", True, doc="a buyer is disrupted when more than this share of its "
+                                                "purchases of an item is lost (credit uses 0.5)"),
+        C("disrupted_count", "BIGINT", True, doc="firms disrupted if this firm alone stopped supplying "
+                                                 "(threshold cascade of reforge.chain); 0 when none"),
+        C("lost_value", "DOUBLE", doc=f"value of the links out of the firm and the firms it disrupts, {_money}"),
+        C("depth", "INTEGER", doc="cascade rounds to the last disrupted firm (0 when none)"),
+        C("links_fingerprint", "VARCHAR", True, doc="the year's supply_links when computed: "
+                                                    "'<links>:<sum of value in whole cents>'; "
+                                                    "a different current value marks the year stale"),
+        C("computed_at", "TIMESTAMP", True),
+    ), ("year", "firm_id", "loss_threshold"), "Chain disruption impact of every supplier per link year, "
+       "derived from supply_links (reforge credit train; the credit feature disruption_impact).", service=True),
 )
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
