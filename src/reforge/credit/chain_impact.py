@@ -14,10 +14,8 @@ It is a derived table, not part of the scoring query:
   links and total value in whole cents) differs from the current ``supply_links``.
 - ``impact_source`` (used by ``panel``, ``score``, the report) never writes: it joins the
   stored rows of fresh years and computes the other link years into a temporary table.
-  On DuckDB the cascade runs on the same engine (read-only is fine: temporary tables only);
-  on Spark the year's links (4 columns) are fetched into an in-process DuckDB and the chain
-  library runs there (the cascade on Spark currently takes minutes per year even on a few
-  hundred links). The result is the same either way: an integer count from the same code.
+  The cascade runs on the same engine, DuckDB (read-only is fine: temporary tables only)
+  or Spark; the result is the same integer count from the same code.
 
 Every supplier of a link year gets a row (0 when it disrupts nobody), so "computed, nobody
 disrupts anyone" and "not computed" differ. Years without supply links have no rows and
@@ -87,22 +85,14 @@ def _status(engine: Engine, year_from: int, year_to: int, thr: float) -> tuple[d
 def compute_impacts(engine: Engine, years: list[int], loss_threshold: float = LOSS_THRESHOLD) -> pd.DataFrame:
     """Rows of ``chain_impacts`` (without fingerprint and time) for the years: one per supplier.
 
-    Runs ``spof_on_links`` on the engine when it is DuckDB; otherwise on an in-process
-    DuckDB holding only those years' links."""
+    Runs ``spof_on_links`` on the engine itself (DuckDB or Spark)."""
     years = sorted({int(y) for y in years})
     if not years:
         return _frame([])
-    if isinstance(engine, DuckDBEngine):
-        return _compute_on(engine, years, float(loss_threshold))
-    yl = ", ".join(str(y) for y in years)
-    links = engine.fetch_arrow(f"SELECT supplier_id, buyer_uscc, item_id, year, value FROM supply_links "
-                               f"WHERE year IN ({yl})")
-    with DuckDBEngine(":memory:") as local:
-        local.register("supply_links", links)
-        return _compute_on(local, years, float(loss_threshold))
+    return _compute_on(engine, years, float(loss_threshold))
 
 
-def _compute_on(engine: DuckDBEngine, years: list[int], thr: float) -> pd.DataFrame:
+def _compute_on(engine: Engine, years: list[int], thr: float) -> pd.DataFrame:
     parts = []
     for y in years:
         with engine.scratch() as scratch:
