@@ -60,7 +60,8 @@ class SinglePoints:
 def spof_on_links(engine: Engine, links: str, firms_sql: str | None, threshold: float, scratch: list[str],
                   on_round: Callable[[int, int], None] | None = None,
                   unique_links: bool = False,
-                  timings: dict[str, float] | None = None) -> tuple[pd.DataFrame, int, int, int]:
+                  timings: dict[str, float] | None = None, with_names: bool = False,
+                  limit: int | None = None) -> tuple[pd.DataFrame, int, int, int]:
     """Core: cascades of every firm of ``firms_sql`` (column ``id``; None = every supplier of
     ``links``) over ``links``.
 
@@ -70,6 +71,8 @@ def spof_on_links(engine: Engine, links: str, firms_sql: str | None, threshold: 
     ``cascade.run_cascade`` (one row per supplier, buyer and item). ``timings`` (when given)
     receives wall seconds: ``build_s`` (integer-coded graph with purchase totals, what
     building a graph object is elsewhere) and ``propagate_s`` (the cascades and the ranking).
+    ``with_names`` adds name, firm_type (enterprise / foreign) and country from
+    ``enterprises`` and ``foreign_suppliers``; ``limit`` keeps the top rows only.
     """
     thr = float(threshold)
     t_start = time.perf_counter()
@@ -88,6 +91,12 @@ def spof_on_links(engine: Engine, links: str, firms_sql: str | None, threshold: 
     n_firms = res.n_suppliers if firms is None else engine.count(firms)
     n_cand = res.n_seeds
     # everything on integer codes; only the ranked seeds are mapped back to ids
+    names_cols = names_join = ""
+    if with_names:
+        names_cols = (", COALESCE(e.name, f.name) AS name, CASE WHEN e.uscc IS NOT NULL THEN 'enterprise' "
+                      "WHEN f.supplier_id IS NOT NULL THEN 'foreign' END AS firm_type, f.country")
+        names_join = ("\nLEFT JOIN enterprises e ON e.uscc = x.id "
+                      "LEFT JOIN foreign_suppliers f ON f.supplier_id = x.id")
     df = engine.fetch_df(f"""
 WITH per AS (
   SELECT d.seed,
@@ -98,9 +107,9 @@ WITH per AS (
   GROUP BY d.seed
   HAVING SUM(CASE WHEN d.rnd > 0 THEN 1 ELSE 0 END) > 0
 )
-SELECT x.id AS firm_id, p.disrupted_count, p.lost_value, p.depth
-FROM per p JOIN {res.ids} x ON x.n = p.seed
-ORDER BY disrupted_count DESC, lost_value DESC, firm_id""")
+SELECT x.id AS firm_id, p.disrupted_count, p.lost_value, p.depth{names_cols}
+FROM per p JOIN {res.ids} x ON x.n = p.seed{names_join}
+ORDER BY disrupted_count DESC, lost_value DESC, firm_id{f" LIMIT {int(limit)}" if limit else ""}""")
     if timings is not None:
         timings.update(build_s=t1 - t0, propagate_s=time.perf_counter() - t_start - (t1 - t0))
     return df, n_firms, n_cand, res.rounds
@@ -133,22 +142,9 @@ def single_points_of_failure(engine: Engine, chain_id: str | None = None, year: 
                          f"ON ci.item_id = l.item_id WHERE ci.chain_id = {lit(chain_id)}")
         timings: dict[str, float] = {}
         df, n_firms, n_cand, rounds = spof_on_links(engine, links, firms_sql, thr, scratch, on_round,
-                                                      unique_links=True, timings=timings)  # the table's key
-        if top is not None:
-            df = df.head(top)
-        if len(df):
-            names = engine.temp_name("spof_ids")
-            scratch.append(names)
-            engine.register(names, pd.DataFrame({"firm_id": df["firm_id"].astype(str)}))
-            nm = engine.fetch_df(f"""
-SELECT x.firm_id, COALESCE(e.name, f.name) AS name,
-       CASE WHEN e.uscc IS NOT NULL THEN 'enterprise' WHEN f.supplier_id IS NOT NULL THEN 'foreign' END
-         AS firm_type, f.country
-FROM {names} x LEFT JOIN enterprises e ON e.uscc = x.firm_id
-LEFT JOIN foreign_suppliers f ON f.supplier_id = x.firm_id ORDER BY x.firm_id""")
-            df = df.merge(nm, on="firm_id", how="left")
-    # propagation = everything but the graph build (names of the ranked firms included)
+                                                      unique_links=True, timings=timings,  # the table's key
+                                                      with_names=True, limit=top)
+    # ranked in SQL (count, lost value, id); propagation = everything but the graph build
     timings["propagate_s"] = time.perf_counter() - t_start - timings.get("build_s", 0.0)
-    df = df.sort_values(["disrupted_count", "lost_value", "firm_id"], ascending=[False, False, True])
     df.insert(0, "rank", range(1, len(df) + 1))
     return SinglePoints(df.reset_index(drop=True), n_firms, n_cand, rounds, chain_id, y, thr, timings)
