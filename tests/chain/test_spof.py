@@ -31,6 +31,10 @@ def test_toy_spof(any_engine):
                    "F_US": (1, 80.0, 1), "F_DE": (1, 70.0, 1)}
     assert list(s.to_frame()["firm_id"][:2]) == ["F_JP1", "D1"]
     assert s.firms_checked == 5 and s.candidates == 5  # D3 supplies nobody
+    assert set(s.timings) == {"build_s", "propagate_s"} and min(s.timings.values()) > 0
+    assert "timings" not in s.to_dict()  # wall times would make the JSON differ run to run
+    top1 = single_points_of_failure(any_engine, chain_id="toy", top=1).to_frame()
+    assert top1[["rank", "firm_id", "firm_type", "country"]].values.tolist() == [[1, "F_JP1", "foreign", "JP"]]
 
 
 @pytest.mark.parametrize("seed", range(12))
