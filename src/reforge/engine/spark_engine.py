@@ -102,13 +102,14 @@ class SparkEngine(Engine):
     def materialize(self, name: str, sql: str) -> None:
         """Compute once (local checkpoint: lineage cut) and register as a view.
 
-        The checkpoint's plan is re-wrapped without the size estimate Spark copies from the
-        query's plan: without CBO a join's estimate is the product of its inputs' estimates,
-        so in an iterative loop (each round joining the last round's tables) the estimate's
-        digits double every round and planning time explodes (a 600-link cascade took
-        seconds per round by round 12 and minutes by round 15). The wrapped table has the
-        default estimate instead; adaptive execution still picks broadcast joins from the
-        real sizes at run time.
+        Spark copies the size estimate of the query into the checkpoint. Without CBO a join's
+        estimate is the product of its inputs' estimates, so in an iterative loop (each round
+        joining the last round's tables) the estimate's digits double every round and
+        planning time explodes (a 600-link cascade took seconds per round by round 12 and
+        minutes by round 15). An estimate beyond ``_MAX_ESTIMATE`` bytes - no longer a size,
+        only a product - is dropped: the table gets Spark's default estimate, and adaptive
+        execution still picks broadcast joins from the real sizes at run time. Sensible
+        estimates are kept, so static join planning is unchanged where it worked.
         """
         cp = self.spark.sql(self._sql(sql)).localCheckpoint(eager=True)
         sdf = _without_estimate(self.spark, cp)
@@ -137,14 +138,20 @@ class SparkEngine(Engine):
             self.spark.catalog.dropTempView(n)
 
 
+_MAX_ESTIMATE = 10**18  # bytes (about 1 EB): larger estimates are products, not sizes
+
+
 def _without_estimate(spark, cp):
-    """The checkpointed DataFrame ``cp`` as a new DataFrame over the same checkpointed rows
-    but without the inherited size estimate (see ``SparkEngine.materialize``); ``cp`` itself
-    when this Spark build does not expose the JVM calls used."""
+    """The checkpointed DataFrame ``cp``, or - when its inherited size estimate exceeds
+    ``_MAX_ESTIMATE`` - a new DataFrame over the same checkpointed rows without that estimate
+    (see ``SparkEngine.materialize``); ``cp`` itself when this Spark build does not expose the
+    JVM calls used."""
     from pyspark.sql import DataFrame
     try:
         plan = cp._jdf.queryExecution().analyzed()  # a LogicalRDD over the checkpointed RDD
         if plan.getClass().getSimpleName() != "LogicalRDD":
+            return cp
+        if int(str(plan.stats().sizeInBytes())) <= _MAX_ESTIMATE:
             return cp
         jdf = spark._jsparkSession.internalCreateDataFrame(plan.rdd(), cp._jdf.schema(), False)
         return DataFrame(jdf, spark)
