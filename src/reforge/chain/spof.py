@@ -61,7 +61,7 @@ def spof_on_links(engine: Engine, links: str, firms_sql: str | None, threshold: 
                   on_round: Callable[[int, int], None] | None = None,
                   unique_links: bool = False,
                   timings: dict[str, float] | None = None, with_names: bool = False,
-                  limit: int | None = None) -> tuple[pd.DataFrame, int, int, int]:
+                  limit: int | None = None, quiet_too: bool = False) -> tuple[pd.DataFrame, int, int, int]:
     """Core: cascades of every firm of ``firms_sql`` (column ``id``; None = every supplier of
     ``links``) over ``links``.
 
@@ -73,6 +73,8 @@ def spof_on_links(engine: Engine, links: str, firms_sql: str | None, threshold: 
     building a graph object is elsewhere) and ``propagate_s`` (the cascades and the ranking).
     ``with_names`` adds name, firm_type (enterprise / foreign) and country from
     ``enterprises`` and ``foreign_suppliers``; ``limit`` keeps the top rows only.
+    ``quiet_too`` also returns the checked firms that disrupt nobody (count 0, depth 0, lost
+    value = their own supply value).
     """
     thr = float(threshold)
     t_start = time.perf_counter()
@@ -97,6 +99,15 @@ def spof_on_links(engine: Engine, links: str, firms_sql: str | None, threshold: 
                       "WHEN f.supplier_id IS NOT NULL THEN 'foreign' END AS firm_type, f.country")
         names_join = ("\nLEFT JOIN enterprises e ON e.uscc = x.id "
                       "LEFT JOIN foreign_suppliers f ON f.supplier_id = x.id")
+    if quiet_too:  # every checked firm: suppliers of the links, or of the firms table
+        cols = ("x.id AS firm_id, COALESCE(p.disrupted_count, 0) AS disrupted_count, "
+                "COALESCE(p.lost_value, x.out_value) AS lost_value, COALESCE(p.depth, 0) AS depth")
+        source = f"FROM {res.ids} x LEFT JOIN per p ON p.seed = x.n" + (
+            "" if firms is None else f" JOIN {firms} c ON c.id = x.id")
+        where = "\nWHERE x.sup = 1"
+    else:
+        cols = "x.id AS firm_id, p.disrupted_count, p.lost_value, p.depth"
+        source, where = f"FROM per p JOIN {res.ids} x ON x.n = p.seed", ""
     df = engine.fetch_df(f"""
 WITH per AS (
   SELECT d.seed,
@@ -107,8 +118,8 @@ WITH per AS (
   GROUP BY d.seed
   HAVING SUM(CASE WHEN d.rnd > 0 THEN 1 ELSE 0 END) > 0
 )
-SELECT x.id AS firm_id, p.disrupted_count, p.lost_value, p.depth{names_cols}
-FROM per p JOIN {res.ids} x ON x.n = p.seed{names_join}
+SELECT {cols}{names_cols}
+{source}{names_join}{where}
 ORDER BY disrupted_count DESC, lost_value DESC, firm_id{f" LIMIT {int(limit)}" if limit else ""}""")
     if timings is not None:
         timings.update(build_s=t1 - t0, propagate_s=time.perf_counter() - t_start - (t1 - t0))
@@ -133,7 +144,6 @@ def single_points_of_failure(engine: Engine, chain_id: str | None = None, year: 
             raise ReforgeError("table chain_items is missing")
         if not engine.fetch_scalar(f"SELECT COUNT(*) FROM chain_items WHERE chain_id = {lit(chain_id)}"):
             raise ReforgeError(f"unknown chain {chain_id!r} (no items in chain_items)")
-    t_start = time.perf_counter()
     with engine.scratch() as scratch:
         links = f"({links_sql(y)})"  # a subquery: scanned a few times, never copied
         firms_sql: str | None = None  # None: every supplier
@@ -143,8 +153,6 @@ def single_points_of_failure(engine: Engine, chain_id: str | None = None, year: 
         timings: dict[str, float] = {}
         df, n_firms, n_cand, rounds = spof_on_links(engine, links, firms_sql, thr, scratch, on_round,
                                                       unique_links=True, timings=timings,  # the table's key
-                                                      with_names=True, limit=top)
-    # ranked in SQL (count, lost value, id); propagation = everything but the graph build
-    timings["propagate_s"] = time.perf_counter() - t_start - timings.get("build_s", 0.0)
+                                                      with_names=True, limit=top)  # ranked in SQL
     df.insert(0, "rank", range(1, len(df) + 1))
     return SinglePoints(df.reset_index(drop=True), n_firms, n_cand, rounds, chain_id, y, thr, timings)

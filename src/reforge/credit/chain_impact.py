@@ -97,16 +97,12 @@ def _compute_on(engine: Engine, years: list[int], thr: float) -> pd.DataFrame:
     for y in years:
         with engine.scratch() as scratch:
             # supply_links has one row per (supplier, buyer, item, year): its key
-            hit = spof_on_links(engine, f"({links_sql(y)})", None, thr, scratch, unique_links=True)[0]
-        sup = engine.fetch_df(f"SELECT CAST(supplier_id AS VARCHAR) AS firm_id, SUM(value) AS own_value "
-                              f"FROM ({links_sql(y)}) l GROUP BY supplier_id")
-        hit = hit.assign(firm_id=hit["firm_id"].astype(str))
-        df = sup.merge(hit, on="firm_id", how="left")
+            df = spof_on_links(engine, f"({links_sql(y)})", None, thr, scratch, unique_links=True,
+                               quiet_too=True)[0]  # every supplier, 0 when it disrupts nobody
         parts.append(pd.DataFrame({
-            "year": y, "firm_id": df["firm_id"],
-            "disrupted_count": df["disrupted_count"].fillna(0).astype("int64"),
-            "lost_value": df["lost_value"].fillna(df["own_value"]).astype(float),
-            "depth": df["depth"].fillna(0).astype("int64")}))
+            "year": y, "firm_id": df["firm_id"].astype(str),
+            "disrupted_count": df["disrupted_count"].astype("int64"),
+            "lost_value": df["lost_value"].astype(float), "depth": df["depth"].astype("int64")}))
     return _frame(parts)
 
 
