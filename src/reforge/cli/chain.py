@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from reforge.cli.common import (
@@ -59,6 +58,8 @@ def _explain(th) -> str:
 def list_cmd(engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
              fmt: FormatOpt = Fmt.table) -> None:
     """The chains with their item, link and end-product counts."""
+    import pandas as pd
+
     from reforge.chain import list_chains
     with engine_from(engine, db, warehouse) as e:
         rows = list_chains(e)
@@ -111,6 +112,8 @@ def simulate_cmd(
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     """Remove suppliers and propagate the disruption to a fixed point."""
+    import pandas as pd
+
     from reforge.chain import simulate
     with engine_from(engine, db, warehouse) as e:
         r = simulate(e, remove_country=remove_country, remove_firm=remove_firm, remove_region=remove_region,
@@ -177,6 +180,8 @@ def map_cmd(
     fmt: FormatOpt = Fmt.json,
 ) -> None:
     """The chain map as nodes and edges (what the dashboard draws)."""
+    import pandas as pd
+
     from reforge.chain import bottlenecks
     from reforge.chain.mapdata import map_from_bottlenecks
     with engine_from(engine, db, warehouse) as e:

@@ -14,14 +14,15 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table as RichTable
 
-from reforge.engine import Engine, open_engine
+if TYPE_CHECKING:  # imported where used: `reforge --help` must not load pandas or DuckDB
+    import pandas as pd
+
+    from reforge.engine import Engine
 
 console = Console()
 err_console = Console(stderr=True)
@@ -50,6 +51,7 @@ FormatOpt = Annotated[Fmt, typer.Option("--format", help="table, json or csv")]
 def engine_from(kind: EngineKind | str = "duckdb", db: Path | None = None,
                 warehouse: Path | None = None, read_only: bool = True) -> Iterator[Engine]:
     """Open the engine named on the command line and close it afterwards."""
+    from reforge.engine import open_engine
     e = open_engine(getattr(kind, "value", kind), db=db, warehouse=warehouse, read_only=read_only)
     try:
         yield e
@@ -98,14 +100,35 @@ def print_frame(df: pd.DataFrame, fmt: Fmt | str, title: str | None = None, max_
     elif f == "csv":
         df.to_csv(sys.stdout, index=False)
     else:
-        t = RichTable(title=title, show_lines=False)
-        for c in df.columns:
-            t.add_column(str(c), overflow="fold")
-        for row in df.head(max_rows).itertuples(index=False):
-            t.add_row(*[_cell(v) for v in row])
-        console.print(t)
-        if len(df) > max_rows:
-            console.print(f"… {len(df) - max_rows} more rows (use --format csv or json for all)")
+        _print_table([str(c) for c in df.columns], df.head(max_rows).itertuples(index=False), len(df),
+                     title, max_rows)
+
+
+def print_rows(columns: list[str], rows: list[tuple], fmt: Fmt | str, title: str | None = None,
+               max_rows: int = 60) -> None:
+    """Print plain rows (tuples in ``columns`` order) like :func:`print_frame`, without pandas."""
+    f = getattr(fmt, "value", fmt)
+    if f == "json":
+        sys.stdout.write(dumps([dict(zip(columns, r, strict=True)) for r in rows]) + "\n")
+    elif f == "csv":
+        import csv
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(["" if v is None else v for v in r] for r in rows)
+    else:
+        _print_table(columns, rows[:max_rows], len(rows), title, max_rows)
+
+
+def _print_table(columns: list[str], rows: Any, n: int, title: str | None, max_rows: int) -> None:
+    from rich.table import Table as RichTable
+    t = RichTable(title=title, show_lines=False)
+    for c in columns:
+        t.add_column(c, overflow="fold")
+    for row in rows:
+        t.add_row(*[_cell(v) for v in row])
+    console.print(t)
+    if n > max_rows:
+        console.print(f"… {n - max_rows} more rows (use --format csv or json for all)")
 
 
 def _cell(v: Any) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from reforge.cli.common import (
@@ -35,6 +34,8 @@ def train_cmd(
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     """Fit the scorecard on the database and store it in credit_models (opens the DB read-write)."""
+    import pandas as pd
+
     from reforge.credit import train
     with engine_from("duckdb", db, None, read_only=False) as e:
         r = train(e, year=year, target=target, progress=fmt == Fmt.table)
@@ -99,6 +100,8 @@ def validate_cmd(
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     """Cross-validate the scorecard pipeline on any table: {"auc", "ks", "gini", "n", "bad_rate"}."""
+    import pandas as pd
+
     from reforge.credit import validate_file
     if folds < 2:
         raise ReforgeError("--folds must be at least 2")

@@ -20,6 +20,7 @@ from reforge.cli.common import (
     engine_from,
     err_console,
     print_frame,
+    print_rows,
 )
 from reforge.cli.progress import progress_bar
 from reforge.engine import default_db_path
@@ -39,13 +40,12 @@ def status(db: DbOpt = None, fmt: FormatOpt = Fmt.table) -> None:
     if fmt == Fmt.json:
         sys.stdout.write(dumps(out) + "\n")
         return
-    import pandas as pd
-    df = pd.DataFrame({"table": list(counts), "rows": list(counts.values())})
+    rows = list(counts.items())  # plain rows: no pandas for a status line
     if fmt == Fmt.csv:
-        print_frame(df, fmt)
+        print_rows(["table", "rows"], rows, fmt)
         return
     console.print(f"database [bold]{path}[/bold], schema version {out['schema_version']}")
-    print_frame(df, fmt, max_rows=100)
+    print_rows(["table", "rows"], rows, fmt, max_rows=100)
 
 
 def sql(query: Annotated[str, typer.Argument(help="a SELECT in DuckDB's dialect")],

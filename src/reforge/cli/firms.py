@@ -6,7 +6,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from reforge.cli.common import (
@@ -123,6 +122,8 @@ def profile_cmd(uscc: Annotated[str, typer.Argument(help="unified social credit 
                 engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
                 fmt: FormatOpt = Fmt.table) -> None:
     """One firm: identity, tier history, screening per tier, warnings, credit, products and chains."""
+    import pandas as pd
+
     from reforge.cli.common import print_frame
     from reforge.firms import profile
     with engine_from(engine, db, warehouse) as e:
@@ -168,6 +169,8 @@ def rules_cmd(rules: RulesOpt = None,
               tier: Annotated[TierName | None, typer.Option("--tier", help="only this tier")] = None,
               fmt: FormatOpt = Fmt.table) -> None:
     """Show rule sets: every condition and points indicator with threshold, source and confidence."""
+    import pandas as pd
+
     from reforge.firms.rules_model import TIERS, available_rules, load_rules
     sets = [load_rules(rules)] if rules else available_rules()
     rows = []

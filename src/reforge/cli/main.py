@@ -1,35 +1,79 @@
-"""The ``reforge`` command: one Typer app with a group per capability."""
+"""The ``reforge`` command: one Typer app with a group per capability.
+
+Start-up is kept light: the top-level commands (``reforge.cli.data``, ``reforge.cli.serve``)
+import only Typer and Rich at module level, and each capability group is imported only when
+it is invoked. ``reforge --help`` lists the groups from :data:`_LAZY_GROUPS` without importing
+them, so no pandas, pyarrow, DuckDB, scikit-learn, FastAPI… is loaded for it
+(``tests/cli/test_startup.py`` checks this).
+"""
 
 from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from reforge.cli.common import err_console
 
+# capability groups, imported on first use: name -> (module holding a Typer ``app``, help line).
+# The help line must equal the module's own Typer help (a test compares them).
+_LAZY_GROUPS: dict[str, tuple[str, str]] = {
+    "chain": ("reforge.cli.chain", "Industrial chains: blank/weak/choked items, disruption, single points of "
+                                   "failure."),
+    "firms": ("reforge.cli.firms", "Enterprise tiers: screening, near-misses, review, early warning, profiles, "
+                                   "cohorts."),
+    "policy": ("reforge.cli.policy", "Policy evaluation: staggered difference-in-differences "
+                                     "(Callaway–Sant'Anna), programme evaluation reports."),
+    "credit": ("reforge.cli.credit", "Enterprise credit evaluation: scorecard, grades AAA-C, reasons, "
+                                     "validation."),
+    "sectors": ("reforge.cli.sectors", "Input-output tables: multipliers, linkages, key sectors, extraction, "
+                                       "imports."),
+    "indicators": ("reforge.cli.indicators", "Macro indicators (manufacturing share of GDP, manufacturing "
+                                             "investment growth)."),
+}
+
+# modules registering top-level commands with ``register(app)`` (kept light: imported at start)
+_TOP_LEVEL = ("reforge.cli.data",    # status, sql, import, export, demo
+              "reforge.cli.serve",   # serve, demo-accounts, users, tokens
+              "reforge.cli.backup")  # backup, restore
+
+
+class _Unloaded(TyperGroup):
+    """Placeholder of a capability group in the root's command table, used for listing only."""
+
+
+def load_group(name: str) -> typer.main.TyperGroup:
+    """Import the group module ``name`` and build its Click group."""
+    mod, _ = _LAZY_GROUPS[name]
+    cmd = typer.main.get_command(importlib.import_module(mod).app)
+    cmd.name = name
+    return cmd  # type: ignore[return-value]
+
+
+class LazyRootGroup(TyperGroup):
+    """Root group whose capability groups are imported when resolved, not when listed."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        plain = {n: c for n, c in self.commands.items() if not isinstance(c, TyperGroup)}
+        groups = {n: c for n, c in self.commands.items() if isinstance(c, TyperGroup)}
+        lazy = {n: _Unloaded(name=n, help=h, no_args_is_help=True) for n, (_, h) in _LAZY_GROUPS.items()}
+        self.commands = {**plain, **lazy, **groups}
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and isinstance(self.commands.get(args[0]), _Unloaded):
+            self.commands[args[0]] = load_group(args[0])
+        return super().resolve_command(ctx, args)
+
+
 app = typer.Typer(name="reforge", help="Reforge: decision support for industrial foundation reconstruction.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=LazyRootGroup)
 
-# (module, group name or None for top-level commands registered by the module)
-_GROUPS: list[tuple[str, str | None]] = [
-    ("reforge.cli.data", None),         # status, sql, import, export, demo
-    ("reforge.cli.chain", "chain"),
-    ("reforge.cli.firms", "firms"),
-    ("reforge.cli.policy", "policy"),
-    ("reforge.cli.credit", "credit"),
-    ("reforge.cli.sectors", "sectors"),
-    ("reforge.cli.indicators", "indicators"),
-    ("reforge.cli.serve", None),        # serve, users, tokens
-]
-
-for _mod, _name in _GROUPS:
-    _m = importlib.import_module(_mod)
-    if _name is None:
-        _m.register(app)
-    else:
-        app.add_typer(_m.app, name=_name)
+for _mod in _TOP_LEVEL:
+    importlib.import_module(_mod).register(app)
 
 _DEBUG = False
 

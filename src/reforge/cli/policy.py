@@ -6,7 +6,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from reforge.cli.common import (
@@ -47,6 +46,7 @@ def _split(s: str | None) -> list[str]:
 
 
 def _print_did(d: dict, res) -> None:
+    import pandas as pd
     f = res.to_frame()
     f["post"] = f["post"].map({True: "post", False: "pre"})
     emit(d, Fmt.table, f.drop(columns=[]), title=f"ATT(g,t) — {res.n} units, {res.n_obs} unit-periods")
@@ -136,6 +136,8 @@ def evaluate_cmd(
     fmt: FormatOpt = Fmt.table,
 ) -> None:
     """Evaluate a support programme on the database (CS DiD, TWFE comparison, subgroups, report)."""
+    import pandas as pd
+
     from reforge.policy.programme import evaluate
     with engine_from(engine, db, warehouse, read_only=True) as e:
         d = evaluate(e, programme=programme, outcomes=_split(outcomes), by=by, report=report, lag=lag,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
 from reforge.cli.common import err_console
 
 
@@ -16,6 +14,7 @@ def progress_bar(title: str, enabled: bool = True) -> Iterator[Callable[[str, fl
     if not enabled:
         yield lambda _m, _f: None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=err_console, transient=False) as p:
         task = p.add_task(title, total=1.0)

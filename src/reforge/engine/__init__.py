@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from reforge.engine.base import Engine, EngineError
-from reforge.engine.duckdb_engine import DuckDBEngine
+
+if TYPE_CHECKING:
+    from reforge.engine.duckdb_engine import DuckDBEngine
+
+
+def __getattr__(name: str) -> Any:
+    """``DuckDBEngine`` is imported on first use, so that importing the package does not load DuckDB."""
+    if name == "DuckDBEngine":
+        from reforge.engine.duckdb_engine import DuckDBEngine
+        return DuckDBEngine
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 DEFAULT_DB = Path(".reforge") / "reforge.duckdb"
 
@@ -25,6 +36,7 @@ def open_engine(kind: str = "duckdb", db: str | Path | None = None,
     exported to a warehouse beside it (``<db>.warehouse/``) first if that is
     missing or older than the file.
     """
+    from reforge.engine.duckdb_engine import DuckDBEngine
     if kind == "duckdb":
         return DuckDBEngine(db or default_db_path(), read_only=read_only)
     if kind == "spark":

@@ -11,9 +11,11 @@ import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import pyarrow as pa
+if TYPE_CHECKING:  # annotations only: importing the engine must not load pandas/pyarrow
+    import pandas as pd
+    import pyarrow as pa
 
 
 class EngineError(RuntimeError):

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from reforge.engine.base import Engine, EngineError
+
+if TYPE_CHECKING:  # annotations only: `reforge status` runs without pandas/pyarrow
+    import pandas as pd
+    import pyarrow as pa
 
 
 class DuckDBEngine(Engine):
@@ -51,6 +55,7 @@ class DuckDBEngine(Engine):
     def fetch_arrow(self, sql: str) -> pa.Table:
         rel = self.con.sql(sql)
         if rel is None:  # a statement without a result
+            import pyarrow as pa
             return pa.table({})
         if hasattr(rel, "to_arrow_table"):
             return rel.to_arrow_table()
@@ -58,6 +63,11 @@ class DuckDBEngine(Engine):
 
     def fetch_df(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
+
+    def fetch_scalar(self, sql: str):
+        """The first column of the first row (None if no row), read without Arrow."""
+        rows = self.con.execute(sql).fetchall()  # fetchall: a half-read result keeps the connection busy
+        return rows[0][0] if rows else None
 
     def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         self.con.register(name, data)
