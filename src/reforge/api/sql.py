@@ -1,31 +1,47 @@
-"""SQL literals for values that come from requests (quoted, never interpolated raw)."""
+"""SQL helpers for the API: result rows as JSON-ready dicts, values bound as parameters.
+
+New code binds request values: ``rows(engine, "... WHERE uscc = ?", [uscc])`` and
+``"name LIKE ? " + LIKE_ESCAPE`` with ``like_pattern(q)``. ``lit`` and ``like`` remain for
+callers not yet moved to parameters; both write through :mod:`reforge.engine.sqlbuild`,
+the one module that puts values into SQL text.
+"""
 
 from __future__ import annotations
 
+from reforge.engine.base import Params, norm_params, wrap_query_error
+from reforge.engine.sqlbuild import LIKE_ESCAPE, like_pattern, literal
+
 
 def lit(v: object) -> str:
-    """A SQL literal: NULL, a number, TRUE/FALSE or a single-quoted string with quotes doubled."""
-    if v is None:
-        return "NULL"
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, int | float):
-        return repr(v)
-    return "'" + str(v).replace("'", "''") + "'"
+    """A SQL constant: NULL, a number, TRUE/FALSE or a single-quoted string (prefer binding)."""
+    if v is None or isinstance(v, bool | int | float | str):
+        return literal(v)
+    return literal(str(v))
 
 
 def like(v: str) -> str:
-    """A LIKE pattern literal matching ``v`` anywhere (``%``/``_`` in ``v`` are escaped)."""
-    esc = v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return lit(f"%{esc}%") + " ESCAPE '\\'"
+    """A LIKE pattern constant matching ``v`` anywhere, with its ESCAPE clause (prefer
+    ``LIKE ? ESCAPE '\\'`` with ``like_pattern(v)`` bound)."""
+    return literal(like_pattern(v)) + " " + LIKE_ESCAPE
 
 
-def rows(engine: object, sql: str) -> list[dict]:
-    """Result rows as dicts, JSON-safe (dates ISO, NaN -> None); fast path on DuckDB (no pandas)."""
+def rows(engine: object, sql: str, params: Params = None) -> list[dict]:
+    """Result rows as dicts, JSON-safe (dates ISO, NaN -> None); fast path on DuckDB (no pandas).
+
+    ``params`` are bound to the ``?`` / ``$name`` markers of ``sql``.
+    """
     from reforge.api.capabilities import jsonable
     con = getattr(engine, "con", None)
     if con is not None and hasattr(con, "execute") and hasattr(con, "description"):
-        cur = con.execute(sql)
-        names = [d[0] for d in cur.description]
-        return [jsonable(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
-    return jsonable(engine.fetch_df(sql))  # type: ignore[attr-defined]
+        import duckdb
+        bound = norm_params(params)
+        try:
+            cur = con.execute(sql, bound) if bound is not None else con.execute(sql)
+            names = [d[0] for d in cur.description]
+            return [jsonable(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
+        except duckdb.Error as e:
+            raise wrap_query_error(e, sql, bound) from e
+    return jsonable(engine.fetch_df(sql, params))  # type: ignore[attr-defined]
+
+
+__all__ = ["LIKE_ESCAPE", "like", "like_pattern", "lit", "rows"]

@@ -9,17 +9,91 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from reforge.engine.sqlbuild import ident
+from reforge.errors import EngineFailure
 
 if TYPE_CHECKING:  # annotations only: importing the engine must not load pandas/pyarrow
     import pandas as pd
     import pyarrow as pa
 
+Params = Sequence[Any] | Mapping[str, Any] | None
+"""Bound parameters: a sequence for ``?`` markers or a mapping for ``$name`` markers."""
 
-class EngineError(RuntimeError):
-    """A problem opening or using an engine, with a message meant for a person."""
+
+class EngineError(EngineFailure, RuntimeError):
+    """A problem opening or using an engine, with a message meant for a person.
+
+    ``sql`` and ``bound`` hold the statement that failed and its parameters (None when the
+    failure was not a statement). They stay out of ``str()`` - which API clients may see -
+    and are added as an exception note, so tracebacks (``--debug``) and logs show them.
+    """
+
+    def __init__(self, message: str = "", *args: object, sql: str | None = None,
+                 params: Params = None, code: str | None = None,
+                 error_params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message, *args, code=code, params=error_params)
+        self.sql = sql
+        self.bound = params
+        if sql is not None:
+            self.add_note(f"SQL: {sql}" + (f"\nparameters: {params!r}" if params else ""))
+
+
+class QueryError(EngineError):
+    """A statement failed inside the engine (code ``engine.query_failed``).
+
+    Raised as a subclass of both this class and the driver's own exception class (e.g.
+    ``duckdb.ConstraintException``), so callers that catch either keep working.
+    """
+
+    default_code = "engine.query_failed"
+
+
+@lru_cache(maxsize=64)
+def _query_error_class(base: type[BaseException]) -> type[QueryError]:
+    if issubclass(base, QueryError) or not issubclass(base, Exception):
+        return QueryError
+    try:
+        return type(f"QueryError_{base.__name__}", (QueryError, base), {"__module__": __name__})
+    except TypeError:  # an exception class that cannot be mixed in
+        return QueryError
+
+
+def wrap_query_error(exc: BaseException, sql: str, params: Params = None) -> QueryError:
+    """``exc`` (raised by the engine's driver) as a :class:`QueryError` carrying ``sql``.
+
+    The message keeps the driver's first line (its kind and reason, e.g. ``Constraint Error:
+    Duplicate key ...``); later lines, which may quote the SQL, are left out.
+    """
+    if isinstance(exc, QueryError):
+        return exc
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    err = _query_error_class(type(exc))(f"the database could not run a statement: {first}",
+                                        sql=sql, params=params,
+                                        error_params={"reason": first, "kind": type(exc).__name__})
+    err.__cause__ = exc
+    return err
+
+
+def norm_params(params: Params) -> list[Any] | dict[str, Any] | None:
+    """Parameters as a list or dict of plain Python values (numpy scalars unwrapped)."""
+    if params is None:
+        return None
+
+    def plain(v: Any) -> Any:
+        if hasattr(v, "item") and not isinstance(v, str | bytes) and getattr(v, "ndim", 0) == 0:
+            return v.item()
+        return v
+
+    if isinstance(params, Mapping):
+        return {str(k): plain(v) for k, v in params.items()}
+    if isinstance(params, str | bytes):
+        raise TypeError("params must be a sequence or a mapping, not a string")
+    return [plain(v) for v in params]
 
 
 class Engine(ABC):
@@ -28,24 +102,36 @@ class Engine(ABC):
     name: str = "abstract"
     _counter = itertools.count()
 
+    # Every statement method takes bound parameters: ``?`` markers with a sequence, or
+    # ``$name`` markers with a mapping (not ``$1``: Spark has no numbered markers). Values
+    # never go into the SQL text; see reforge.engine.sqlbuild for names and rare constants.
+    # Failures inside the engine raise QueryError (an EngineError carrying the SQL).
+
     @abstractmethod
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str, params: Params = None) -> None:
         """Run a statement for its side effect (DDL, INSERT, ...)."""
 
     @abstractmethod
-    def fetch_arrow(self, sql: str) -> pa.Table:
+    def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
         """Run a query and return its result as an Arrow table."""
 
-    def fetch_df(self, sql: str) -> pd.DataFrame:
+    def fetch_df(self, sql: str, params: Params = None) -> pd.DataFrame:
         """Run a query and return its result as a pandas DataFrame."""
-        return self.fetch_arrow(sql).to_pandas()
+        return self.fetch_arrow(sql, params).to_pandas()
 
-    def fetch_scalar(self, sql: str):
-        """Run a query returning one row and one column; return that value."""
-        t = self.fetch_arrow(sql)
+    def fetch_scalar(self, sql: str, params: Params = None):
+        """Run a query returning one row and one column; return that value (None if no row)."""
+        t = self.fetch_arrow(sql, params)
         if t.num_rows == 0:
             return None
         return t.column(0)[0].as_py()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Engine]:
+        """Run the block's statements as one transaction: committed at the end, rolled back
+        if the block raises. Nested use joins the outer transaction. The base engine has no
+        transactions (the block runs as it is); DuckDB overrides this."""
+        yield self
 
     @abstractmethod
     def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
@@ -69,11 +155,11 @@ class Engine(ABC):
 
     def columns(self, name: str) -> list[str]:
         """Column names of a table, in order."""
-        return list(self.fetch_arrow(f"SELECT * FROM {name} LIMIT 0").schema.names)
+        return list(self.fetch_arrow(f"SELECT * FROM {ident(name, 'table')} LIMIT 0").schema.names)
 
     def count(self, name: str) -> int:
         """Row count of a table."""
-        return int(self.fetch_scalar(f"SELECT COUNT(*) FROM {name}"))
+        return int(self.fetch_scalar(f"SELECT COUNT(*) FROM {ident(name, 'table')}"))
 
     def temp_name(self, stem: str) -> str:
         """A fresh name for an intermediate table."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from reforge.engine.base import Engine, EngineError
+from reforge.engine.base import Engine, EngineError, Params, QueryError, norm_params, wrap_query_error
+from reforge.engine.sqlbuild import literal
 
 if TYPE_CHECKING:  # annotations only: `reforge status` runs without pandas/pyarrow
     import pandas as pd
@@ -18,63 +20,111 @@ if TYPE_CHECKING:  # annotations only: `reforge status` runs without pandas/pyar
 class DuckDBEngine(Engine):
     """An engine over one DuckDB database file (or ``:memory:``).
 
-    ``read_only=True`` lets many readers share a file that another process
-    (e.g. ``reforge serve``) holds for writing only if that process opened it
-    read-only too; DuckDB allows one writer per file.
+    DuckDB allows many read-only processes or one read-write process per file. An open that
+    finds the file locked by another process waits up to ``wait`` seconds (default
+    ``$REFORGE_WAIT``, 60) and a read-write open asks a running ``reforge serve`` to release the
+    file meanwhile (``reforge.engine.sharing``); ``tag`` marks that request as the caller's own.
     """
 
     name = "duckdb"
 
+    _request = None  # class default: CursorEngine (api/db.py) skips __init__
+
     def __init__(self, path: str | Path = ":memory:", read_only: bool = False,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, wait: float | None = None, tag: str | None = None) -> None:
         self.path = str(path)
         self.read_only = read_only
         if self.path != ":memory:" and read_only and not Path(self.path).exists():
             raise EngineError(f"database {self.path} does not exist; create it with "
                               "`reforge demo` or `reforge import`")
-        try:
+        if self.path == ":memory:":
             self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as e:
-            msg = str(e)
-            if "lock" in msg.lower():
-                raise EngineError(
-                    f"database {self.path} is locked by another process ({msg.splitlines()[0]}). "
-                    "Stop that process (e.g. `reforge serve`) or use the running server's API."
-                ) from None
-            raise EngineError(f"cannot open {self.path}: {msg}") from None
+        else:
+            from reforge.engine.sharing import connect
+            self.con, self._request = connect(self.path, read_only, wait=wait, tag=tag)
         if threads:
             self.con.execute(f"SET threads={int(threads)}")
         if self.path == ":memory:":  # spill to the system temp dir, not ./.tmp in the caller's folder
             import tempfile
-            self.con.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'reforge-duckdb'}'")
+            self.con.execute(f"SET temp_directory = {literal(str(Path(tempfile.gettempdir()) / 'reforge-duckdb'))}")
         self._temps: set[str] = set()
 
-    def execute(self, sql: str) -> None:
-        self.con.execute(sql)
+    _tx_depth = 0  # class default: CursorEngine (api/db.py) skips __init__
 
-    def fetch_arrow(self, sql: str) -> pa.Table:
-        rel = self.con.sql(sql)
-        if rel is None:  # a statement without a result
-            import pyarrow as pa
-            return pa.table({})
-        if hasattr(rel, "to_arrow_table"):
-            return rel.to_arrow_table()
-        return rel.arrow()
+    def execute(self, sql: str, params: Params = None) -> None:
+        bound = norm_params(params)
+        try:
+            self.con.execute(sql, bound) if bound is not None else self.con.execute(sql)
+        except duckdb.Error as e:
+            raise wrap_query_error(e, sql, bound) from e
 
-    def fetch_df(self, sql: str) -> pd.DataFrame:
-        return self.con.execute(sql).df()
+    def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
+        bound = norm_params(params)
+        try:
+            rel = self.con.sql(sql, params=bound) if bound is not None else self.con.sql(sql)
+            if rel is None:  # a statement without a result
+                import pyarrow as pa
+                return pa.table({})
+            if hasattr(rel, "to_arrow_table"):
+                return rel.to_arrow_table()
+            return rel.arrow()
+        except duckdb.Error as e:
+            raise wrap_query_error(e, sql, bound) from e
 
-    def fetch_scalar(self, sql: str):
+    def fetch_df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        bound = norm_params(params)
+        try:
+            return (self.con.execute(sql, bound) if bound is not None else self.con.execute(sql)).df()
+        except duckdb.Error as e:
+            raise wrap_query_error(e, sql, bound) from e
+
+    def fetch_scalar(self, sql: str, params: Params = None):
         """The first column of the first row (None if no row), read without Arrow."""
-        rows = self.con.execute(sql).fetchall()  # fetchall: a half-read result keeps the connection busy
+        bound = norm_params(params)
+        try:
+            rows = (self.con.execute(sql, bound) if bound is not None else self.con.execute(sql)).fetchall()
+        except duckdb.Error as e:  # fetchall: a half-read result would keep the connection busy
+            raise wrap_query_error(e, sql, bound) from e
         return rows[0][0] if rows else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[DuckDBEngine]:
+        """BEGIN ... COMMIT around the block; ROLLBACK (and re-raise) if it raises. A nested
+        ``transaction()`` joins the outer one (DuckDB has no nested transactions)."""
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield self
+            finally:
+                self._tx_depth -= 1
+            return
+        self.execute("BEGIN TRANSACTION")
+        self._tx_depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._tx_depth = 0
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:  # already rolled back by the failure
+                pass
+            raise
+        self._tx_depth = 0
+        try:
+            self.execute("COMMIT")
+        except QueryError:
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise
 
     def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         self.con.register(name, data)
         self._temps.add(name)
 
     def materialize(self, name: str, sql: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        self.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
         self._temps.add(name)
 
     def drop(self, name: str) -> None:
@@ -104,3 +154,6 @@ class DuckDBEngine(Engine):
             self.con.close()
         except Exception:  # noqa: BLE001
             pass
+        if self._request is not None:  # the file is free again: withdraw the write request
+            self._request.withdraw()
+            self._request = None

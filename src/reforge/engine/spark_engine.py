@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from reforge.engine.base import Engine, EngineError
+from reforge.engine.base import Engine, EngineError, Params, norm_params, wrap_query_error
 from reforge.engine.dialect import to_spark_sql
 
 _SESSION = None
@@ -77,17 +77,45 @@ class SparkEngine(Engine):
     def _sql(sql: str) -> str:
         return to_spark_sql(sql)
 
-    def execute(self, sql: str) -> None:
-        self.spark.sql(self._sql(sql)).collect()
+    def _run(self, sql: str, params: Params = None):
+        """The Spark DataFrame of ``sql`` (transpiled) with ``params`` bound: a list for ``?``
+        markers, a dict for ``$name`` markers (sqlglot writes them as Spark's ``:name``)."""
+        bound = norm_params(params)
+        try:
+            if bound is None:
+                return self.spark.sql(self._sql(sql))
+            return self.spark.sql(self._sql(sql), args=bound)
+        except Exception as e:
+            if _is_spark_error(e):
+                raise wrap_query_error(e, sql, bound) from e
+            raise
 
-    def fetch_arrow(self, sql: str) -> pa.Table:
-        df = self.spark.sql(self._sql(sql))
-        if hasattr(df, "toArrow"):
-            return df.toArrow()
-        return pa.Table.from_pandas(df.toPandas(), preserve_index=False)
+    def execute(self, sql: str, params: Params = None) -> None:
+        df = self._run(sql, params)
+        try:
+            df.collect()
+        except Exception as e:
+            if _is_spark_error(e):
+                raise wrap_query_error(e, sql, params) from e
+            raise
 
-    def fetch_df(self, sql: str) -> pd.DataFrame:
-        return self.fetch_arrow(sql).to_pandas()
+    def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
+        df = self._run(sql, params)
+        try:
+            if hasattr(df, "toArrow"):
+                return df.toArrow()
+            return pa.Table.from_pandas(df.toPandas(), preserve_index=False)
+        except Exception as e:
+            if _is_spark_error(e):
+                raise wrap_query_error(e, sql, params) from e
+            raise
+
+    def fetch_df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        return self.fetch_arrow(sql, params).to_pandas()
+
+    # transaction(): inherited no-op. A Spark warehouse is Parquet files written by
+    # `reforge export`; the Spark engine reads it and keeps intermediate results as temp
+    # views, so there are no multi-statement writes to make atomic.
 
     def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         if isinstance(data, pa.Table):
@@ -157,6 +185,12 @@ def _without_estimate(spark, cp):
         return DataFrame(jdf, spark)
     except Exception:  # noqa: BLE001 - an internal API: fall back to the plain checkpoint
         return cp
+
+
+def _is_spark_error(e: BaseException) -> bool:
+    """True for errors raised by Spark or its Py4J bridge (wrapped as QueryError)."""
+    mod = type(e).__module__ or ""
+    return mod.startswith(("pyspark", "py4j"))
 
 
 def _empty_schema(df: pd.DataFrame):

@@ -17,6 +17,7 @@ import numpy as np
 from rich.progress import Progress
 
 from reforge.engine import Engine
+from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
 from reforge.policy.did import DidResult, estimate
 from reforge.policy.panel import prepare_panel, q
@@ -44,17 +45,17 @@ MIN_SUBGROUP_CONTROL = 20
 
 def _treatment_sql(engine: Engine, programme: str) -> tuple[str, str]:
     """SQL giving (uscc, first_year) of the programme and a description of the source."""
-    lit = programme.replace("'", "''")
+    lit = literal(programme)  # kept in SQL that is embedded later, so inlined (quotes doubled)
     kinds = set(engine.fetch_df("SELECT DISTINCT kind FROM designations")["kind"]) \
         if engine.table_exists("designations") else set()
     progs = set(engine.fetch_df("SELECT DISTINCT programme FROM support_events")["programme"]) \
         if engine.table_exists("support_events") else set()
     if programme in kinds:
         return (f"SELECT uscc, MIN(CAST(EXTRACT(YEAR FROM granted_on) AS INTEGER)) AS y FROM designations "
-                f"WHERE kind = '{lit}' GROUP BY uscc", f"designations of kind {programme}")
+                f"WHERE kind = {lit} GROUP BY uscc", f"designations of kind {programme}")
     if programme in progs:
         return (f"SELECT uscc, MIN(CAST(EXTRACT(YEAR FROM granted_on) AS INTEGER)) AS y FROM support_events "
-                f"WHERE programme = '{lit}' GROUP BY uscc", f"support_events of programme {programme}")
+                f"WHERE programme = {lit} GROUP BY uscc", f"support_events of programme {programme}")
     avail = sorted(kinds | progs)
     raise ReforgeError(f"unknown programme {programme!r}; available: {', '.join(avail) or 'none (empty database)'}")
 
@@ -113,10 +114,9 @@ def _subgroups(engine: Engine, table: str, outcome: str, control: str) -> list[d
             row["note"] = "too few firms"
             rows.append(row)
             continue
-        lit = str(r.sub).replace("'", "''")
         name = engine.temp_name("did_sub")
         try:
-            engine.materialize(name, f"SELECT * FROM {table} WHERE sub = '{lit}'")
+            engine.materialize(name, f"SELECT * FROM {table} WHERE sub = {literal(str(r.sub))}")
             res = att_gt(engine, name, unit="uscc", time="year", group="cohort", outcome=outcome, control=control)
             a = res.aggregate("simple")
             row.update(att=a.att, se=a.se, n_units=res.n)

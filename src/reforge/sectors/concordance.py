@@ -66,16 +66,12 @@ def save_concordance(engine: Engine, df: pd.DataFrame, replace: bool = True) -> 
     """Write concordance rows into ``item_sectors`` (replacing rows of the same tables)."""
     tmp = engine.temp_name("conc")
     engine.register(tmp, df[list(REQUIRED)])
-    engine.execute("BEGIN TRANSACTION")
     try:
-        if replace:
-            engine.execute(f"DELETE FROM item_sectors WHERE table_id IN (SELECT DISTINCT table_id FROM {tmp})")
-        engine.execute(f"INSERT INTO item_sectors (item_id, table_id, sector_code, weight) "
-                       f"SELECT item_id, table_id, sector_code, weight FROM {tmp}")
-        engine.execute("COMMIT")
-    except Exception:
-        engine.execute("ROLLBACK")
-        raise
+        with engine.transaction():
+            if replace:
+                engine.execute(f"DELETE FROM item_sectors WHERE table_id IN (SELECT DISTINCT table_id FROM {tmp})")
+            engine.execute(f"INSERT INTO item_sectors (item_id, table_id, sector_code, weight) "
+                           f"SELECT item_id, table_id, sector_code, weight FROM {tmp}")
     finally:
         engine.drop(tmp)
     return len(df)
@@ -98,14 +94,14 @@ def item_linkages(engine: Engine, table_id: str, chain_id: str | None = None,
     f = f[cols + ["product_import_share"]]
     tmp = engine.temp_name("sector_res")
     engine.register(tmp, f)
-    tid = "'" + table_id.replace("'", "''") + "'"
+    params: dict[str, str] = {"table_id": table_id}
     chain_join = ""
     if chain_id is not None:
-        cid = "'" + chain_id.replace("'", "''") + "'"
-        chain_join = f"JOIN chain_items ci ON ci.item_id = m.item_id AND ci.chain_id = {cid}"
+        chain_join = "JOIN chain_items ci ON ci.item_id = m.item_id AND ci.chain_id = $chain_id"
+        params["chain_id"] = chain_id
     try:
         return engine.fetch_df(f"""
-            WITH m AS (SELECT item_id, sector_code, weight FROM item_sectors WHERE table_id = {tid}),
+            WITH m AS (SELECT item_id, sector_code, weight FROM item_sectors WHERE table_id = $table_id),
             j AS (
               SELECT m.item_id, m.sector_code, COALESCE(m.weight, 1.0) AS w, r.name, r.output_multiplier,
                      r.backward_linkage, r.forward_linkage, r."class" AS cls, r.product_import_share,
@@ -120,6 +116,6 @@ def item_linkages(engine: Engine, table_id: str, chain_id: str | None = None,
                    SUM(w * backward_linkage) / SUM(w) AS backward_linkage,
                    SUM(w * forward_linkage) / SUM(w) AS forward_linkage,
                    SUM(w * product_import_share) / SUM(w) AS import_dependence
-            FROM j GROUP BY item_id ORDER BY item_id""")
+            FROM j GROUP BY item_id ORDER BY item_id""", params)
     finally:
         engine.drop(tmp)

@@ -54,17 +54,15 @@ def seed_national(engine: Engine) -> int:
         engine.drop(tmp)
 
 
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def indicator_frame(engine: Engine, region: str | None = None, indicator: str | None = None) -> pd.DataFrame:
     """Indicators with ``change`` and ``pct_change`` on the previous calendar year (plain SQL)."""
-    w = ["1 = 1"]
+    w, params = ["1 = 1"], []
     if region:
-        w.append(f"region_code = {_lit(region)}")
+        w.append("region_code = ?")
+        params.append(region)
     if indicator:
-        w.append(f"indicator = {_lit(indicator)}")
+        w.append("indicator = ?")
+        params.append(indicator)
     return engine.fetch_df(f"""
         WITH s AS (
           SELECT region_code, indicator, year, value, unit, source, confidence,
@@ -75,7 +73,7 @@ def indicator_frame(engine: Engine, region: str | None = None, indicator: str | 
                CASE WHEN prev_year = year - 1 THEN value - prev_value END AS change,
                CASE WHEN prev_year = year - 1 AND prev_value <> 0
                     THEN (value - prev_value) / ABS(prev_value) END AS pct_change
-        FROM s ORDER BY region_code, indicator, year""")
+        FROM s ORDER BY region_code, indicator, year""", params)
 
 
 def indicator_records(engine: Engine, region: str | None = None,

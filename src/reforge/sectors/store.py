@@ -30,10 +30,6 @@ from reforge.sectors.table import IOTable, fd_role
 TOTAL = "total_output"
 
 
-def _lit(s: str) -> str:
-    return "'" + str(s).replace("'", "''") + "'"
-
-
 def table_frames(t: IOTable, table_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``io_tables`` and ``io_sectors`` rows of a table (pure; no database)."""
     tid = table_id or t.table_id
@@ -82,24 +78,20 @@ def save_table(engine: Engine, t: IOTable, table_id: str | None = None, replace:
     """Write a table (replacing one with the same id if ``replace``) in one transaction."""
     cells, labels = table_frames(t, table_id)
     tid = str(cells["table_id"].iloc[0]) if len(cells) else (table_id or t.table_id)
-    exists = engine.fetch_scalar(f"SELECT COUNT(*) FROM io_sectors WHERE table_id = {_lit(tid)}")
+    exists = engine.fetch_scalar("SELECT COUNT(*) FROM io_sectors WHERE table_id = ?", [tid])
     if exists and not replace:
         raise ReforgeError(f"IO table {tid!r} already exists (use replace)")
     tc, tl = engine.temp_name("io_cells"), engine.temp_name("io_labels")
     engine.register(tc, cells)
     engine.register(tl, labels)
-    engine.execute("BEGIN TRANSACTION")
     try:
-        engine.execute(f"DELETE FROM io_tables WHERE table_id = {_lit(tid)}")
-        engine.execute(f"DELETE FROM io_sectors WHERE table_id = {_lit(tid)}")
-        engine.execute(f"INSERT INTO io_tables (table_id, row_code, col_code, value) "
-                       f"SELECT table_id, row_code, col_code, value FROM {tc}")
-        engine.execute(f"INSERT INTO io_sectors (table_id, code, position, name, name_zh, kind) "
-                       f"SELECT table_id, code, CAST(position AS INTEGER), name, name_zh, kind FROM {tl}")
-        engine.execute("COMMIT")
-    except Exception:
-        engine.execute("ROLLBACK")
-        raise
+        with engine.transaction():
+            engine.execute("DELETE FROM io_tables WHERE table_id = ?", [tid])
+            engine.execute("DELETE FROM io_sectors WHERE table_id = ?", [tid])
+            engine.execute(f"INSERT INTO io_tables (table_id, row_code, col_code, value) "
+                           f"SELECT table_id, row_code, col_code, value FROM {tc}")
+            engine.execute(f"INSERT INTO io_sectors (table_id, code, position, name, name_zh, kind) "
+                           f"SELECT table_id, code, CAST(position AS INTEGER), name, name_zh, kind FROM {tl}")
     finally:
         engine.drop(tc)
         engine.drop(tl)
@@ -129,11 +121,10 @@ def load_table(engine: Engine, table_id: str) -> IOTable:
     Codes present in ``io_tables`` but unlabelled are treated as final demand (columns) or
     value added (rows).
     """
-    q = _lit(table_id)
-    lab = engine.fetch_df(f"SELECT code, position, name, name_zh, kind FROM io_sectors "
-                          f"WHERE table_id = {q} ORDER BY position, code")
-    cells = engine.fetch_df(f"SELECT row_code, col_code, value FROM io_tables WHERE table_id = {q} "
-                            f"ORDER BY row_code, col_code")
+    lab = engine.fetch_df("SELECT code, position, name, name_zh, kind FROM io_sectors "
+                          "WHERE table_id = ? ORDER BY position, code", [table_id])
+    cells = engine.fetch_df("SELECT row_code, col_code, value FROM io_tables WHERE table_id = ? "
+                            "ORDER BY row_code, col_code", [table_id])
     if cells.empty:
         known = ", ".join(r["table_id"] for r in list_tables(engine)) or "none"
         raise ReforgeError(f"IO table {table_id!r} not found (stored: {known})")

@@ -1,0 +1,145 @@
+"""The engine seam: bound parameters on both engines, transactions, wrapped errors, sqlbuild."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from reforge.engine import DuckDBEngine
+from reforge.engine.base import EngineError, QueryError
+from reforge.engine.dialect import to_spark_sql
+from reforge.engine.sqlbuild import LIKE_ESCAPE, ident, like_pattern, literal, placeholders
+from reforge.errors import EngineFailure, InvalidInput, ReforgeError
+from tests.conftest import put_tables
+
+HOSTILE = ["'", "''", "'; DROP TABLE t; --", "a\\b", "\\'", "100%_x", "企业'名\"称", "x" * 10_000,
+           "$name", "?", "\u202e\U0001f600", "O'Brien\n\t"]
+
+
+@pytest.fixture
+def words():
+    return pd.DataFrame({"k": list(range(len(HOSTILE))), "s": HOSTILE})
+
+
+def test_positional_and_named_parameters_on_each_engine(any_engine, words):
+    put_tables(any_engine, {"w": words})
+    for k, s in enumerate(HOSTILE):
+        assert any_engine.fetch_scalar("SELECT k FROM w WHERE s = ?", [s]) == k
+        assert any_engine.fetch_scalar("SELECT k FROM w WHERE s = $v", {"v": s}) == k
+        assert any_engine.fetch_scalar("SELECT ?", (s,)) == s
+    df = any_engine.fetch_df("SELECT k FROM w WHERE k >= ? AND k < ? ORDER BY k", [2, 5])
+    assert df["k"].tolist() == [2, 3, 4]
+    t = any_engine.fetch_arrow("SELECT s FROM w WHERE s LIKE ? " + LIKE_ESCAPE + " ORDER BY k",
+                               [like_pattern("%_")])
+    assert t.column("s").to_pylist() == ["100%_x"]  # % and _ match themselves, not any text
+    assert any_engine.fetch_scalar("SELECT COUNT(*) FROM w WHERE s = ?", ["nothing"]) == 0
+    assert any_engine.fetch_scalar("SELECT COUNT(*) FROM w") == len(HOSTILE)
+
+
+def test_bound_values_are_stored_verbatim_and_change_no_other_row():
+    with DuckDBEngine(":memory:") as e:
+        e.execute("CREATE TABLE t (k INTEGER, s VARCHAR)")
+        for k, s in enumerate(HOSTILE):
+            e.execute("INSERT INTO t VALUES (?, ?)", [k, s])
+        e.execute("INSERT INTO t VALUES ($k, $s)", {"k": 99, "s": "a\x00b"})
+        got = e.fetch_df("SELECT k, s FROM t ORDER BY k")
+        assert got["s"].tolist() == HOSTILE + ["a\x00b"]
+        assert e.tables() == ["t"]
+
+
+def test_numpy_scalars_bind_as_plain_values():
+    import numpy as np
+    with DuckDBEngine(":memory:") as e:
+        assert e.fetch_scalar("SELECT ? + ?", [np.int64(2), np.float64(0.5)]) == 2.5
+
+
+def test_transaction_commits_rolls_back_and_nests(tmp_path):
+    with DuckDBEngine(tmp_path / "t.duckdb") as e:
+        e.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+        with e.transaction():
+            e.execute("INSERT INTO t VALUES (?)", [1])
+            with e.transaction():  # joins the outer one
+                e.execute("INSERT INTO t VALUES (?)", [2])
+        assert e.fetch_scalar("SELECT COUNT(*) FROM t") == 2
+        with pytest.raises(QueryError), e.transaction():
+            e.execute("INSERT INTO t VALUES (?)", [3])
+            e.execute("INSERT INTO t VALUES (?)", [1])  # duplicate key: the whole block is undone
+        assert e.fetch_df("SELECT k FROM t ORDER BY k")["k"].tolist() == [1, 2]
+        with pytest.raises(ValueError), e.transaction():
+            e.execute("INSERT INTO t VALUES (?)", [4])
+            raise ValueError("not the database's fault")
+        assert e.fetch_scalar("SELECT COUNT(*) FROM t") == 2
+        with e.transaction():  # usable again after a rollback
+            e.execute("INSERT INTO t VALUES (?)", [5])
+        assert e.fetch_scalar("SELECT MAX(k) FROM t") == 5
+
+
+def test_engine_failures_carry_the_sql_outside_the_message():
+    with DuckDBEngine(":memory:") as e:
+        e.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+        e.execute("INSERT INTO t VALUES (1)")
+        sql = "INSERT INTO t VALUES (?)"
+        with pytest.raises(QueryError) as ei:
+            e.execute(sql, [1])
+        err = ei.value
+        # one object, caught by every handler that used to see the driver's exception
+        assert isinstance(err, duckdb.ConstraintException)
+        assert isinstance(err, EngineError) and isinstance(err, EngineFailure)
+        assert isinstance(err, ReforgeError)
+        assert err.code == "engine.query_failed" and err.sql == sql and err.bound == [1]
+        assert "INSERT" not in str(err) and "Constraint Error" in str(err)
+        assert any(sql in n for n in err.__notes__)  # printed by tracebacks (--debug) and logs
+        with pytest.raises(QueryError) as ei:
+            e.fetch_df("SELECT secret_column FROM t WHERE k = ?", [1])
+        assert "secret_column" not in str(ei.value).split(":", 1)[0]
+        assert ei.value.sql.startswith("SELECT secret_column")
+        with pytest.raises(QueryError):
+            e.fetch_arrow("SELEC 1")
+
+
+def test_sqlbuild_rejects_bad_identifiers_and_writes_safe_literals():
+    assert ident("enterprises") == '"enterprises"'
+    assert ident("main.t_1") == '"main"."t_1"'
+    for bad in ["", "1abc", 'a"b', "a b", "t; DROP TABLE t", "名称", "a-b", "x" * 64, None, 3]:
+        with pytest.raises(InvalidInput) as ei:
+            ident(bad)
+        assert ei.value.code == "sql.bad_identifier"
+    with DuckDBEngine(":memory:") as e:
+        for s in HOSTILE:
+            assert e.fetch_scalar(f"SELECT {literal(s)}") == s
+        assert e.fetch_scalar(f"SELECT {literal(-1.5)} + {literal(2)}") == 0.5
+        assert e.fetch_scalar(f"SELECT {literal(None)} IS NULL AND {literal(True)}") is True
+        import datetime as dt
+        assert e.fetch_scalar(f"SELECT {literal(dt.date(2024, 2, 29))}") == dt.date(2024, 2, 29)
+        assert e.fetch_scalar(f"SELECT COUNT(*) FROM range(5) WHERE range IN ({placeholders([1, 3])})",
+                              [1, 3]) == 2
+        assert e.fetch_scalar(f"SELECT COUNT(*) FROM range(5) WHERE range IN ({placeholders([])})") == 0
+    for bad in ["a\x00b", float("nan"), float("inf"), object()]:
+        with pytest.raises(InvalidInput):
+            literal(bad)
+
+
+def test_spark_transpile_keeps_parameter_markers():
+    assert to_spark_sql("SELECT a FROM t WHERE b = ? AND c LIKE ? ESCAPE '\\' AND d = '?'") \
+        .count("?") == 3
+    out = to_spark_sql("SELECT $name AS x FROM t WHERE y IN (?, ?)")
+    assert ":name" in out and out.count("?") == 2
+
+
+def test_count_and_columns_check_the_table_name():
+    with DuckDBEngine(":memory:") as e:
+        e.execute("CREATE TABLE t (a INTEGER, b VARCHAR)")
+        assert e.columns("t") == ["a", "b"] and e.count("t") == 0
+        with pytest.raises(InvalidInput):
+            e.count("t; DROP TABLE t")
+        assert e.tables() == ["t"]
+
+
+@pytest.mark.spark
+def test_spark_failure_is_wrapped(spark_engine):
+    with pytest.raises(QueryError) as ei:
+        spark_engine.fetch_df("SELECT no_such_col FROM VALUES (1) AS v(a) WHERE a = ?", [1])
+    assert ei.value.sql.startswith("SELECT no_such_col")
+    with spark_engine.transaction():  # no-op on Spark
+        assert spark_engine.fetch_scalar("SELECT ? + 1", [1]) == 2
