@@ -18,6 +18,7 @@ influence-function scaling. The work is set-based:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
-from scipy.stats import chi2, norm
+from scipy.special import chdtr, ndtri  # scipy.stats costs ~0.3 s of start-up; same functions
 
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
@@ -131,15 +132,18 @@ class DidResult:
         self.notes = notes
         self.alp = float(settings.get("alp", 0.05))
         self.bootstrap = int(settings.get("bootstrap", 0) or 0)
-        self._rng = np.random.default_rng(settings.get("seed"))
+        seed = settings.get("seed")
+        # One root of entropy per result; every bootstrap draws from its own stream under it
+        # (see _stream), so an aggregate's SE does not depend on what was asked before it.
+        self._entropy = np.random.SeedSequence(seed).entropy
         att = cells["att"].to_numpy(dtype=float)
         ok = ~np.isnan(att)
         se = np.full(len(att), np.nan)
-        self.crit = float(norm.ppf(1 - self.alp / 2))
+        self.crit = float(ndtri(1 - self.alp / 2))
         if ok.any():
-            se[ok] = self._se(psi if ok.all() else psi[:, ok])
+            se[ok] = self._se(psi if ok.all() else psi[:, ok], self._stream("cells", "se"))
             if self.bootstrap:
-                self.crit = self._crit(psi[:, ok & ~cells["base_zero"].to_numpy()])
+                self.crit = self._crit(psi[:, ok & ~cells["base_zero"].to_numpy()], self._stream("cells", "crit"))
         se[cells["base_zero"].to_numpy()] = np.nan
         se[~np.isfinite(se) | (se <= 0)] = np.nan
         self.cells["se"] = se
@@ -147,24 +151,36 @@ class DidResult:
         self._agg: dict[tuple, Aggregate] = {}
 
     # -- inference -------------------------------------------------------------------
+    def _stream(self, *label: object) -> np.random.Generator:
+        """A generator of its own for the bootstrap named ``label`` (e.g. ``("aggregate",
+        "dynamic", None, -inf, inf)``): ``SeedSequence(seed, spawn_key=digest(label))``. The same
+        seed and label give the same draws whatever was computed before."""
+        digest = hashlib.blake2b(repr(label).encode(), digest_size=16).digest()
+        key = tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
+        return np.random.default_rng(np.random.SeedSequence(self._entropy, spawn_key=key))
+
     def _analytic_se(self, m: np.ndarray) -> np.ndarray:
         s = cluster_sums(m, self.cluster_codes)
         return np.sqrt(np.einsum("ij,ij->j", s, s)) / self.n
 
-    def _se(self, m: np.ndarray) -> np.ndarray:
-        """SEs of influence columns (bootstrap or analytic); zero / non-finite -> NaN (as R ``did``)."""
+    def _se(self, m: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """SEs of influence columns (bootstrap from ``rng``, or analytic); zero / non-finite -> NaN
+        (as R ``did``)."""
         if self.bootstrap:
-            se = mboot(m, biters=self.bootstrap, alp=self.alp, codes=self.cluster_codes, rng=self._rng).se
+            rng = rng if rng is not None else self._stream("se")
+            se = mboot(m, biters=self.bootstrap, alp=self.alp, codes=self.cluster_codes, rng=rng).se
         else:
             se = self._analytic_se(m)
         return np.where(np.isfinite(se) & (se > 1e-300), se, np.nan)
 
-    def _crit(self, m: np.ndarray) -> float:
-        """Uniform (sup-t) critical value by the multiplier bootstrap; pointwise if it fails."""
-        pw = float(norm.ppf(1 - self.alp / 2))
+    def _crit(self, m: np.ndarray, rng: np.random.Generator | None = None) -> float:
+        """Uniform (sup-t) critical value by the multiplier bootstrap (draws from ``rng``);
+        pointwise if it fails."""
+        pw = float(ndtri(1 - self.alp / 2))
         if m.shape[1] == 0:
             return pw
-        c = mboot(m, biters=max(self.bootstrap, 999), alp=self.alp, codes=self.cluster_codes, rng=self._rng).crit
+        rng = rng if rng is not None else self._stream("crit")
+        c = mboot(m, biters=max(self.bootstrap, 999), alp=self.alp, codes=self.cluster_codes, rng=rng).crit
         return c if np.isfinite(c) and c >= pw else pw
 
     def _pretest(self) -> dict | None:
@@ -189,7 +205,7 @@ class DidResult:
             w = float(self.n * att[pre] @ np.linalg.solve(v, att[pre]))
         except np.linalg.LinAlgError:
             return None
-        return {"stat": w, "df": int(pre.size), "p": float(1 - chi2.cdf(w, pre.size))}
+        return {"stat": w, "df": int(pre.size), "p": float(1 - chdtr(pre.size, w))}
 
     def pretest_event(self) -> dict | None:
         """Wald test that all event-study leads (dynamic effects at e < 0) are zero, analytic covariance.
@@ -218,7 +234,7 @@ class DidResult:
             w = float(a[lead] @ np.linalg.solve(v, a[lead]))
         except np.linalg.LinAlgError:
             return None
-        return {"stat": w, "df": int(lead.size), "p": float(1 - chi2.cdf(w, lead.size))}
+        return {"stat": w, "df": int(lead.size), "p": float(1 - chdtr(lead.size, w))}
 
     # -- aggregation -----------------------------------------------------------------
     def aggregate(self, kind: str = "simple", *, balance_e: int | None = None, min_e: float = -np.inf,
@@ -232,11 +248,22 @@ class DidResult:
 
     def _aggregate(self, kind: str, balance_e: int | None, min_e: float, max_e: float) -> Aggregate:
         c = self.cells
-        crit_fn = self._crit if self.bootstrap else None
+        # the aggregate's own streams (SEs and band): requests in any order give the same numbers
+        label = ("aggregate", kind, None if balance_e is None else int(balance_e), float(min_e), float(max_e))
+        se_rng = self._stream(*label, "se")
+        crit_rng = self._stream(*label, "crit")
+
+        def se_fn(m: np.ndarray) -> np.ndarray:
+            return self._se(m, se_rng)
+
+        def crit_fn(m: np.ndarray) -> float:
+            return self._crit(m, crit_rng)
+
         return aggregate(
             kind, att=c["att"].to_numpy(dtype=float), cell_g=c["group"].to_numpy(dtype=float),
             cell_t=c["time"].to_numpy(dtype=float), psi=self.psi, unit_g=self.unit_g,
-            glist=self.panel.glist, tlist=self.panel.tlist, se_fn=self._se, crit_fn=crit_fn,
+            glist=self.panel.glist, tlist=self.panel.tlist, se_fn=se_fn,
+            crit_fn=crit_fn if self.bootstrap else None,
             balance_e=balance_e, min_e=min_e, max_e=max_e)
 
     # -- output ----------------------------------------------------------------------
