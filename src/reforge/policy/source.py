@@ -1,38 +1,51 @@
-"""Put a CSV or Parquet file on an engine as a queryable table (the I/O edge of ``policy did``)."""
+"""Put a CSV or Parquet file on an engine as a queryable table (the I/O edge of ``policy did``).
+
+No pandas round trip: DuckDB reads the file itself; other engines get it through Arrow.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
-
-from reforge.engine import DuckDBEngine, Engine
+from reforge.engine import Engine
 from reforge.errors import ReforgeError
+
+_CSV = (".csv", ".tsv", ".txt")
+_PARQUET = (".parquet", ".pq")
 
 
 def register_file(engine: Engine, path: str | Path, name: str) -> None:
-    """Register ``path`` (``.csv``/``.tsv``/``.parquet``/``.pq``) under ``name``.
+    """Register ``path`` (``.csv``/``.tsv``/``.txt``/``.parquet``/``.pq``) under ``name``.
 
-    DuckDB reads the file lazily through a view; other engines get it through Arrow.
+    DuckDB: a CSV is parsed once into a temporary table (the estimator scans its input
+    several times, and a view would re-parse the text each time); a Parquet file, which is
+    cheap to rescan column by column, stays a view. Other engines get an Arrow table.
+    ``name`` must be a plain identifier chosen by the caller.
     """
     p = Path(path)
     if not p.exists():
         raise ReforgeError(f"file {p} does not exist")
     suf = p.suffix.lower()
-    if suf not in (".csv", ".tsv", ".txt", ".parquet", ".pq"):
+    if suf not in _CSV + _PARQUET:
         raise ReforgeError(f"unsupported file type {suf!r}: use CSV or Parquet")
-    lit = str(p.resolve()).replace("'", "''")
-    if isinstance(engine, DuckDBEngine):
-        reader = f"read_parquet('{lit}')" if suf in (".parquet", ".pq") else f"read_csv_auto('{lit}', header=true)"
+    if not name.isidentifier():
+        raise ReforgeError(f"invalid table name {name!r}")
+    if engine.name == "duckdb":
         try:
-            engine.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {reader}")
+            if suf in _PARQUET:  # views cannot take bound parameters: quote the path as a literal
+                lit = str(p.resolve()).replace("'", "''")
+                engine.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{lit}')")
+            else:
+                engine.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
+                               "SELECT * FROM read_csv_auto(?, header = true)", [str(p.resolve())])
         except Exception as e:  # noqa: BLE001 - report a parse error as a user error
             raise ReforgeError(f"cannot read {p}: {str(e).splitlines()[0]}") from None
-        engine._temps.add(name)
+        engine._temps.add(name)  # dropped with the engine's other intermediate tables
         return
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
     try:
-        table = pq.read_table(p) if suf in (".parquet", ".pq") else pacsv.read_csv(
+        table = pq.read_table(p) if suf in _PARQUET else pacsv.read_csv(
             p, parse_options=pacsv.ParseOptions(delimiter="\t" if suf == ".tsv" else ","))
     except Exception as e:  # noqa: BLE001
         raise ReforgeError(f"cannot read {p}: {str(e).splitlines()[0]}") from None
