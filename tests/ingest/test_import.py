@@ -95,7 +95,8 @@ def test_modes_append_upsert_replace(duck):
     assert import_tables(duck, {"enterprises": [("a", ent.iloc[:2])]}, mode="replace").ok
     assert duck.count("enterprises") == 2
     log = duck.fetch_df("SELECT action, rows FROM audit_log ORDER BY id")
-    assert list(log.action) == ["import:append", "import:upsert", "import:replace"]
+    # the rejected append is audited too
+    assert list(log.action) == ["import:append", "import.rejected", "import:upsert", "import:replace"]
 
 
 def test_file_level_problems(tmp_path, duck):

@@ -60,22 +60,33 @@ def sql(query: Annotated[str, typer.Argument(help="a SELECT in DuckDB's dialect"
 def import_(table: Annotated[str, typer.Argument(help="target table, e.g. enterprises")],
             files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or XLSX files")],
             mode: Annotated[str, typer.Option("--mode", help="append | upsert | replace")] = "append",
+            cascade: Annotated[bool, typer.Option(
+                "--cascade", help="with --mode replace: delete rows of other tables that would point at "
+                                  "nothing (optional references are set to NULL)")] = False,
             db: DbOpt = None, fmt: FormatOpt = Fmt.table) -> None:
-    """Validate every row, then write all rows in one transaction (or nothing). Exit code 2 on any problem."""
+    """Validate every row, then write all rows in one transaction (or nothing). Exit code 2 on any problem.
+
+    Errors give the data row (1 = first row after the header) and, for CSV/XLSX, the sheet row
+    (what a spreadsheet shows; header = row 1)."""
     from reforge.engine import DuckDBEngine
     from reforge.ingest import import_files
     path = db or default_db_path()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with DuckDBEngine(path) as e, progress_bar(f"import {table}", fmt != Fmt.json) as tick:
-        res = import_files(e, table, files, mode=mode, progress=tick)
+        res = import_files(e, table, files, mode=mode, progress=tick, cascade=cascade)
     if fmt == Fmt.json:
         sys.stdout.write(dumps(res.to_dict()) + "\n")
     elif res.ok:
         console.print(f"[green]{res.summary()}[/green] into {path}")
+        for k, v in res.removed.items():
+            console.print(f"  {k}: {v:,} rows removed")
+        for k, v in res.nulled.items():
+            console.print(f"  {k}: {v:,} references set to NULL (cascade)")
     else:
         import pandas as pd
         err_console.print(f"[red]{res.summary()}[/red] (showing the first {min(50, res.error_count)})")
-        print_frame(pd.DataFrame(res.errors), Fmt.table if fmt == Fmt.table else fmt, max_rows=50)
+        cols = ["file", "row", "sheet_row", "column", "value", "reason"]
+        print_frame(pd.DataFrame(res.errors, columns=cols), Fmt.table if fmt == Fmt.table else fmt, max_rows=50)
     if not res.ok:
         raise typer.Exit(2)
 

@@ -311,7 +311,7 @@ TABLES: tuple[Table, ...] = (
         C("uscc", "VARCHAR"),
         C("created_at", "TIMESTAMP"),
         C("active", "BOOLEAN"),
-    ), ("username",), "Accounts.", service=True),
+    ), ("username",), "Accounts.", (Reference("uscc", (("enterprises", "uscc"),)),), service=True),
     Table("api_tokens", (
         C("token_hash", "VARCHAR", True),
         C("username", "VARCHAR", True),
