@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from reforge.api.auth import RateLimiter
 from reforge.api.capabilities import NotAvailable
 from reforge.api.db import Database
+from reforge.api.headers import SecurityHeadersMiddleware, nonce_inline_scripts
+from reforge.api.limits import KB, MB, BodyLimitMiddleware, default_limits
+from reforge.api.overload import AnalysisGate, OverloadMiddleware, TokenBucket
 from reforge.api.routers import auth, chains, credit, enterprises, health, imports, policy, sectors, tiers
 from reforge.engine.base import EngineError
 from reforge.errors import ReforgeError
@@ -19,11 +23,27 @@ from reforge.errors import ReforgeError
 API = "/api/v1"
 
 
-def create_app(db_path: str | Path, login_limit: int = 10, login_window: float = 60.0) -> FastAPI:
+def _setting(value: float | None, env: str, default: float) -> float:
+    """``value`` when given, else ``$REFORGE_<env>`` when set, else ``default``."""
+    if value is not None:
+        return value
+    raw = os.environ.get(f"REFORGE_{env}", "").strip()
+    return float(raw) if raw else default
+
+
+def create_app(db_path: str | Path, login_limit: int = 10, login_window: float = 60.0, *,
+               import_max_bytes: int | None = None, body_max_bytes: int | None = None,
+               login_max_bytes: int | None = None, analysis_workers: int | None = None,
+               analysis_queue: int | None = None, analysis_rate: float | None = None,
+               analysis_burst: float | None = None) -> FastAPI:
     """The app serving ``db_path`` (opened read-write; created with the schema if missing).
 
     ``login_limit`` attempts per ``login_window`` seconds per client and user name
-    are allowed at ``POST /api/v1/auth/token``.
+    are allowed at ``POST /api/v1/auth/token``. Limits (each also from ``$REFORGE_<NAME>``):
+    request bodies in bytes (imports 200 MiB, login forms 16 KiB, everything else 1 MiB);
+    analyses run at most ``analysis_workers`` at once (default: CPU count) with
+    ``analysis_queue`` more waiting (default 4 per worker), and ``analysis_rate`` per second
+    per account with bursts of ``analysis_burst`` (defaults 4 and 40).
     """
     db = Database(db_path)
 
@@ -41,16 +61,35 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     app.state.login_limiter = RateLimiter(login_limit, login_window)
     app.state.policy_runs = {}
 
+    workers = int(_setting(analysis_workers, "ANALYSIS_WORKERS", os.cpu_count() or 1))
+    limits = default_limits(int(_setting(import_max_bytes, "IMPORT_MAX_BYTES", 200 * MB)),
+                            int(_setting(body_max_bytes, "BODY_MAX_BYTES", 1 * MB)),
+                            int(_setting(login_max_bytes, "LOGIN_MAX_BYTES", 16 * KB)))
+    gate = AnalysisGate(workers, int(_setting(analysis_queue, "ANALYSIS_QUEUE", 4 * workers)))
+    bucket = TokenBucket(_setting(analysis_rate, "ANALYSIS_RATE", 4.0), _setting(analysis_burst, "ANALYSIS_BURST", 40.0))
+    app.state.body_limits, app.state.analysis_gate, app.state.analysis_bucket = limits, gate, bucket
+    # outermost first: headers on every response (even ServerErrorMiddleware's 500), then body
+    # limits before anything reads a body, then the analysis gate
+    app.add_middleware(OverloadMiddleware, gate=gate, bucket=bucket)
+    app.add_middleware(BodyLimitMiddleware, limits=limits)
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeadersMiddleware(build())  # type: ignore[method-assign]
+
     for r in (health, auth, enterprises, chains, tiers, policy, credit, sectors, imports):
         app.include_router(r.router, prefix=API)
 
     @app.get(f"{API}/docs", include_in_schema=False)
     async def _docs() -> HTMLResponse:
-        """Swagger UI served from the app's own static files (the machine may be offline)."""
-        return get_swagger_ui_html(openapi_url=f"{API}/openapi.json", title="Reforge API",
+        """Swagger UI served from the app's own static files (the machine may be offline).
+
+        Its one inline script runs under a per-response CSP nonce.
+        """
+        page = get_swagger_ui_html(openapi_url=f"{API}/openapi.json", title="Reforge API",
                                    swagger_js_url="/static/vendor/swagger-ui-bundle.js",
                                    swagger_css_url="/static/vendor/swagger-ui.css",
                                    swagger_favicon_url="/static/vendor/favicon.png")
+        html, csp = nonce_inline_scripts(bytes(page.body).decode())
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp})
 
     @app.exception_handler(NotAvailable)
     async def _na(request: Request, exc: NotAvailable) -> JSONResponse:
