@@ -25,7 +25,7 @@ def running_server(db_path: str | Path, **app_kwargs) -> Iterator[str]:
     from reforge.api import create_app
     port = free_port()
     config = uvicorn.Config(create_app(db_path, **app_kwargs), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
+                            log_level="warning", lifespan="on", proxy_headers=False)  # as `reforge serve`
     server = uvicorn.Server(config)
     th = threading.Thread(target=server.run, daemon=True)
     th.start()

@@ -60,7 +60,7 @@ def test_login_contract_and_wrong_password(base_url):
     assert set(body) == {"access_token", "token_type", "expires_in"}
     assert body["token_type"] == "bearer" and body["expires_in"] > 0
     me = get(base_url, "/auth/me", {"Authorization": f"Bearer {body['access_token']}"}).json()
-    assert me == {"username": "analyst", "role": "analyst", "uscc": None}
+    assert me == {"username": "analyst", "role": "analyst", "uscc": None, "region": None}
     bad = post(base_url, "/auth/token", data={"username": "analyst", "password": "wrong-password"})
     assert bad.status_code == 401
 
@@ -365,7 +365,8 @@ def test_import_bad_form_is_422(base_url, admin):
 def test_user_management_is_audited(base_url, admin, db_file):
     r = post(base_url, "/users", admin, json={"username": "viewer2", "password": "long-enough-pw",
                                                "role": "analyst"})
-    assert r.status_code == 201 and r.json() == {"username": "viewer2", "role": "analyst", "uscc": None}
+    assert r.status_code == 201 and r.json() == {"username": "viewer2", "role": "analyst", "uscc": None,
+                                                 "region": None}
     entry = get(base_url, "/audit", admin).json()[0]
     assert (entry["username"], entry["action"], entry["target"], entry["rows"]) == \
         ("admin", "user.create", "viewer2", 1)

@@ -95,3 +95,70 @@ def test_serve_refuses_a_missing_database(tmp_path):
     from reforge.cli.main import app
     r = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "absent.duckdb")])
     assert "does not exist" in str(r.exception)
+
+
+@pytest.mark.slow  # about twenty CLI processes
+def test_cli_account_lifecycle_ends_tokens(db):
+    """deactivate / activate / role / region / password / revoke-tokens / tokens list|revoke / delete
+    through the real CLI; each checked against the stored rows and the token check of the server."""
+    from reforge.api import auth as A
+    from reforge.engine import DuckDBEngine
+
+    def ok(*args: str, stdin: str | None = None) -> str:
+        r = run(*args, "--db", str(db), stdin=stdin)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    def token(name: str) -> str:
+        return json.loads(ok("tokens", "create", name, "--format", "json"))["token"]
+
+    def who(tok: str):
+        with DuckDBEngine(db, read_only=True) as e:
+            return A.user_from_bearer(e, tok)
+
+    ok("users", "add", "root", "--role", "admin", "--password-stdin", stdin="root-password-1\n")
+    ok("users", "add", "dana", "--role", "analyst", "--region", "320500", "--password-stdin", stdin="dana-password-1\n")
+    t1, t2 = token("dana"), token("dana")
+    assert who(t1).region == "320500" and who(t2).role == "analyst"
+    listed = json.loads(ok("tokens", "list", "dana", "--format", "json"))
+    assert len(listed) == 2 and all(t["valid"] for t in listed)
+    import hashlib
+    tid = hashlib.sha256(t1.encode()).hexdigest()[:12]
+    ok("tokens", "revoke", tid)
+    assert who(t1) is None and who(t2) is not None
+    assert "no API token" in run("tokens", "revoke", tid, "--db", str(db)).stderr
+    ok("users", "deactivate", "dana")
+    assert who(t2) is None
+    lst = {u["username"]: u for u in json.loads(ok("users", "list", "--format", "json"))}
+    assert lst["dana"]["active"] is False and lst["dana"]["region"] == "320500"
+    ok("users", "activate", "dana")
+    assert who(t2) is None  # reactivation does not revive old tokens
+    t3 = token("dana")
+    ok("users", "role", "dana", "--role", "enterprise", "--uscc", smalldb.E2)
+    assert who(t3) is None
+    t4 = token("dana")
+    assert who(t4).role == "enterprise" and who(t4).uscc == smalldb.E2
+    ok("users", "region", "dana")  # unbind
+    assert who(t4) is None
+    t5 = token("dana")
+    assert who(t5).region is None
+    ok("users", "password", "dana", "--password-stdin", stdin="new-password-2\n")
+    assert who(t5) is None
+    with DuckDBEngine(db, read_only=True) as e:
+        assert A.authenticate(e, "dana", "new-password-2") is not None
+        assert A.authenticate(e, "dana", "dana-password-1") is None
+    t6 = token("dana")
+    ok("users", "revoke-tokens", "dana")
+    assert who(t6) is None
+    t7 = token("dana")
+    ok("users", "delete", "dana")
+    ok("users", "add", "dana", "--role", "admin", "--password-stdin", stdin="dana-password-1\n")
+    assert who(t7) is None  # the name is reused by a new account: old tokens stay dead
+    r = run("users", "delete", "root", "--db", str(db))
+    assert r.returncode == 0  # dana is an admin now, so root is not the last one
+    r = run("users", "delete", "dana", "--db", str(db))
+    assert r.returncode == 2 and "last active admin" in r.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    actions = [a for (a,) in con.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
+    con.close()
+    assert actions.count("user.delete") == 2 and "user.deactivate" in actions and "token.revoke_all" in actions

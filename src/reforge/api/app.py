@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from reforge.api.auth import RateLimiter
+from reforge.api.auth import LoginGuard
 from reforge.api.capabilities import NotAvailable
 from reforge.api.db import Database
 from reforge.api.headers import SecurityHeadersMiddleware, nonce_inline_scripts
@@ -35,11 +35,17 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
                import_max_bytes: int | None = None, body_max_bytes: int | None = None,
                login_max_bytes: int | None = None, analysis_workers: int | None = None,
                analysis_queue: int | None = None, analysis_rate: float | None = None,
-               analysis_burst: float | None = None) -> FastAPI:
+               analysis_burst: float | None = None, login_per_ip: int | None = None,
+               login_global: int | None = None, login_hashing: int | None = None,
+               trusted_proxies: str | None = None) -> FastAPI:
     """The app serving ``db_path`` (opened read-write; created with the schema if missing).
 
-    ``login_limit`` attempts per ``login_window`` seconds per client and user name
-    are allowed at ``POST /api/v1/auth/token``. Limits (each also from ``$REFORGE_<NAME>``):
+    ``login_limit`` attempts per ``login_window`` seconds per client and user name, ``login_per_ip``
+    per client (default 3 x ``login_limit``) and ``login_global`` over all clients (default 120)
+    are allowed at ``POST /api/v1/auth/token`` and ``/login``, checked before any password hash;
+    ``login_hashing`` hashes run at once (default 2). ``trusted_proxies``: addresses whose
+    ``X-Forwarded-For`` names the client (``$REFORGE_TRUSTED_PROXIES``; default none).
+    Limits (each also from ``$REFORGE_<NAME>``):
     request bodies in bytes (imports 200 MiB, login forms 16 KiB, everything else 1 MiB);
     analyses run at most ``analysis_workers`` at once (default: CPU count) with
     ``analysis_queue`` more waiting (default 4 per worker), and ``analysis_rate`` per second
@@ -58,7 +64,14 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
                               "Authenticate with `POST /api/v1/auth/token` and send "
                               "`Authorization: Bearer <token>`.")
     app.state.db = db
-    app.state.login_limiter = RateLimiter(login_limit, login_window)
+    # logins: per (client, name), per client and over all clients before any hash; X-Forwarded-For
+    # only from ``trusted_proxies`` (comma-separated addresses/networks, default none)
+    app.state.login_guard = LoginGuard(
+        login_limit, int(_setting(login_per_ip, "LOGIN_PER_IP", 3 * login_limit)),
+        int(_setting(login_global, "LOGIN_GLOBAL", 120)), login_window,
+        int(_setting(login_hashing, "LOGIN_HASHING", 2)),
+        trusted_proxies=trusted_proxies if trusted_proxies is not None
+        else os.environ.get("REFORGE_TRUSTED_PROXIES", ""))
     app.state.policy_runs = {}
 
     workers = int(_setting(analysis_workers, "ANALYSIS_WORKERS", os.cpu_count() or 1))

@@ -50,12 +50,36 @@ async def optional_user(request: Request, db: Annotated[Database, Depends(get_db
     hit = db.users.get(tok)
     if hit is not None and hit[1] > now:
         return hit[0]
+    # A write (revocation, role change, delete …) clears ``db.users``, the epoch marker with it:
+    # a lookup that overlapped a write is not cached, so no revoked token survives in the cache.
+    epoch = db.users.setdefault(_EPOCH, object())
     user = await run_in_threadpool(_lookup, db, tok)
-    if user is not None:
+    if user is not None and db.users.get(_EPOCH) is epoch:
         if len(db.users) > 10000:
             db.users.clear()
+            db.users[_EPOCH] = epoch
         db.users[tok] = (user, now + USER_CACHE_SECONDS)
     return user
+
+
+_EPOCH = "\0epoch"  # not a token (tokens are URL-safe text)
+
+
+def revoke_session(db: Database, token: str | None, actor: str | None = None) -> bool:
+    """Log out: revoke the presented access or API token server-side (effective at once); audited.
+
+    True when ``token`` was a valid token. For the API and the dashboard's logout.
+    """
+    if not token:
+        return False
+    from reforge.api import audit
+    from reforge.api.auth import revoke_token
+    with db.writer() as e:
+        ok = revoke_token(e, token)
+        if ok:
+            audit.record(e, actor, "token.revoke", actor, 1, {"how": "logout"})
+    db.users.clear()
+    return ok
 
 
 def _lookup(db: Database, tok: str) -> User | None:

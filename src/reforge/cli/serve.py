@@ -1,4 +1,5 @@
-"""`reforge serve`, `reforge users add|list`, `reforge tokens create`, `reforge demo-accounts`."""
+"""`reforge serve`, `reforge users add|list|deactivate|activate|delete|role|region|password|revoke-tokens`,
+`reforge tokens create|list|revoke`, `reforge demo-accounts`."""
 
 from __future__ import annotations
 
@@ -36,7 +37,11 @@ def _open_rw(db: Path | None):
 def serve(host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
           port: Annotated[int, typer.Option("--port", help="TCP port")] = 8000,
           db: DbOpt = None,
-          workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info") -> None:
+          workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
+          trusted_proxy: Annotated[list[str] | None, typer.Option(
+              "--trusted-proxy", envvar="REFORGE_TRUSTED_PROXIES",
+              help="address or network of a reverse proxy whose X-Forwarded-For names the client "
+                   "(repeatable; default: none, the TCP peer is the client)")] = None) -> None:
     """Serve the REST API (/api/v1) and the web dashboard (/) on HOST:PORT."""
     import uvicorn
 
@@ -45,15 +50,19 @@ def serve(host: Annotated[str, typer.Option("--host", help="address to bind")] =
     if not p.exists():
         raise ReforgeError(f"database {p} does not exist; build it with `reforge demo --db {p}` "
                            "or `reforge import`")
-    app = create_app(p)
+    app = create_app(p, trusted_proxies=",".join(trusted_proxy or []))
     console.print(f"Reforge serving {p} at http://{host}:{port}/  (API docs: /api/v1/docs)")
-    uvicorn.run(app, host=host, port=port, log_level=workers_log)
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from 127.0.0.1 on trust;
+    # the app decides itself, from --trusted-proxy only
+    uvicorn.run(app, host=host, port=port, log_level=workers_log, proxy_headers=False)
 
 
 @users_app.command("add")
 def users_add(username: Annotated[str, typer.Argument(help="login name")],
               role: Annotated[str, typer.Option("--role", help="admin, analyst or enterprise")],
               uscc: Annotated[str | None, typer.Option("--uscc", help="the enterprise (enterprise role)")] = None,
+              region: Annotated[str | None, typer.Option(
+                  "--region", help="GB/T 2260 code the account is limited to (default: all)")] = None,
               password_stdin: Annotated[bool, typer.Option("--password-stdin",
                                                            help="read the password from standard input")] = False,
               db: DbOpt = None) -> None:
@@ -65,8 +74,8 @@ def users_add(username: Annotated[str, typer.Argument(help="login name")],
     password = sys.stdin.readline().rstrip("\r\n")
     e = _open_rw(db)
     try:
-        u = add_user(e, username, password, role, uscc)
-        audit.record(e, "cli", "user.create", username, 1, {"role": role})
+        u = add_user(e, username, password, role, uscc, region)
+        audit.record(e, "cli", "user.create", username, 1, {"role": role, "region": region})
     finally:
         e.close()
     console.print(f"created {u.role} account {u.username}" + (f" for {u.uscc}" if u.uscc else ""))
@@ -81,7 +90,120 @@ def users_list(db: DbOpt = None, fmt: FormatOpt = Fmt.table) -> None:
     from reforge.engine import DuckDBEngine
     with DuckDBEngine(_db_path(db), read_only=True) as e:
         rows = list_users(e) if e.table_exists("users") else []
-    print_frame(pd.DataFrame(rows, columns=["username", "role", "uscc", "created_at", "active"]), fmt)
+    print_frame(pd.DataFrame(rows, columns=["username", "role", "uscc", "region", "created_at", "active"]), fmt)
+
+
+def _change(db: Path | None, username: str, action: str, fn_name: str, *args, detail: dict | None = None) -> None:
+    """Run ``reforge.api.auth.<fn_name>(engine, username, *args)`` with an audit row, in one transaction."""
+    from reforge.api import audit, auth
+    e = _open_rw(db)
+    try:
+        e.execute("BEGIN TRANSACTION")
+        try:
+            getattr(auth, fn_name)(e, username, *args)
+            audit.record(e, "cli", action, username, 1, detail)
+            e.execute("COMMIT")
+        except BaseException:
+            e.execute("ROLLBACK")
+            raise
+    finally:
+        e.close()
+
+
+UserArg = Annotated[str, typer.Argument(help="login name")]
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: UserArg, db: DbOpt = None) -> None:
+    """Deactivate an account (it cannot sign in; all its tokens end)."""
+    _change(db, username, "user.deactivate", "set_active", False)
+    console.print(f"deactivated {username}; its tokens are revoked")
+
+
+@users_app.command("activate")
+def users_activate(username: UserArg, db: DbOpt = None) -> None:
+    """Activate a deactivated account (old tokens stay revoked)."""
+    _change(db, username, "user.activate", "set_active", True)
+    console.print(f"activated {username}")
+
+
+@users_app.command("delete")
+def users_delete(username: UserArg, db: DbOpt = None) -> None:
+    """Delete an account and its API tokens (a later account of the same name is a new account)."""
+    _change(db, username, "user.delete", "delete_user")
+    console.print(f"deleted {username}")
+
+
+@users_app.command("role")
+def users_role(username: UserArg,
+               role: Annotated[str, typer.Option("--role", help="admin, analyst or enterprise")],
+               uscc: Annotated[str | None, typer.Option("--uscc", help="the enterprise (enterprise role)")] = None,
+               db: DbOpt = None) -> None:
+    """Change an account's role (its tokens end)."""
+    _change(db, username, "user.role", "set_role", role, uscc, detail={"role": role, "uscc": uscc})
+    console.print(f"{username} is now {role}" + (f" of {uscc}" if uscc else "") + "; its tokens are revoked")
+
+
+@users_app.command("region")
+def users_region(username: UserArg,
+                 region: Annotated[str | None, typer.Argument(
+                     help="GB/T 2260 code, e.g. 320500 (omit to see all regions)")] = None,
+                 db: DbOpt = None) -> None:
+    """Limit an analyst to the enterprises of a region and below (no code: all regions)."""
+    _change(db, username, "user.region", "set_region", region, detail={"region": region})
+    console.print(f"{username}: region {region or 'all'}; its tokens are revoked")
+
+
+@users_app.command("password")
+def users_password(username: UserArg,
+                   password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                                help="read the password from standard input")] = False,
+                   db: DbOpt = None) -> None:
+    """Set an account's password from stdin (first line); its tokens end."""
+    if not password_stdin:
+        raise ReforgeError("give --password-stdin and pipe the password (it is never taken as an argument)")
+    _change(db, username, "user.password", "set_password", sys.stdin.readline().rstrip("\r\n"))
+    console.print(f"password of {username} changed; its tokens are revoked")
+
+
+@users_app.command("revoke-tokens")
+def users_revoke_tokens(username: UserArg, db: DbOpt = None) -> None:
+    """End every access and API token of an account (the account stays)."""
+    _change(db, username, "token.revoke_all", "revoke_all")
+    console.print(f"all tokens of {username} are revoked")
+
+
+@tokens_app.command("list")
+def tokens_list(username: Annotated[str | None, typer.Argument(help="only this account's tokens")] = None,
+                db: DbOpt = None, fmt: FormatOpt = Fmt.table) -> None:
+    """List API tokens (id, owner, label, UTC times, whether still valid); never the secrets."""
+    import pandas as pd
+
+    from reforge.api.auth import list_api_tokens
+    e = _open_rw(db)
+    try:
+        rows = list_api_tokens(e, username)
+    finally:
+        e.close()
+    print_frame(pd.DataFrame(rows, columns=["token_id", "username", "label", "created_at", "expires_at",
+                                            "valid"]), fmt)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[str, typer.Argument(help="the 12-digit id from `reforge tokens list`")],
+                  db: DbOpt = None) -> None:
+    """Revoke one API token by its id."""
+    from reforge.api import audit
+    from reforge.api.auth import revoke_api_token
+    e = _open_rw(db)
+    try:
+        n = revoke_api_token(e, token_id)
+        if not n:
+            raise ReforgeError(f"no API token {token_id}")
+        audit.record(e, "cli", "token.revoke", None, n, {"token_id": token_id})
+    finally:
+        e.close()
+    console.print(f"revoked token {token_id}")
 
 
 @tokens_app.command("create")

@@ -11,6 +11,14 @@ SCHEMA_VERSION = 1
 # Version 1 is created from TABLES directly; later versions append here.
 MIGRATIONS: dict[int, list[str]] = {}
 
+# Idempotent statements run after additive column changes: they fill new columns of rows
+# written by an older reforge (each touches only rows where the new column is still NULL).
+BACKFILLS: list[str] = [
+    "UPDATE users SET user_id = CAST(uuid() AS VARCHAR) WHERE user_id IS NULL",
+    "UPDATE api_tokens SET user_id = (SELECT u.user_id FROM users u WHERE u.username = api_tokens.username) "
+    "WHERE user_id IS NULL",
+]
+
 
 def create_table_sql(t: Table) -> str:
     """CREATE TABLE statement with NOT NULL and PRIMARY KEY."""
@@ -53,6 +61,8 @@ def ensure_schema(engine: DuckDBEngine) -> int:
         for table, col in _missing(engine):  # additive column changes migrate themselves
             if col is not None:
                 engine.execute(f"ALTER TABLE {table} ADD COLUMN {col.name} {col.type}")
+        for stmt in BACKFILLS:
+            engine.execute(stmt)
         engine.execute("INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', "
                        f"'{SCHEMA_VERSION}')")
         engine.execute("COMMIT")

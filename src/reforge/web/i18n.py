@@ -37,6 +37,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.submit": ("Sign in", "登录"),
     "login.failed": ("Wrong username or password.", "用户名或密码错误。"),
     "login.rate_limited": ("Too many attempts; wait a minute and try again.", "尝试次数过多，请一分钟后再试。"),
+    "login.busy": ("The server is busy checking other sign-ins; try again in a moment.",
+                   "服务器正在处理其他登录，请稍后再试。"),
     # common
     "common.not_available": ("Not available yet in this build.", "此功能尚未提供。"),
     "common.no_data": ("No data.", "暂无数据。"),

@@ -23,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 
 from reforge.api import enterprise_queries as eq
 from reforge.api import services as sv
-from reforge.api.auth import ACCESS_TOKEN_SECONDS, User, authenticate, create_access_token
+from reforge.api.auth import ACCESS_TOKEN_SECONDS, User, create_access_token
 from reforge.api.capabilities import NotAvailable, jsonable
 from reforge.api.db import Database
 from reforge.api.deps import COOKIE, get_db, optional_user
@@ -125,16 +125,22 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 @router.post("/login")
 def login_submit(request: Request, db: DBDep, username: Annotated[str, Form()] = "",
                  password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
-    ip = request.client.host if request.client else "?"
-    if request.app.state.login_limiter.hit(f"{ip}|{username}") is not None:
-        return render(request, "login.html", None, status_code=429, next=next, error="login.rate_limited")
-    with db.reader() as e:
-        user = authenticate(e, username, password) if username and password else None
+    from reforge.api.auth import LoginRefused
+    from reforge.api.routers.auth import login_guard
+    if not username or not password or len(username) > 64 or len(password) > 256:
+        return render(request, "login.html", None, status_code=401, next=next, error="login.failed")
+    try:  # limited per client/name, per client and globally before any hash (see LoginGuard)
+        user = login_guard(request).login(db.reader, request.client.host if request.client else None,
+                                          request.headers.get("x-forwarded-for"), username, password)
+    except LoginRefused as r:
+        resp = render(request, "login.html", None, status_code=r.status, next=next, error=r.code)
+        resp.headers["Retry-After"] = str(r.retry_after)
+        return resp
     if user is None:
         return render(request, "login.html", None, status_code=401, next=next, error="login.failed")
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     resp = RedirectResponse(target, status_code=303)
-    resp.set_cookie(COOKIE, create_access_token(user.username), max_age=ACCESS_TOKEN_SECONDS,
+    resp.set_cookie(COOKIE, create_access_token(user), max_age=ACCESS_TOKEN_SECONDS,
                     httponly=True, samesite="strict")
     return resp
 
