@@ -130,6 +130,8 @@ def evaluate_cmd(
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="bootstrap draws for uniform bands")] = 999,
     seed: Annotated[int, typer.Option("--seed", help="bootstrap seed")] = 1,
     report: Annotated[Path | None, typer.Option("--report", help="write a self-contained HTML report")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", envvar="REFORGE_LANG",
+                                             help="report language: en or zh")] = None,
     engine: EngineOpt = EngineKind.duckdb,
     db: DbOpt = None,
     warehouse: WarehouseOpt = None,
@@ -141,7 +143,8 @@ def evaluate_cmd(
     from reforge.policy.programme import evaluate
     with engine_from(engine, db, warehouse, read_only=True) as e:
         d = evaluate(e, programme=programme, outcomes=_split(outcomes), by=by, report=report, lag=lag,
-                     control=control.value, bootstrap=bootstrap, seed=seed, progress=fmt == Fmt.table)
+                     control=control.value, bootstrap=bootstrap, seed=seed, progress=fmt == Fmt.table,
+                     report_lang=lang)
     if fmt != Fmt.table:
         emit(d, fmt, pd.DataFrame(d["summary"]))
         return

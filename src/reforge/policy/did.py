@@ -31,6 +31,7 @@ from scipy.special import chdtr, ndtri  # scipy.stats costs ~0.3 s of start-up; 
 
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
+from reforge.messages import Message
 from reforge.policy import influence as inf
 from reforge.policy.aggregate import Aggregate, aggregate
 from reforge.policy.blas import single_threaded
@@ -714,8 +715,9 @@ def estimate(engine: Engine, panel: Panel, *, control: Control = "never", base_p
     notes = list(panel.notes)
     nan_cells = [f"({c.g:g},{c.t:g})" for c, a in zip(cells, att, strict=True) if math.isnan(a)]
     if nan_cells:
-        notes.append("ATT not estimable (no comparison units, singular design or no overlap) for "
-                     + ", ".join(nan_cells))
+        notes.append(Message("policy.note.not_estimable", {"cells": nan_cells},
+                             "ATT not estimable (no comparison units, singular design or no overlap) for "
+                             + ", ".join(nan_cells)))
     settings = {"control": control, "base_period": base_period, "anticipation": anticipation,
                 "est_method": est_method if covariates else "unconditional", "covariates": covariates,
                 "cluster": cluster, "bootstrap": bootstrap, "seed": seed, "alp": alp}

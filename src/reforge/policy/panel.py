@@ -18,6 +18,7 @@ import numpy as np
 
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
+from reforge.messages import Message
 
 
 def q(name: str) -> str:
@@ -108,7 +109,8 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
     a = float(anticipation)
     notes: list[str] = []
     if n_rows < n_in:
-        notes.append(f"dropped {n_in - n_rows} rows with missing values")
+        notes.append(Message("policy.note.dropped_missing", {"n": n_in - n_rows},
+                             f"dropped {n_in - n_rows} rows with missing values"))
     gmax = float(per_t["gmax"].max())
     has_never = int(per_t["nev"].sum()) > 0 or gmax > tmax + a
     tl = [float(t) for t in per_t["t"]]
@@ -122,11 +124,13 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
         tl = [t for t in tl if t < cut]
         if control == "never":
             recode = f"CASE WHEN g0 = {_num(latest_g)} THEN 0 ELSE g0 END"
-            notes.append(f"no never-treated units: cohort {latest_g:g} is used as never treated and "
-                         f"periods from {cut:g} on are dropped")
+            notes.append(Message("policy.note.no_never_treated_used", {"cohort": f"{latest_g:g}", "cut": f"{cut:g}"},
+                                 f"no never-treated units: cohort {latest_g:g} is used as never treated and "
+                                 f"periods from {cut:g} on are dropped"))
         else:
-            notes.append(f"no never-treated units: cohort {latest_g:g} serves only as a comparison and "
-                         f"periods from {cut:g} on are dropped")
+            notes.append(Message("policy.note.no_never_treated_comparison", {"cohort": f"{latest_g:g}", "cut": f"{cut:g}"},
+                                 f"no never-treated units: cohort {latest_g:g} serves only as a comparison and "
+                                 f"periods from {cut:g} on are dropped"))
     T = len(tl)
     if T < 2:
         raise ReforgeError("need at least two periods")
@@ -164,7 +168,8 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
                            "it must be constant")
     first_treated = int(chk["first_treated"])
     if first_treated:
-        notes.append(f"dropped {first_treated} units already treated in the first period")
+        notes.append(Message("policy.note.dropped_first_treated", {"n": first_treated},
+                             f"dropped {first_treated} units already treated in the first period"))
     n_units_all = int(chk["n_units"])
 
     kept = f"NOT (gmin > 0 AND gmin <= {_num(tmin + a)})" + (f" AND n = {T}" if balance else "")
@@ -201,7 +206,8 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
         n_obs = int(engine.fetch_scalar(f"SELECT SUM(n) FROM {allu} WHERE NOT (gmin > 0 AND gmin <= {_num(tmin + a)})"))
         balanced = n_obs == n * T
     if dropped:
-        notes.append(f"dropped {dropped} units not observed in every period (balanced panel)")
+        notes.append(Message("policy.note.dropped_unbalanced", {"n": dropped},
+                             f"dropped {dropped} units not observed in every period (balanced panel)"))
     cohort_size = {float(r.g): int(r.n) for r in sizes.itertuples()}
     glist = sorted(g for g in cohort_size if g > 0 and g > tl[0] + a)
     if latest_g is not None and control == "notyet":

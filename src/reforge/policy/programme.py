@@ -19,6 +19,7 @@ from rich.progress import Progress
 from reforge.engine import Engine
 from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
+from reforge.messages import Message, resolve_lang
 from reforge.policy.did import DidResult, estimate
 from reforge.policy.panel import prepare_panel, q
 from reforge.policy.twfe import twfe
@@ -52,10 +53,13 @@ def _treatment_sql(engine: Engine, programme: str) -> tuple[str, str]:
         if engine.table_exists("support_events") else set()
     if programme in kinds:
         return (f"SELECT uscc, MIN(CAST(EXTRACT(YEAR FROM granted_on) AS INTEGER)) AS y FROM designations "
-                f"WHERE kind = {lit} GROUP BY uscc", f"designations of kind {programme}")
+                f"WHERE kind = {lit} GROUP BY uscc",
+                Message("policy.source.designations", {"kind": programme}, f"designations of kind {programme}"))
     if programme in progs:
         return (f"SELECT uscc, MIN(CAST(EXTRACT(YEAR FROM granted_on) AS INTEGER)) AS y FROM support_events "
-                f"WHERE programme = {lit} GROUP BY uscc", f"support_events of programme {programme}")
+                f"WHERE programme = {lit} GROUP BY uscc",
+                Message("policy.source.support_events", {"programme": programme},
+                        f"support_events of programme {programme}"))
     avail = sorted(kinds | progs)
     raise ReforgeError(f"unknown programme {programme!r}; available: {', '.join(avail) or 'none (empty database)'}")
 
@@ -111,7 +115,7 @@ def _subgroups(engine: Engine, table: str, outcome: str, control: str) -> list[d
         row = {"subgroup": r.sub, "n_treated": int(r.nt), "n_never": int(r.nc), "att": None, "se": None,
                "note": ""}
         if r.nt < MIN_SUBGROUP_TREATED or r.nc < MIN_SUBGROUP_CONTROL:
-            row["note"] = "too few firms"
+            row["note"] = Message("policy.note.too_few_firms", {}, "too few firms")
             rows.append(row)
             continue
         name = engine.temp_name("did_sub")
@@ -121,7 +125,8 @@ def _subgroups(engine: Engine, table: str, outcome: str, control: str) -> list[d
             a = res.aggregate("simple")
             row.update(att=a.att, se=a.se, n_units=res.n)
         except (ReforgeError, ValueError, np.linalg.LinAlgError) as e:
-            row["note"] = str(e)
+            row["note"] = (Message(e.code, e.params, str(e)) if isinstance(e, ReforgeError)
+                           else Message("policy.note.subgroup_failed", {"reason": str(e)}, str(e)))
         finally:
             engine.drop(name)
         rows.append(row)
@@ -131,7 +136,7 @@ def _subgroups(engine: Engine, table: str, outcome: str, control: str) -> list[d
 def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str] | None = None,
              by: str | None = None, report: str | Path | None = None, *, lag: int = 1, control: str = "notyet",
              bootstrap: int = 999, seed: int | None = 1, covariates: list[str] | None = None,
-             progress: bool = False) -> dict:
+             progress: bool = False, report_lang: str | None = None) -> dict:
     """Evaluate ``programme`` on the database for each outcome; returns a JSON-able dict.
 
     Keys: programme, source, lag, control, n_firms, n_treated, cohorts, cohorts_estimated
@@ -139,8 +144,12 @@ def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str
     (per outcome: att_gt, aggregate, pretest (R ``did``'s test over all pre-treatment cells),
     pretest_event (joint test of the event-study leads, the headline pre-trend test here),
     n_units, n_obs, uniform_crit, twfe, subgroups, notes), summary (one row per outcome),
-    report (path or None).
+    report (path or None). The report is written in ``report_lang`` (``en``/``zh``; default
+    ``$REFORGE_LANG`` or English). Texts that are :class:`~reforge.messages.Message` strings
+    (``source``, notes) carry a code for rendering in other languages.
     """
+    if report:
+        report_lang = resolve_lang(report_lang)  # fail on an unknown language before the work
     outcomes = list(outcomes or ["rd_intensity", "revenue_growth"])
     if not outcomes:
         raise ReforgeError("give at least one outcome")
@@ -191,7 +200,7 @@ def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str
                 bar.advance(task)
     if report:
         from reforge.policy.report import write_report
-        out["report"] = str(write_report(out, results, report))
+        out["report"] = str(write_report(out, results, report, lang=report_lang))
     return out
 
 

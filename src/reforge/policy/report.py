@@ -1,121 +1,137 @@
-"""Self-contained HTML report of a programme evaluation (uses ``reforge.report.html.HtmlReport``)."""
+"""Self-contained HTML report of a programme evaluation, in English or Chinese.
+
+Every text is a catalog message (codes ``policy.report.*``, ``policy.col.*``; see
+:mod:`reforge.messages`); numbers are formatted by locale. Uses
+``reforge.report.html.HtmlReport``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+import matplotlib.text
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from reforge.messages import T, has, render, text_of  # noqa: E402
 from reforge.policy.did import DidResult  # noqa: E402
 from reforge.report.html import HtmlReport  # noqa: E402
 
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
 
-def _event_plot(name: str, d: dict):
+
+def _event_plot(name: str, d: dict, t):
     """Event-study plot: CS dynamic effects with uniform bands, TWFE event-study beside them."""
     dyn = d["aggregate"]["dynamic"]
     crit = dyn.get("crit") or 1.959964
     by = pd.DataFrame(dyn["by"])
-    fig, ax = plt.subplots(figsize=(8, 4))
-    pre = by["e"] < 0
-    for mask, colour, label in ((pre, "#888888", "pre-treatment (CS)"), (~pre, "#1f5fa8", "post-treatment (CS)")):
-        b = by[mask]
-        ax.errorbar(b["e"], b["att"], yerr=crit * b["se"], fmt="o", color=colour, capsize=3, label=label)
-    tw = pd.DataFrame(d["twfe"]["event"]["coef"])
-    if len(tw):
-        tw["e"] = tw["term"].str.slice(2).astype(int)
-        ax.plot(tw["e"] + 0.15, tw["estimate"], "x", color="#c0392b", label="TWFE event study")
-    ax.axhline(0, color="black", lw=0.8)
-    ax.axvline(-0.5, color="#bbbbbb", lw=0.8, ls="--")
-    ax.set_xlabel("years relative to the first treated year (e)")
-    ax.set_ylabel(name)
-    ax.set_title(f"{name}: event study (bands: {'uniform' if dyn.get('crit') else 'pointwise'} 95%)")
-    ax.legend(fontsize=8)
+    rc = {"font.sans-serif": CJK_FONTS, "axes.unicode_minus": False} if t.lang == "zh" else {}
+    with plt.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(8, 4))
+        pre = by["e"] < 0
+        for mask, colour, label in ((pre, "#888888", t("policy.report.plot.pre")),
+                                    (~pre, "#1f5fa8", t("policy.report.plot.post"))):
+            b = by[mask]
+            ax.errorbar(b["e"], b["att"], yerr=crit * b["se"], fmt="o", color=colour, capsize=3, label=label)
+        tw = pd.DataFrame(d["twfe"]["event"]["coef"])
+        if len(tw):
+            tw["e"] = tw["term"].str.slice(2).astype(int)
+            ax.plot(tw["e"] + 0.15, tw["estimate"], "x", color="#c0392b", label=t("policy.report.plot.twfe"))
+        ax.axhline(0, color="black", lw=0.8)
+        ax.axvline(-0.5, color="#bbbbbb", lw=0.8, ls="--")
+        ax.set_xlabel(t("policy.report.plot.xlabel"))
+        ax.set_ylabel(name)
+        band = t("policy.report.band.uniform" if dyn.get("crit") else "policy.report.band.pointwise")
+        ax.set_title(t("policy.report.plot.title", outcome=name, band=band))
+        ax.legend(fontsize=8)
+        if t.lang == "zh":  # fix the family on every text: the figure is drawn after this context
+            for txt in fig.findobj(matplotlib.text.Text):
+                txt.set_fontfamily(CJK_FONTS)
     return fig
 
 
-def _fmt(v: float | None, nd: int = 4) -> str:
-    return "n/a" if v is None else f"{v:.{nd}f}"
-
-
-def _plain(name: str, d: dict) -> list[str]:
+def _plain(name: str, d: dict, t) -> list[str]:
     """Plain-language reading of one outcome's evidence."""
     s = d["aggregate"]["simple"]
     lo, hi = s["att"] - 1.96 * s["se"], s["att"] + 1.96 * s["se"]
-    out = []
     sig = lo > 0 or hi < 0
-    out.append(f"{name}: the average effect on treated firms after treatment is {_fmt(s['att'])} "
-               f"(95% CI {_fmt(lo)} to {_fmt(hi)}); "
-               + ("this is statistically distinguishable from zero." if sig
-                  else "the data cannot distinguish it from zero."))
+    out = [t("policy.report.effect", outcome=name, att=s["att"], lo=lo, hi=hi,
+             verdict=t("policy.report.effect.significant" if sig else "policy.report.effect.not_significant"))]
     p = d.get("pretest_event")
     if p:
-        out.append(f"Pre-trends: the joint test that all event-study leads are zero gives p = {p['p']:.3f} "
-                   + ("— no evidence against parallel trends (which does not prove them)." if p["p"] >= 0.05
-                      else "— pre-treatment differences exist, so the effect estimates should not be trusted "
-                           "without further checks."))
+        out.append(t("policy.report.pretrend", p=p["p"],
+                     verdict=t("policy.report.pretrend.ok" if p["p"] >= 0.05 else "policy.report.pretrend.fail")))
     tw = d["twfe"]["static"]["coef"][0]
-    out.append(f"The static two-way fixed-effects regression gives {_fmt(tw['estimate'])} (SE {_fmt(tw['se'])}); "
-               "with staggered timing and effects that change over time it mixes already-treated firms into "
-               "the comparison group, so differences from the Callaway–Sant'Anna estimate are expected.")
+    out.append(t("policy.report.twfe", estimate=tw["estimate"], se=tw["se"]))
     return out
 
 
-def write_report(ev: dict, results: dict[str, DidResult], path: str | Path) -> Path:
-    """Write the evaluation ``ev`` (from ``evaluate``) as one HTML file; returns its path."""
-    r = HtmlReport(f"Programme evaluation: {ev['programme']}",
-                   f"{ev['source']}; {ev['n_treated']} treated of {ev['n_firms']} firms; cohorts "
-                   f"{', '.join(map(str, ev['cohorts']))} (first affected year = grant year + {ev['lag']}; "
-                   f"estimated: {', '.join(map(str, ev.get('cohorts_estimated', [])))}, later ones serve as "
-                   "not-yet-treated comparisons); "
-                   f"comparison: {'not-yet-treated and never-treated' if ev['control'] == 'notyet' else 'never-treated'} firms")
-    r.heading("Summary")
-    r.table(pd.DataFrame(ev["summary"]))
+def _columns(df: pd.DataFrame, t) -> pd.DataFrame:
+    """Column names through the catalog (``policy.col.<name>``); booleans as yes/no."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_bool_dtype(out[c]):
+            out[c] = [t("common.yes") if v else t("common.no") for v in out[c]]
+        elif out[c].dtype == object:
+            out[c] = [text_of(v, t.lang) if isinstance(v, str) else v for v in out[c]]
+    return out.rename(columns={c: t(f"policy.col.{c}") for c in out.columns if has(f"policy.col.{c}")})
+
+
+def _programme_name(programme: str, t) -> str:
+    code = f"policy.programme.{programme}"
+    return t(code) if has(code) else programme
+
+
+def write_report(ev: dict, results: dict[str, DidResult], path: str | Path, lang: str | None = None) -> Path:
+    """Write the evaluation ``ev`` (from ``evaluate``) as one HTML file in ``lang``; returns its path."""
+    t = T(lang)
+    comparison = t("policy.report.comparison.notyet" if ev["control"] == "notyet"
+                   else "policy.report.comparison.never")
+    params: dict[str, Any] = {
+        "source": ev["source"], "n_treated": ev["n_treated"], "n_firms": ev["n_firms"],
+        "cohorts": [str(c) for c in ev["cohorts"]], "lag": ev["lag"],
+        "estimated": [str(c) for c in ev.get("cohorts_estimated", [])], "comparison": comparison}
+    r = HtmlReport(t("policy.report.title", programme=_programme_name(ev["programme"], t)),
+                   render("policy.report.subtitle", params, t.lang), lang=t.lang)
+    r.heading(t("policy.report.summary"))
+    r.table(_columns(pd.DataFrame(ev["summary"]), t))
     for name, d in ev["outcomes"].items():
-        r.bullets(_plain(name, d))
-    r.heading("What the evidence does and does not show", 3)
-    r.bullets([
-        "It shows the average change in the outcomes of supported firms relative to comparable firms that were "
-        "not (yet) supported, year by year after support, under the parallel-trends assumption.",
-        "It does not show what would have happened if support had gone to other firms: firms are selected "
-        "for support, and the estimate is the effect on the firms that were selected.",
-        "A non-rejecting pre-trend test is consistent with parallel trends but cannot prove them; effects that "
-        "appear only years later, or spill-overs to unsupported firms, are not captured.",
-        "Firms that are not observed in every year are left out (balanced panel).",
-    ])
+        r.bullets(_plain(name, d, t))
+    r.heading(t("policy.report.evidence"), 3)
+    r.bullets([t(f"policy.report.evidence.{k}") for k in ("shows", "selection", "pretrend", "balanced")])
     for name, d in ev["outcomes"].items():
         res = results[name]
-        r.heading(f"Outcome: {name}")
-        r.figure(_event_plot(name, d), caption="Callaway–Sant'Anna dynamic effects with bands; "
-                                               "red crosses: TWFE event-study coefficients (e = -1 omitted).")
-        for label, p in (("event-study leads", d.get("pretest_event")), ("all pre-treatment ATT(g,t) cells "
-                                                                         "(R did)", d["pretest"])):
-            r.paragraph(f"Pre-trend Wald test on {label}: " + (
-                f"statistic {p['stat']:.3f} on {p['df']} df, p = {p['p']:.4f}." if p else "not available."))
-        r.paragraph("The cell-level test uses every pre-treatment cell; with small cohorts and many "
-                    "pre-periods its covariance is poorly estimated and it over-rejects, so the summary uses "
-                    "the test on the event-study leads, which pool all cohorts.", note=True)
+        r.heading(t("policy.report.outcome", outcome=name))
+        r.figure(_event_plot(name, d, t), caption=t("policy.report.figure_caption"))
+        for label, p in ((t("policy.report.pretest.leads"), d.get("pretest_event")),
+                         (t("policy.report.pretest.cells"), d["pretest"])):
+            r.paragraph(t("policy.report.pretest", label=label, result=(
+                t("policy.report.pretest.result", stat=p["stat"], df=p["df"], p=p["p"]) if p
+                else t("policy.report.pretest.na"))))
+        r.paragraph(t("policy.report.pretest.note"), note=True)
         agg = d["aggregate"]
-        r.heading("Effects by cohort (group)", 3)
-        r.table(pd.DataFrame(agg["group"]["by"]))
-        r.heading("Effects by calendar year", 3)
-        r.table(pd.DataFrame(agg["calendar"]["by"]))
-        r.heading("Comparison with two-way fixed effects", 3)
+        r.heading(t("policy.report.by_group"), 3)
+        r.table(_columns(pd.DataFrame(agg["group"]["by"]), t))
+        r.heading(t("policy.report.by_calendar"), 3)
+        r.table(_columns(pd.DataFrame(agg["calendar"]["by"]), t))
+        r.heading(t("policy.report.twfe_comparison"), 3)
         st = d["twfe"]["static"]["coef"][0]
-        cmp_rows = [{"estimator": "Callaway–Sant'Anna, simple", "estimate": agg["simple"]["att"],
+        cmp_rows = [{"estimator": t("policy.report.estimator.cs_simple"), "estimate": agg["simple"]["att"],
                      "se": agg["simple"]["se"]},
-                    {"estimator": "Callaway–Sant'Anna, event-study average", "estimate": agg["dynamic"]["att"],
+                    {"estimator": t("policy.report.estimator.cs_dynamic"), "estimate": agg["dynamic"]["att"],
                      "se": agg["dynamic"]["se"]},
-                    {"estimator": "TWFE static", "estimate": st["estimate"], "se": st["se"]}]
-        r.table(pd.DataFrame(cmp_rows))
+                    {"estimator": t("policy.report.estimator.twfe_static"), "estimate": st["estimate"],
+                     "se": st["se"]}]
+        r.table(_columns(pd.DataFrame(cmp_rows), t))
         if d["subgroups"]:
-            r.heading(f"Subgroup effects by {ev['by']}", 3)
-            r.table(pd.DataFrame(d["subgroups"]))
-        r.heading("Group-time effects ATT(g,t)", 3)
-        r.table(res.to_frame())
+            r.heading(t("policy.report.subgroups", by=ev["by"]), 3)
+            r.table(_columns(pd.DataFrame(d["subgroups"]), t))
+        r.heading(t("policy.report.att_gt"), 3)
+        r.table(_columns(res.to_frame(), t))
         if d["notes"]:
-            r.paragraph("Notes: " + "; ".join(d["notes"]), note=True)
+            r.paragraph(t("policy.report.notes", notes=[text_of(n, t.lang) for n in d["notes"]]), note=True)
     return r.write(path)
