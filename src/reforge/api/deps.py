@@ -109,6 +109,33 @@ async def admin(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def region_scope(user: User) -> str | None:
+    """The GB/T 2260 region limiting what ``user`` sees of enterprises, or None for all.
+
+    Admins, unbound accounts and province-level codes (``xx0000``: the deployment is one province)
+    see all; enterprise accounts are limited to their own firm by ``check_enterprise_access``.
+    """
+    r = user.region
+    if not r or user.role in ("admin", "enterprise") or r.endswith("0000"):
+        return None
+    return r
+
+
+def check_region_access(engine: CursorEngine, user: User, uscc: str) -> None:
+    """404 (not 403, to not leak) when ``uscc`` lies outside the user's region."""
+    from reforge.api.enterprise_queries import in_region
+    scope = region_scope(user)
+    if scope is not None and not in_region(engine, uscc, scope):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"enterprise {uscc} not found")
+
+
+def check_region_access_db(db: Database, user: User, uscc: str) -> None:
+    """``check_region_access`` on a reader of ``db`` (for handlers that hold no engine)."""
+    if region_scope(user) is not None:
+        with db.reader() as e:
+            check_region_access(e, user, uscc)
+
+
 def check_enterprise_access(user: User, uscc: str) -> None:
     """An enterprise account may see only its own enterprise: others are 404 (not 403, to not leak)."""
     if user.role == "enterprise" and user.uscc != uscc:

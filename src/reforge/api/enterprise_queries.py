@@ -27,6 +27,32 @@ class SearchFilters:
     designation: str | None = None    # a designation kind the firm holds (any status)
     chain_id: str | None = None       # main product's item belongs to this chain
     uscc: str | None = None           # exactly this enterprise (used for enterprise accounts)
+    region: str | None = None         # GB/T 2260 code: this region and below (region-scoped accounts)
+
+
+def region_condition(region: str | None, alias: str = "e") -> str:
+    """SQL condition: the enterprise lies in GB/T 2260 ``region`` or below (TRUE for None).
+
+    Province ``xx0000``: ``province_code``; prefecture ``xxxx00``: ``city_code``, or a county code
+    under it when the city is missing; county: ``county_code``. ``region`` must be six digits.
+    """
+    if not region:
+        return "TRUE"
+    if not (len(region) == 6 and region.isdigit()):
+        raise ValueError(f"not a GB/T 2260 code: {region!r}")
+    a = alias
+    if region.endswith("0000"):
+        return f"{a}.province_code = {lit(region)}"
+    if region.endswith("00"):
+        return (f"({a}.city_code = {lit(region)} OR "
+                f"({a}.city_code IS NULL AND LEFT({a}.county_code, 4) = {lit(region[:4])}))")
+    return f"{a}.county_code = {lit(region)}"
+
+
+def in_region(engine: Engine, uscc: str, region: str | None) -> bool:
+    """Whether enterprise ``uscc`` exists and lies in ``region`` or below."""
+    return bool(engine.fetch_scalar(
+        f"SELECT COUNT(*) FROM enterprises e WHERE e.uscc = {lit(uscc)} AND {region_condition(region)}"))
 
 
 def _where(f: SearchFilters) -> str:
@@ -40,6 +66,8 @@ def _where(f: SearchFilters) -> str:
             w.append(f"e.{col} = {lit(v)}")
     if f.uscc:
         w.append(f"e.uscc = {lit(f.uscc)}")
+    if f.region:
+        w.append(region_condition(f.region))
     if f.industry_code:
         w.append(f"e.industry_code LIKE {lit(f.industry_code.replace('%', '') + '%')}")
     if f.designation:

@@ -10,7 +10,15 @@ from fastapi.concurrency import run_in_threadpool
 
 from reforge.api import enterprise_queries as eq
 from reforge.api.capabilities import jsonable
-from reforge.api.deps import DB, CurrentUser, Engine, check_enterprise_access
+from reforge.api.deps import (
+    DB,
+    CurrentUser,
+    Engine,
+    check_enterprise_access,
+    check_region_access,
+    check_region_access_db,
+    region_scope,
+)
 from reforge.api.services import firm_credit, firm_screening, firm_warnings
 
 router = APIRouter(tags=["enterprises"])
@@ -31,10 +39,11 @@ def search(user: CurrentUser, db: DB,
            chain_id: Annotated[str | None, Query(max_length=60)] = None,
            page: Annotated[int, Query(ge=1)] = 1,
            page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
-    """``{"total", "page", "page_size", "items": [...]}``; an enterprise account sees only itself."""
+    """``{"total", "page", "page_size", "items": [...]}``; an enterprise account sees only itself,
+    a region-scoped account only its region's enterprises."""
     f = eq.SearchFilters(q=q, province_code=province_code, city_code=city_code,
                          industry_code=industry_code, size_class=size_class, ownership=ownership,
-                         designation=designation, chain_id=chain_id)
+                         designation=designation, chain_id=chain_id, region=region_scope(user))
     if user.role == "enterprise":
         f = eq.SearchFilters(**{**f.__dict__, "uscc": user.uscc})
     with db.quick() as engine:
@@ -50,6 +59,8 @@ async def profile(uscc: Uscc, user: CurrentUser, db: DB) -> Response:
     in the thread pool.
     """
     check_enterprise_access(user, uscc)
+    if region_scope(user) is not None:
+        await run_in_threadpool(check_region_access_db, db, user, uscc)
     key = ("profile", uscc)
     body = db.cache.get(key)
     if body is None:
@@ -72,6 +83,7 @@ def _known(engine: Engine, user: CurrentUser, uscc: str) -> None:
     check_enterprise_access(user, uscc)
     if not eq.exists(engine, uscc):
         raise HTTPException(404, f"enterprise {uscc} not found")
+    check_region_access(engine, user, uscc)
 
 
 @router.get("/enterprises/{uscc}/screening")
