@@ -229,6 +229,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.target": ("Target", "对象"),
     "data.rows": ("Rows", "行数"),
     "data.admin_only": ("Only administrators can import data.", "仅管理员可导入数据。"),
+    "data.template": ("Template (header and one example row)", "导入模板（表头和一行示例）"),
     "tbl.enterprises": ("Enterprises", "企业"),
     "tbl.foreign_suppliers": ("Foreign suppliers", "国外供应商"),
     "tbl.enterprise_years": ("Yearly figures", "企业年度数据"),

@@ -128,9 +128,17 @@ def upload(user: Admin, db: DB,
     return JSONResponse(out, status_code=code)
 
 
-@router.get("/imports/templates/{table}", response_class=Response,
-            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument."
-                                                                   "spreadsheetml.sheet": {}}}})
+_FILES = {200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}
+
+
+@router.get("/imports/templates", response_class=Response, responses=_FILES)
+def template_by_query(user: Admin, table: Annotated[str, Query(max_length=60)],
+                      format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx or csv")] = "xlsx") -> Response:
+    """The same as ``/imports/templates/{table}``, with the table as a query parameter (a plain HTML form)."""
+    return template(user, table, format)
+
+
+@router.get("/imports/templates/{table}", response_class=Response, responses=_FILES)
 def template(user: Admin, table: str,
              format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx or csv")] = "xlsx") -> Response:
     """An import template for ``table``: the header and one example row (from ``examples/``)."""
