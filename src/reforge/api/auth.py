@@ -147,9 +147,10 @@ def add_user(engine: Engine, username: str, password: str, role: str, uscc: str 
 
 
 def list_users(engine: Engine) -> list[dict]:
-    """All accounts (no hashes), by username; times are aware UTC."""
+    """All accounts (no hashes), by username; times are aware UTC (also on a not yet migrated file)."""
+    region = "region" if "region" in engine.columns("users") else "NULL AS region"
     cur = engine.con.execute(  # type: ignore[attr-defined]
-        "SELECT username, role, uscc, region, created_at, COALESCE(active, TRUE) AS active "
+        f"SELECT username, role, uscc, {region}, created_at, COALESCE(active, TRUE) AS active "
         "FROM users ORDER BY username")
     names = [d[0] for d in cur.description]
     return [{k: as_utc(v) for k, v in zip(names, r, strict=True)} for r in cur.fetchall()]
@@ -482,6 +483,8 @@ class LoginGuard:
     - ``per_user``: attempts per ``window`` per (client address, user name);
     - ``per_ip``: attempts per ``window`` per client address, whatever the user names;
     - ``global_limit``: attempts per ``window`` over all clients (bounds the hashing rate);
+    - ``per_ip_concurrent``: logins of one client address being checked at once (one: a client
+      cannot fill the hashing queue ahead of everyone else; extra attempts get 429 at once);
     - ``max_hashing``: password hashes running at once; at most ``max_waiting`` more callers
       wait for a slot, each at most ``hash_wait`` seconds; beyond either, 503 (so waiting logins
       never take over the server's thread pool).
@@ -491,7 +494,8 @@ class LoginGuard:
 
     def __init__(self, per_user: int = 10, per_ip: int = 30, global_limit: int = 120,
                  window: float = 60.0, max_hashing: int = 2, hash_wait: float = 10.0,
-                 trusted_proxies: str | Iterable[str] | None = None, max_waiting: int = 8) -> None:
+                 trusted_proxies: str | Iterable[str] | None = None, max_waiting: int = 8,
+                 per_ip_concurrent: int = 1) -> None:
         self.per_user = RateLimiter(per_user, window)
         self.per_ip = RateLimiter(per_ip, window)
         self.all = RateLimiter(global_limit, window)
@@ -499,6 +503,9 @@ class LoginGuard:
         self.hash_wait = hash_wait
         self._slots = threading.BoundedSemaphore(max(1, max_hashing))
         self._room = threading.BoundedSemaphore(max(1, max_hashing) + max(0, max_waiting))
+        self.per_ip_concurrent = max(1, per_ip_concurrent)
+        self._inflight: dict[str, int] = {}
+        self._inflight_lock = threading.Lock()
 
     def _trusted(self, addr: str) -> bool:
         try:
@@ -544,6 +551,17 @@ class LoginGuard:
     def login(self, engine_cm: Any, peer: str | None, forwarded_for: str | None,
               username: str, password: str) -> User | None:
         """Admit, then authenticate inside a hashing slot; ``engine_cm()`` opens a read engine."""
-        self.admit(self.client_ip(peer, forwarded_for), username)
-        with self.hashing(), engine_cm() as e:
-            return authenticate(e, username, password)
+        ip = self.client_ip(peer, forwarded_for)
+        with self._inflight_lock:
+            if self._inflight.get(ip, 0) >= self.per_ip_concurrent:
+                raise LoginRefused(429, "login.rate_limited", 1)
+            self.admit(ip, username)
+            self._inflight[ip] = self._inflight.get(ip, 0) + 1
+        try:
+            with self.hashing(), engine_cm() as e:
+                return authenticate(e, username, password)
+        finally:
+            with self._inflight_lock:
+                n = self._inflight.pop(ip) - 1
+                if n > 0:
+                    self._inflight[ip] = n
