@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from fractions import Fraction
 
 import pandas as pd
 
@@ -14,21 +15,23 @@ def cascade_reference(links: list[tuple[str, str, str, float]], removed: set[str
 
     ``links`` = (supplier, buyer, item, value). A buyer is disrupted when for some item
     the lost share of its purchases exceeds ``threshold``; checked against the set
-    that is down at the start of each round.
+    that is down at the start of each round. Exact arithmetic: values are whole cents
+    and shares are ``Fraction``s compared with the threshold's decimal fraction.
     """
-    total: dict[tuple[str, str], float] = defaultdict(float)
+    thr = Fraction(repr(float(threshold)))
+    total: dict[tuple[str, str], int] = defaultdict(int)
     for _s, b, i, v in links:
-        total[(b, i)] += v
+        total[(b, i)] += round(v * 100)
     down: dict[str, int] = {f: 0 for f in removed}
     k = 0
     while True:
         k += 1
-        lost: dict[tuple[str, str], float] = defaultdict(float)
+        lost: dict[tuple[str, str], int] = defaultdict(int)
         for s, b, i, v in links:
             if s in down or i in removed_items:
-                lost[(b, i)] += v
+                lost[(b, i)] += round(v * 100)
         new = {b for (b, i), x in lost.items() if b not in down and total[(b, i)] > 0
-               and x / total[(b, i)] > threshold}
+               and Fraction(x, total[(b, i)]) > thr}
         if not new:
             break
         for b in new:

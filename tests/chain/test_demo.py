@@ -61,3 +61,28 @@ def test_spark_same_numbers(demo_db):
         assert a["priority"] == pytest.approx(b["priority"], abs=1e-9)
         for k in ("domestic_share", "supplier_hhi", "foreign_country_hhi", "top_country_share"):
             assert (a[k] is None and b[k] is None) or a[k] == pytest.approx(b[k], rel=1e-9)
+
+
+def test_unknown_level_not_sound_on_demo(demo_db):
+    """Issue 14 finding 2 on the 2,000-firm seed-7 demo: interp_comp_sw in 2023 has a domestic
+    supplier whose capability rows start later; the CLI says insufficient_data and why."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from reforge.cli.main import app
+    with DuckDBEngine(demo_db, read_only=True) as e:
+        first = e.fetch_scalar(
+            "SELECT MIN(c.since_year) FROM capabilities c JOIN supply_links s ON s.supplier_id = c.producer_id "
+            "AND s.item_id = c.item_id WHERE s.item_id = 'interp_comp_sw' AND s.year = 2023 "
+            "AND s.supplier_type = 'enterprise'")
+        n_dom = e.fetch_scalar("SELECT COUNT(DISTINCT supplier_id) FROM supply_links WHERE item_id = "
+                               "'interp_comp_sw' AND year = 2023 AND supplier_type = 'enterprise'")
+    assert first is None or first > 2023  # the data's own premise
+    r = CliRunner().invoke(app, ["chain", "bottlenecks", "--db", str(demo_db), "--chain", "cnc_machine_tool",
+                                 "--year", "2023", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    item = {i["item_id"]: i for i in json.loads(r.stdout)["items"]}["interp_comp_sw"]
+    assert item["label"] == "insufficient_data" and item["tech_gap"] is None
+    assert item["missing"] == [{"code": "tech_level_unknown", "params": {"domestic_producers": n_dom}}]
+    assert any("no technology level" in x for x in item["reasons"])

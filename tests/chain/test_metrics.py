@@ -158,3 +158,30 @@ def test_plot_file_checks(duck, tmp_path):
     fig = b.plot(tmp_path / "map.pdf")
     assert (tmp_path / "map.pdf").read_bytes()[:4] == b"%PDF"
     assert len(fig.axes) == 2
+
+
+def test_unknown_inputs_are_not_sound(any_engine):
+    """Issue 14 finding 2: a domestic producer without an active capability row (tech gap unknown)
+    or an intermediate item nobody buys cannot be called sound; end products are exempt from the
+    purchase check (their buyers are final demand)."""
+    t = toy_tables()
+    caps = t["capabilities"]
+    caps.loc[caps.item_id == "C", "since_year"] = 2025  # D2 and D3 only start making C later
+    caps.loc[len(caps)] = ("D1", "enterprise", "X", 5, 1e5, 2010)  # X: made at home, bought by nobody
+    put_tables(any_engine, t)
+    m = _by_id(bottlenecks(any_engine, "toy"))
+    c = m["C"]
+    assert c["domestic_producers"] == 1 and c["tech_gap"] is None  # D2 seen only as a supplier
+    assert c["label"] == "insufficient_data"
+    assert c["missing"] == [{"code": "tech_level_unknown", "params": {"domestic_producers": 1}}]
+    assert any(r.startswith("insufficient data") for r in c["reasons"])
+    assert not any(r.startswith("sound") for r in c["reasons"])
+    x = m["X"]
+    assert x["label"] == "insufficient_data" and [g["code"] for g in x["missing"]] == ["no_purchases"]
+    assert m["E1"]["label"] == "sound" and m["E1"]["missing"] == []  # end product, nobody buys it
+    # a label a known input decides stands: A is a chokepoint whatever D1's level
+    caps.loc[(caps.item_id == "A") & (caps.producer_id == "D1"), "since_year"] = 2030
+    put_tables(any_engine, t)
+    a = _by_id(bottlenecks(any_engine, "toy"))["A"]
+    assert a["label"] == "chokepoint" and [g["code"] for g in a["missing"]] == ["tech_level_unknown"]
+    assert load_thresholds().label_weight("insufficient_data") == 0.5

@@ -16,14 +16,45 @@ Input relations (names of tables/views on the engine):
 * ``links(supplier_id, buyer_id, item_id, value)`` - value in CNY, >= 0;
 * ``seeds(seed, id)`` - the firms removed in each scenario;
 * ``dead0(seed, buyer_id, item_id, lost)`` - optional initial lost value (removed items).
+
+Exactness (issue 14): every value enters the cascade as integer cents
+(``ROUND(value * 100)``, BIGINT), so sums are exact and independent of the order an
+engine adds in; the threshold is read as an exact decimal fraction ``num / den``
+(``threshold_fraction``) and a share is compared as ``lost * den > num * total`` in
+DECIMAL(38, 0). A buyer losing exactly 50 % is therefore not disrupted at 0.5, on
+DuckDB and on Spark alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from reforge.engine import Engine
+from reforge.errors import ReforgeError
+
+MAX_DEN = 10**9      # thresholds are exact decimals with up to 9 places
+MAX_VALUE = 1e15     # CNY; one firm's supply above this is rejected (cents must fit BIGINT sums)
+
+
+def threshold_fraction(threshold: float) -> Fraction:
+    """The threshold as an exact fraction: its shortest decimal form (0.3 -> 3/10, not the
+    binary double), limited to denominators of at most ``MAX_DEN``."""
+    return Fraction(repr(float(threshold))).limit_denominator(MAX_DEN)
+
+
+def cents(expr: str) -> str:
+    """SQL: a CNY amount as integer cents (BIGINT)."""
+    return f"CAST(ROUND({expr} * 100) AS BIGINT)"
+
+
+def share_exceeds(lost: str, total: str, threshold: float) -> str:
+    """SQL condition ``lost / total > threshold``, decided exactly on integer amounts
+    (``lost * den > num * total`` in DECIMAL(38, 0)); false when ``total`` is 0."""
+    f = threshold_fraction(threshold)
+    return (f"({total} > 0 AND CAST({lost} AS DECIMAL(38, 0)) * {f.denominator} "
+            f"> CAST({total} AS DECIMAL(38, 0)) * {f.numerator})")
 
 
 @dataclass
@@ -31,11 +62,11 @@ class CascadeTables:
     """Names of the result tables (dropped with the engine's scratch list)."""
 
     down: str    # seed, id, rnd (0 = removed, k = disrupted in round k)
-    acc: str     # seed, buyer_id, item_id, lost, total (lost purchase value at the fixed point)
+    acc: str     # seed, buyer_id, item_id, lost, total (lost purchase value at the fixed point, cents)
     rounds: int  # rounds that disrupted at least one firm (max over seeds)
     n_seeds: int  # scenarios run
     ids: str = ""         # id (VARCHAR) -> n (BIGINT code)
-    links: str = ""       # integer links: s, b, i, v, t (t = the (buyer, item) purchase total)
+    links: str = ""       # integer links: s, b, i, v, t (cents; t = the (buyer, item) purchase total)
     down_codes: str = ""  # seed, id, rnd with BIGINT codes (seed = the removed firm's code in critical mode)
     n_suppliers: int = 0  # distinct suppliers of ``links`` (critical_all mode only)
 
@@ -46,7 +77,7 @@ class CodedLinks:
 
     ``ids``: id (VARCHAR) -> n (BIGINT), sup (1 = supplies something), out_value (CNY
     supplied in all); ``items``: item_id -> n; ``links``: s, b, i, v, t
-    (codes, value in CNY, and t = the buyer's total purchases of the item, CNY).
+    (codes, value in integer cents, and t = the buyer's total purchases of the item, cents).
     ``n_suppliers``: distinct suppliers (when asked for, else None).
     """
 
@@ -60,6 +91,7 @@ def code_links(engine: Engine, links: str, scratch: list[str], unique_links: boo
                extra_ids: str | None = None, count_suppliers: bool = False) -> CodedLinks:
     """Map ``links(supplier_id, buyer_id, item_id, value)`` to dense BIGINT codes and give
     each link its (buyer, item) purchase total, as tables on the engine (named in ``scratch``).
+    Link values and totals are integer cents; ``out_value`` stays CNY (DOUBLE, reporting only).
 
     ``unique_links=True`` promises at most one row per (supplier, buyer, item) and skips
     summing duplicates. ``extra_ids``: a query with column ``id`` whose ids get codes too
@@ -80,18 +112,20 @@ SELECT id, CAST(ROW_NUMBER() OVER (ORDER BY id) AS BIGINT) AS n, MAX(sup) AS sup
   SELECT supplier_id AS id, 1 AS sup, CAST(value AS DOUBLE) AS ov FROM {links}
   UNION ALL SELECT buyer_id AS id, 0 AS sup, CAST(0 AS DOUBLE) AS ov FROM {links} {extra}
 ) u WHERE id IS NOT NULL GROUP BY id""")
+    if float(engine.fetch_scalar(f"SELECT MAX(out_value) FROM {ids}") or 0.0) > MAX_VALUE:
+        raise ReforgeError(f"a supplier's links are worth more than {MAX_VALUE:.0e} CNY; check the values")
     itm = tmp("cas_items", f"SELECT item_id, CAST(ROW_NUMBER() OVER (ORDER BY item_id) AS BIGINT) AS n "
                            f"FROM (SELECT DISTINCT item_id FROM {links}) u")
     # integer links (duplicates of (supplier, buyer, item) summed unless unique), then each
     # link gets its (buyer, item) total: a GROUP BY joined back (cheaper than a window here)
-    coded = f"""SELECT si.n AS s, bi.n AS b, it.n AS i, {'' if unique_links else 'SUM('}CAST(l.value AS DOUBLE){
+    coded = f"""SELECT si.n AS s, bi.n AS b, it.n AS i, {'' if unique_links else 'SUM('}{cents('CAST(l.value AS DOUBLE)')}{
         '' if unique_links else ')'} AS v
   FROM {links} l
   JOIN {ids} si ON si.id = l.supplier_id
   JOIN {ids} bi ON bi.id = l.buyer_id
   JOIN {itm} it ON it.item_id = l.item_id{'' if unique_links else ' GROUP BY si.n, bi.n, it.n'}"""
     raw = tmp("cas_raw", coded)
-    tt = tmp("cas_tot", f"SELECT b, i, SUM(v) AS t FROM {raw} GROUP BY b, i")
+    tt = tmp("cas_tot", f"SELECT b, i, CAST(SUM(v) AS BIGINT) AS t FROM {raw} GROUP BY b, i")
     lk = tmp("cas_links", f"SELECT r.s, r.b, r.i, r.v, tt.t FROM {raw} r JOIN {tt} tt ON tt.b = r.b AND tt.i = r.i")
     for old in (raw, tt):
         engine.drop(old)
@@ -155,7 +189,7 @@ def run_cascade(engine: Engine, links: str, seeds: str | None, threshold: float,
         down = tmp("cas_down", f"""
 SELECT DISTINCT l.s AS seed, l.s AS id, CAST(0 AS BIGINT) AS rnd
 FROM {lk} l {among}
-WHERE l.t > 0 AND l.v / l.t > {thr!r}""")
+WHERE {share_exceeds('l.v', 'l.t', thr)}""")
     else:
         assert seeds is not None, "give seeds or critical_among"
         seed_src = f"SELECT DISTINCT CAST(seed AS VARCHAR) AS seed FROM {seeds}"
@@ -169,7 +203,7 @@ FROM {seeds} s JOIN {sd} m ON m.id = CAST(s.seed AS VARCHAR) JOIN {ids} x ON x.i
     n_seeds = int(engine.fetch_scalar(f"SELECT COUNT(DISTINCT seed) FROM {down}") or 0)
     init = ""
     if dead0:
-        init = f"""SELECT m.n AS seed, bi.n AS b, it.n AS i, CAST(d.lost AS DOUBLE) AS lost, t.t
+        init = f"""SELECT m.n AS seed, bi.n AS b, it.n AS i, {cents('CAST(d.lost AS DOUBLE)')} AS lost, t.t
   FROM {dead0} d JOIN {sd} m ON m.id = CAST(d.seed AS VARCHAR)
   JOIN {ids} bi ON bi.id = d.buyer_id JOIN {itm} it ON it.item_id = d.item_id
   JOIN (SELECT b, i, MAX(t) AS t FROM {lk} GROUP BY b, i) t ON t.b = bi.n AND t.i = it.n
@@ -181,7 +215,7 @@ FROM {seeds} s JOIN {sd} m ON m.id = CAST(s.seed AS VARCHAR) JOIN {ids} x ON x.i
     first_acc = f"SELECT l.s AS seed, l.b, l.i, l.v AS lost, l.t FROM {lk} l WHERE l.s IN (SELECT seed FROM {{new}})"
     if not critical:
         acc = tmp("cas_acc", f"""
-SELECT seed, b, i, SUM(lost) AS lost, MAX(t) AS t FROM (
+SELECT seed, b, i, CAST(SUM(lost) AS BIGINT) AS lost, MAX(t) AS t FROM (
   {init}SELECT f.seed, l.b, l.i, l.v AS lost, l.t FROM {down} f JOIN {lk} l ON l.s = f.id
 ) u GROUP BY seed, b, i""")
     prune = ("" if keep_down_rows else
@@ -191,12 +225,12 @@ SELECT seed, b, i, SUM(lost) AS lost, MAX(t) AS t FROM (
         if acc is None:
             new = tmp("cas_new", f"""
 SELECT DISTINCT l.s AS seed, l.b AS id, CAST({k} AS BIGINT) AS rnd FROM {lk} l
-WHERE l.s IN (SELECT seed FROM {down}) AND l.b <> l.s AND l.t > 0 AND l.v / l.t > {thr!r}""")
+WHERE l.s IN (SELECT seed FROM {down}) AND l.b <> l.s AND {share_exceeds('l.v', 'l.t', thr)}""")
         else:
             new = tmp("cas_new", f"""
 SELECT DISTINCT a.seed, a.b AS id, CAST({k} AS BIGINT) AS rnd
 FROM {acc} a LEFT JOIN {down} d ON d.seed = a.seed AND d.id = a.b
-WHERE d.id IS NULL AND a.t > 0 AND a.lost / a.t > {thr!r}""")
+WHERE d.id IS NULL AND {share_exceeds('a.lost', 'a.t', thr)}""")
         n_new = engine.count(new)
         if on_round:
             on_round(k, n_new)
@@ -208,7 +242,7 @@ WHERE d.id IS NULL AND a.t > 0 AND a.lost / a.t > {thr!r}""")
                 f"SELECT a.seed, a.b, a.i, a.lost, a.t FROM {acc} a "
                 f"JOIN (SELECT DISTINCT seed FROM {new}) q ON q.seed = a.seed")
         acc2 = tmp("cas_acc", f"""
-SELECT u.seed, u.b, u.i, SUM(u.lost) AS lost, MAX(u.t) AS t FROM (
+SELECT u.seed, u.b, u.i, CAST(SUM(u.lost) AS BIGINT) AS lost, MAX(u.t) AS t FROM (
   {prev}
   UNION ALL
   SELECT n.seed, l.b, l.i, l.v AS lost, l.t

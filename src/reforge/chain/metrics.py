@@ -19,6 +19,16 @@ year (default: the latest year present) and the producers in ``capabilities``
 * ``single_supplier_buyers`` - buyers that buy the item from exactly one supplier;
 * ``downstream_reach`` - share of the chain's end-product value that needs the item
   through the template (see ``graph.Template.reach``).
+
+Missing inputs never look healthy (issue 14): each item carries ``missing``, a list of
+``{"code", "params"}`` naming the inputs a label rule could not be checked on -
+``tech_level_unknown`` (domestic producers, none with a technology level active in the
+year, e.g. a supplier whose capability row starts later) and ``no_purchases`` (nobody
+buys the item in the year, so shares are unknown; not for end products, whose buyers are
+final demand outside ``supply_links``). An item that would otherwise be
+``sound`` is labelled ``insufficient_data`` instead, with a reason; a label that a
+known input already decides (missing, blank, chokepoint, weak) stands, since an unknown
+input can only add a rule of lower precedence.
 """
 
 from __future__ import annotations
@@ -33,7 +43,8 @@ from reforge.chain.thresholds import Thresholds, load_thresholds
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
 
-LABELS = ("missing", "blank", "chokepoint", "weak", "sound")
+LABELS = ("missing", "blank", "chokepoint", "weak", "insufficient_data", "sound")
+MISSING_CODES = ("tech_level_unknown", "no_purchases")
 METRIC_COLUMNS = ("domestic_producers", "foreign_producers", "total_value", "domestic_value",
                   "domestic_share", "import_dependence", "foreign_country_hhi", "top_country",
                   "top_country_share", "supplier_hhi", "top1_share", "n_suppliers", "n_buyers",
@@ -171,8 +182,23 @@ def _num(x: object) -> float | None:
     return None if math.isnan(f) else f
 
 
+def missing_inputs(m: dict) -> list[dict]:
+    """The label inputs that are unknown for an item with domestic producers (codes in
+    ``MISSING_CODES``, each ``{"code", "params"}``); empty when every rule could be checked."""
+    dom = int(m.get("domestic_producers") or 0)
+    if dom == 0:
+        return []  # missing / blank are decided by the producer counts alone
+    out: list[dict] = []
+    if _num(m.get("tech_gap")) is None:
+        out.append({"code": "tech_level_unknown", "params": {"domestic_producers": dom}})
+    if _num(m.get("domestic_share")) is None and not m.get("is_end_product"):
+        out.append({"code": "no_purchases", "params": {}})
+    return out
+
+
 def label_item(m: dict, th: Thresholds) -> tuple[str, list[str]]:
-    """Label and reasons of one item from its metrics; precedence missing > blank > chokepoint > weak.
+    """Label and reasons of one item from its metrics; precedence missing > blank > chokepoint >
+    weak > insufficient_data > sound (``insufficient_data``: see ``missing_inputs``).
 
     Reasons name every rule that holds (not only the winning one) with the metric values.
     """
@@ -215,6 +241,16 @@ def label_item(m: dict, th: Thresholds) -> tuple[str, list[str]]:
         label = "chokepoint"
     elif weak:
         label = "weak"
+    elif gaps := missing_inputs(m):
+        label = "insufficient_data"
+        for g in gaps:
+            if g["code"] == "tech_level_unknown":
+                reasons.append(f"insufficient data: {dom} domestic producer(s) but no technology level "
+                               f"known for the year (no active capability row), so the technology gap "
+                               f"cannot be checked")
+            else:
+                reasons.append("insufficient data: nobody buys the item in the year, so the domestic "
+                               "share and import dependence cannot be checked")
     else:
         label = "sound"
         reasons.append(f"sound: {dom} domestic producer(s), domestic share "
@@ -253,6 +289,7 @@ class Bottlenecks:
         df = pd.DataFrame(self.items)
         if not df.empty:
             df["reasons"] = df["reasons"].map("; ".join)
+            df["missing"] = df["missing"].map(lambda gs: ", ".join(g["code"] for g in gs))
         return df
 
     def by_label(self) -> dict[str, list[str]]:
@@ -315,7 +352,7 @@ def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | N
         row = {"item_id": iid, "name": m["name"], "name_zh": m["name_zh"], "foundation": m["foundation"],
                "label": label, "reasons": reasons, "priority": priority_score(label, m, th),
                "segment": m["segment"], "is_end_product": m["is_end_product"],
-               "downstream_reach": m["downstream_reach"]}
+               "downstream_reach": m["downstream_reach"], "missing": missing_inputs(m)}
         for c in METRIC_COLUMNS:
             row[c] = m.get(c)
         rows.append(row)

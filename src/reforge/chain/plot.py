@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from reforge.chain.metrics import Bottlenecks
 
 LABEL_COLOURS = {"missing": "#6a3d9a", "blank": "#e31a1c", "chokepoint": "#ff7f00", "weak": "#fdbf6f",
-                 "sound": "#33a02c"}
+                 "insufficient_data": "#9e9e9e", "sound": "#33a02c"}
 SUFFIXES = (".png", ".svg", ".pdf")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reforge.chain.cascade import run_cascade
+from reforge.chain.cascade import cents, run_cascade, share_exceeds
 from reforge.chain.graph import lit, require_tables
 from reforge.chain.metrics import resolve_year
 from reforge.engine import Engine
@@ -150,13 +150,16 @@ def simulate(engine: Engine, *, remove_country: str | None = None, remove_firm: 
 SELECT l.supplier_id, l.buyer_id, l.item_id, l.value FROM {links} l
 LEFT JOIN {res.down} d ON d.id = l.supplier_id
 WHERE d.id IS NOT NULL OR {item_cond}""")
-        lost_value = float(engine.fetch_scalar(f"SELECT COALESCE(SUM(value), 0) FROM {dead}") or 0.0)
+        # sums in integer cents: exact, and the same on every engine
+        lost_value = float(engine.fetch_scalar(
+            f"SELECT COALESCE(SUM({cents('value')}), 0) FROM {dead}") or 0) / 100
         by_item = engine.fetch_df(f"""
-WITH li AS (SELECT item_id, SUM(value) AS lost_value, COUNT(*) AS lost_links FROM {dead} GROUP BY item_id),
+WITH li AS (SELECT item_id, CAST(SUM({cents('value')}) AS DOUBLE) / 100 AS lost_value, COUNT(*) AS lost_links
+           FROM {dead} GROUP BY item_id),
 via AS (
   SELECT a.item_id, COUNT(DISTINCT a.buyer_id) AS disrupted_buyers
   FROM {res.acc} a JOIN {res.down} d ON d.id = a.buyer_id AND d.rnd > 0
-  WHERE a.total > 0 AND a.lost / a.total > {thr!r} GROUP BY a.item_id
+  WHERE {share_exceeds('a.lost', 'a.total', thr)} GROUP BY a.item_id
 )
 SELECT li.item_id, i.name, CAST(li.lost_value AS DOUBLE) AS lost_value,
        CAST(li.lost_links AS BIGINT) AS lost_links,
@@ -189,7 +192,7 @@ def _by_chain(engine: Engine, dead: str, down: str, links: str) -> list[dict]:
     if engine.table_exists("capabilities"):
         cap = (f"UNION SELECT c.item_id FROM capabilities c JOIN {down} d ON d.id = c.producer_id")
     df = engine.fetch_df(f"""
-WITH lost AS (SELECT item_id, SUM(value) AS v FROM {dead} GROUP BY item_id),
+WITH lost AS (SELECT item_id, CAST(SUM({cents('value')}) AS DOUBLE) / 100 AS v FROM {dead} GROUP BY item_id),
 hit_items AS (SELECT item_id FROM {dead} {cap}),
 dfirms AS (
   SELECT DISTINCT ci.chain_id, x.id FROM chain_items ci JOIN (

@@ -34,6 +34,7 @@ class Thresholds(BaseModel):
     weight_blank: float = Field(ge=0)
     weight_chokepoint: float = Field(ge=0)
     weight_weak: float = Field(ge=0)
+    weight_insufficient_data: float = Field(ge=0)
     weight_sound: float = Field(ge=0)
 
     def label_weight(self, label: str) -> float:

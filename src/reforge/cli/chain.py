@@ -32,7 +32,7 @@ LossOpt = Annotated[float, typer.Option("--loss-threshold",
                                              "purchases is greater than this")]
 
 TABLE_COLS = ["item_id", "label", "priority", "downstream_reach", "domestic_producers", "domestic_share",
-              "import_dependence", "top_country", "top_country_share", "tech_gap"]
+              "import_dependence", "top_country", "top_country_share", "tech_gap", "missing"]
 
 
 def _explain(th) -> str:
@@ -45,6 +45,8 @@ def _explain(th) -> str:
              f"{th.chokepoint_downstream_reach}",
              f"  weak       - domestic producers, and domestic share < {th.weak_domestic_share} or "
              f"technology gap >= {th.weak_tech_gap:g} levels",
+             "  insufficient_data - none of the above, but an input is unknown (no technology level",
+             "               for the year, or no purchases), so sound cannot be shown",
              "  sound      - none of the above",
              "Shares are of purchase value (CNY) in supply_links of the year; reach is the share of the",
              "chain's end-product value reachable downstream through chain_links.",
