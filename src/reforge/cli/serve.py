@@ -51,6 +51,8 @@ def serve(host: Annotated[str, typer.Option("--host", help="address to bind")] =
         raise ReforgeError(f"database {p} does not exist; build it with `reforge demo --db {p}` "
                            "or `reforge import`")
     app = create_app(p, trusted_proxies=",".join(trusted_proxy or []))
+    # CLI commands on the same file read beside the server and name it while they wait to write
+    app.state.db.announce(f"http://{host}:{port}/")
     console.print(f"Reforge serving {p} at http://{host}:{port}/  (API docs: /api/v1/docs)")
     # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from 127.0.0.1 on trust;
     # the app decides itself, from --trusted-proxy only
