@@ -90,3 +90,29 @@ def test_an_account_bound_to_a_removed_firm_blocks_even_a_cascade(duck):
     (err,) = [e for e in res.errors if e["code"] == "ingest.replace.accounts"]
     assert err["params"]["rows"] == 1 and err["params"]["table"] == "users"
     assert _state(duck)["enterprise_years"] == 12
+
+
+def test_cli_replace_lists_the_orphans_and_cascades_with_the_flag(tmp_path):
+    import subprocess
+    import sys
+
+    from reforge.engine import DuckDBEngine
+    from reforge.schema import ensure_schema
+    db = tmp_path / "r.duckdb"
+    with DuckDBEngine(db) as e:
+        ensure_schema(e)
+        ent = _load(e)
+    f = tmp_path / "one.csv"
+    ent.iloc[[0]].to_csv(f, index=False)
+    cmd = [sys.executable, "-m", "reforge.cli.main", "import", "enterprises", str(f), "--mode", "replace",
+           "--db", str(db)]
+    r = subprocess.run(cmd + ["--format", "json"], capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    errs = json.loads(r.stdout)["errors"]
+    assert {(x["params"]["table"], x["params"]["rows"]) for x in errs} == {
+        ("enterprise_years", 8), ("designations", 2), ("appraisals", 1)}
+    r = subprocess.run(cmd + ["--cascade"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "enterprise_years: 8 rows removed" in r.stdout and "appraisals: 1 references set to NULL" in r.stdout
+    with DuckDBEngine(db, read_only=True) as e:
+        assert e.count("enterprises") == 1 and e.count("enterprise_years") == 4

@@ -33,13 +33,25 @@ def render() -> str:
         f"Schema version {SCHEMA_VERSION}. Generated from `src/reforge/schema/tables.py` by "
         "`python -m reforge.schema.contract docs/data-contract.md`; do not edit by hand.",
         "",
-        "- Files: CSV (UTF-8, header row), Parquet or XLSX; one table per file; column names as below "
-        "(any order; optional columns may be left out; unknown columns are an error).",
+        "- Files: CSV (header row; UTF-8 with or without BOM, or GBK/GB18030 as Excel writes on Chinese "
+        "Windows, detected), Parquet or XLSX (first sheet; the first non-empty row is the header); one table "
+        "per file; column names as below (any order; optional columns may be left out; unknown columns are an "
+        "error). The header is checked before the rows are read.",
+        "- Limits per file (environment `REFORGE_IMPORT_MAX_ROWS`, `…_MAX_COLUMNS`, `…_MAX_UNZIPPED_MB`, "
+        "`…_MAX_ZIP_RATIO`): 2,000,000 data rows (XLSX: Excel's 1,048,576 rows), 200 columns; an XLSX "
+        "unpacks to at most 2,048 MB with no part compressed more than 200:1. XLSX sheets are read as a "
+        "stream; a declared dimension beyond the limits is rejected before any cell is read.",
         "- Money is in CNY (yuan); shares and ratios are fractions 0-1; dates are `YYYY-MM-DD`; booleans "
         "`true/false`, `1/0`, `yes/no` or `是/否`. Codes are text: keep leading zeros.",
         "- `reforge import TABLE FILE… [--mode append|upsert|replace]` validates every row first and writes "
         "all rows in one transaction, or nothing. Problems are reported with file, data row (1-based, the "
-        "header is not counted), column, value and reason; exit code 2.",
+        "header is not counted), the spreadsheet row (header = row 1) for CSV/XLSX, column, value, reason "
+        "and a stable code; exit code 2. Rejected imports are recorded in the audit log too.",
+        "- `--mode replace` refuses to leave rows of other tables pointing at removed rows (it lists the "
+        "tables and counts); `--cascade` deletes them (optional references are set to NULL). Whole numbers "
+        "must fit their type (INTEGER: 32-bit).",
+        "- A template per table (header and one example row): `GET /api/v1/imports/templates/<table>"
+        "?format=xlsx|csv`, or the data page.",
         "- Keys must be unique in the files and, with `--mode append`, new to the database. References must "
         "exist in the database or in the same import.",
         f"- Import order when loading several tables: {', '.join(dependency_order(list(DATA_TABLES)))}.",
