@@ -41,7 +41,15 @@ _RESERVED_ROWS = ("value_added", "imports", "taxes", "compensation", "employment
 
 
 def _num(df: pd.DataFrame, where: str) -> np.ndarray:
-    """Numeric block; blank cells → 0; text cells → a clear error."""
+    """Numeric block; blank cells → 0; text cells → a clear error.
+
+    Columns the CSV reader already parsed as numbers (blank = NaN) are taken as they are; a
+    block with a text column is checked cell by cell.
+    """
+    if all(np.issubdtype(t, np.number) for t in df.dtypes):
+        a = df.to_numpy(dtype=float)
+        a[np.isnan(a)] = 0.0
+        return a
     out = df.apply(pd.to_numeric, errors="coerce")
     bad = out.isna() & df.notna() & (df.astype(str).apply(lambda s: s.str.strip()) != "")
     if bad.to_numpy().any():
@@ -88,7 +96,15 @@ def read_table(path: str | Path, table_id: str | None = None) -> IOTable:
 def read_csv(path: str | Path, table_id: str | None = None, unit: str = "") -> IOTable:
     """Read the Reforge CSV layout (module docstring)."""
     p = Path(path)
-    raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    h = _header(p)
+    # numbers are parsed by the C reader (a column with any text cell stays text and is checked
+    # by _num); blank cells are NaN there, "" in the code and label columns
+    text = {c: str for c in (h[:1] + [c for c in h[1:3] if c in ("name", "name_zh")])}
+    raw = pd.read_csv(p, dtype=text, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+                      float_precision="round_trip")  # exact: the same doubles as float(text)
+    for c in text:
+        if c in raw.columns:
+            raw[c] = raw[c].fillna("")
     if raw.shape[1] < 3:
         raise ReforgeError(f"{p}: need a code column, at least one sector column and a final-demand column")
     cols = list(raw.columns)
