@@ -198,17 +198,19 @@ def _key_problems(engine: DuckDBEngine, t: Table, mode: str) -> list[pd.DataFram
         f"MIN(_row) OVER (PARTITION BY {keys}, _file) AS first_row FROM {v} WHERE {not_null}) "
         f"WHERE n > 1 AND _row <> first_row ORDER BY _file, _row LIMIT {_MAX_PROBLEMS_PER_CHECK}")
     for f, g in dup.groupby("_file", sort=False):
+        plist = [{"first_row": int(r)} for r in g["first_row"]]
         out.append(problem_frame(f, g["_row"], ",".join(t.key), _key_text(g, t.key),
-                                 "duplicate key: " + g["first_row"].map(
-                                     lambda r: f"the same key is also in row {r}")))
+                                 pd.Series([text("ingest.key.duplicate", p) for p in plist]),
+                                 "ingest.key.duplicate", plist))
     if mode == "append":
         clash = engine.fetch_df(
             f"SELECT s._file, s._row, {', '.join('s.' + k for k in t.key)} FROM {v} s "
             f"JOIN {t.name} d ON {' AND '.join(f's.{k} = d.{k}' for k in t.key)} "
             f"ORDER BY s._file, s._row LIMIT {_MAX_PROBLEMS_PER_CHECK}")
         for f, g in clash.groupby("_file", sort=False):
+            params = {"table": t.name}
             out.append(problem_frame(f, g["_row"], ",".join(t.key), _key_text(g, t.key),
-                                     f"key already stored in {t.name}; use --mode upsert to update it"))
+                                     text("ingest.key.exists", params), "ingest.key.exists", params))
     return out
 
 
@@ -236,8 +238,9 @@ def _reference_problems(engine: DuckDBEngine, t: Table, in_batch: set[str], mode
             f"ORDER BY s._file, s._row LIMIT {_MAX_PROBLEMS_PER_CHECK}")
         targets = " or ".join(f"{a}.{b}" for a, b in ref.targets)
         for f, g in bad.groupby("_file", sort=False):
-            out.append(problem_frame(f, g["_row"], ref.column, g["val"],
-                                     f"refers to a row that does not exist in {targets}"))
+            params = {"targets": targets}
+            out.append(problem_frame(f, g["_row"], ref.column, g["val"], text("ingest.reference.missing", params),
+                                     "ingest.reference.missing", params))
     return out
 
 
