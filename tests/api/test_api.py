@@ -375,7 +375,7 @@ def test_user_management_is_audited(base_url, admin, db_file):
     assert "viewer2" in names and all("password_hash" not in u for u in get(base_url, "/users", admin).json())
     dup = post(base_url, "/users", admin, json={"username": "viewer2", "password": "long-enough-pw",
                                                  "role": "analyst"})
-    assert dup.status_code == 422 and "already exists" in dup.json()["detail"]
+    assert dup.status_code == 422 and "already exists" in dup.json()["detail"][0]["msg"]  # a validation array
     short = post(base_url, "/users", admin, json={"username": "x2", "password": "short", "role": "boss"})
     assert short.status_code == 422
     assert {tuple(x) for x in locs(short)} >= {("body", "password"), ("body", "role")}

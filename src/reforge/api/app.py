@@ -12,13 +12,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from reforge.api.auth import LoginGuard
 from reforge.api.capabilities import NotAvailable
+from reforge.api.contract import check_secret_key, install_contract
 from reforge.api.db import Database
 from reforge.api.headers import SecurityHeadersMiddleware, nonce_inline_scripts
 from reforge.api.limits import KB, MB, BodyLimitMiddleware, default_limits
 from reforge.api.overload import AnalysisGate, OverloadMiddleware, TokenBucket
 from reforge.api.routers import auth, chains, credit, enterprises, health, imports, policy, sectors, tiers
-from reforge.engine.base import EngineError
-from reforge.errors import ReforgeError
 
 API = "/api/v1"
 
@@ -51,6 +50,7 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     ``analysis_queue`` more waiting (default 4 per worker), and ``analysis_rate`` per second
     per account with bursts of ``analysis_burst`` (defaults 4 and 40).
     """
+    check_secret_key()
     db = Database(db_path)
 
     @asynccontextmanager
@@ -108,13 +108,7 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     async def _na(request: Request, exc: NotAvailable) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "feature": exc.feature}, status_code=501)
 
-    @app.exception_handler(ReforgeError)
-    async def _user_error(request: Request, exc: ReforgeError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(EngineError)
-    async def _engine_error(request: Request, exc: EngineError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+    install_contract(app)  # 422 bodies as validation arrays, Allow on 405, 401/403/404 documented
 
     from reforge.web.pages import mount_web
     mount_web(app)

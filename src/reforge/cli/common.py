@@ -97,8 +97,9 @@ def print_frame(df: pd.DataFrame, fmt: Fmt | str, title: str | None = None, max_
     f = getattr(fmt, "value", fmt)
     if f == "json":
         sys.stdout.write(dumps(df.to_dict(orient="records")) + "\n")
-    elif f == "csv":
-        df.to_csv(sys.stdout, index=False)
+    elif f == "csv":  # formula-like text cells neutralised for spreadsheets (reforge.report.export)
+        from reforge.report.export import write_csv_frame
+        write_csv_frame(df, sys.stdout)
     else:
         _print_table([str(c) for c in df.columns], df.head(max_rows).itertuples(index=False), len(df),
                      title, max_rows)
@@ -111,10 +112,8 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: Fmt | str, title: str
     if f == "json":
         sys.stdout.write(dumps([dict(zip(columns, r, strict=True)) for r in rows]) + "\n")
     elif f == "csv":
-        import csv
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(columns)
-        w.writerows(["" if v is None else v for v in r] for r in rows)
+        from reforge.report.export import write_csv_rows
+        write_csv_rows(columns, rows, sys.stdout)
     else:
         _print_table(columns, rows[:max_rows], len(rows), title, max_rows)
 

@@ -228,16 +228,24 @@ def tokens_create(username: Annotated[str, typer.Argument(help="account the toke
         sys.stdout.write(tok + "\n")
 
 
-def create_demo_accounts(db: Path | str) -> list[dict]:
+def create_demo_accounts(db: Path | str, require_demo: bool = False) -> list[dict]:
     """Create (or keep) the demo logins admin / analyst / enterprise; return their credentials.
 
     The enterprise account belongs to the first Little Giant in the database (else the first
-    enterprise). Passwords are fixed demo values: for demonstration databases only.
+    enterprise). Passwords are fixed demo values: for demonstration databases only; with
+    ``require_demo`` a database not built by ``reforge demo`` is refused (ReforgeError).
     """
     from reforge.api.auth import add_user, get_user
+    from reforge.demo.load import is_demo_database
     e = _open_rw(Path(db))
     out = []
     try:
+        if require_demo and not is_demo_database(e):
+            raise ReforgeError(
+                f"{db} is not a demo database (not built by `reforge demo`): demo accounts have published "
+                "passwords (admin / admin-demo-pass). Create real accounts with `reforge users add`, or "
+                "give --force to add the demo accounts anyway", code="demo.not_demo_database",
+                params={"db": str(db)})
         uscc = e.fetch_scalar("SELECT MIN(uscc) FROM designations WHERE kind = 'little_giant'") or \
             e.fetch_scalar("SELECT MIN(uscc) FROM enterprises")
         for role in ("admin", "analyst", "enterprise"):
@@ -254,9 +262,11 @@ def create_demo_accounts(db: Path | str) -> list[dict]:
 
 
 def demo_accounts(db: DbOpt = None,
-                  url: Annotated[str, typer.Option("--url", help="URL to print")] = "http://127.0.0.1:8000/") -> None:
-    """Create the demo logins (admin, analyst, enterprise) and print them with the URL."""
-    accts = create_demo_accounts(_db_path(db))
+                  url: Annotated[str, typer.Option("--url", help="URL to print")] = "http://127.0.0.1:8000/",
+                  force: Annotated[bool, typer.Option(
+                      "--force", help="also on a database not built by `reforge demo`")] = False) -> None:
+    """Create the demo logins (admin, analyst, enterprise) of a demo database and print them with the URL."""
+    accts = create_demo_accounts(_db_path(db), require_demo=not force)
     console.print(f"Reforge dashboard: {url}")
     for a in accts:
         console.print(f"  {a['role']:<10} user [b]{a['username']}[/b]  password [b]{a['password']}[/b]"

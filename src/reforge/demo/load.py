@@ -32,6 +32,23 @@ def write_demo_files(n_firms: int, seed: int, out_dir: Path, progress: Progress 
     return paths
 
 
+DEMO_MARKER = "demo"
+"""``schema_meta`` key written by ``build_demo``: the database holds the generated demo province."""
+
+
+def mark_demo(engine: DuckDBEngine, n_firms: int, seed: int) -> None:
+    """Record in ``schema_meta`` that ``engine``'s database is a generated demo database."""
+    engine.execute(f"INSERT OR REPLACE INTO schema_meta VALUES ('{DEMO_MARKER}', "
+                   f"'firms={int(n_firms)} seed={int(seed)}')")
+
+
+def is_demo_database(engine: DuckDBEngine) -> bool:
+    """Whether ``build_demo`` made this database (its ``schema_meta`` marker is present)."""
+    if not engine.table_exists("schema_meta"):
+        return False
+    return bool(engine.fetch_scalar(f"SELECT COUNT(*) FROM schema_meta WHERE key = '{DEMO_MARKER}'"))
+
+
 def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: str | Path | None = None,
                progress: Progress | None = None) -> tuple[ImportResult, float]:
     """Generate the demo province and import it into ``db`` (which must hold no data yet).
@@ -58,6 +75,7 @@ def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: s
             res = import_tables(eng, batch, mode="append", actor="demo",
                                 progress=(lambda m, f: tick(f"importing: {m}", 0.5 + 0.5 * f)))
             if res.ok:
+                mark_demo(eng, n_firms, seed)
                 eng.execute("CHECKPOINT")
         finally:
             eng.close()

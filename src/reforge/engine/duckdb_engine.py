@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,17 @@ from reforge.engine.sqlbuild import literal
 if TYPE_CHECKING:  # annotations only: `reforge status` runs without pandas/pyarrow
     import pandas as pd
     import pyarrow as pa
+
+
+def private_files() -> None:
+    """Make files this process creates from now on private to its user (umask |= 0o077).
+
+    A database file holds password hashes; DuckDB creates it, and re-creates its ``.wal`` after
+    every checkpoint, with the process umask, so only the umask keeps both at mode 0600
+    (a ``chmod`` after the fact would miss every new WAL).
+    """
+    old = os.umask(0o077)
+    os.umask(old | 0o077)
 
 
 class DuckDBEngine(Engine):
@@ -40,6 +52,8 @@ class DuckDBEngine(Engine):
         if self.path == ":memory:":
             self.con = duckdb.connect(self.path, read_only=read_only)
         else:
+            if not read_only:
+                private_files()
             from reforge.engine.sharing import connect
             self.con, self._request = connect(self.path, read_only, wait=wait, tag=tag)
         if threads:

@@ -9,7 +9,6 @@ Pages call the same functions as the API (``reforge.api.services`` and
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -24,13 +23,15 @@ from fastapi.templating import Jinja2Templates
 from reforge.api import enterprise_queries as eq
 from reforge.api import services as sv
 from reforge.api.auth import ACCESS_TOKEN_SECONDS, User, create_access_token
-from reforge.api.capabilities import NotAvailable, jsonable
+from reforge.api.capabilities import NotAvailable
+from reforge.api.contract import MAX_PAGE
 from reforge.api.db import Database
-from reforge.api.deps import COOKIE, get_db, optional_user
+from reforge.api.deps import COOKIE, get_db, optional_user, revoke_session
 from reforge.engine.base import EngineError
 from reforge.errors import ReforgeError
 from reforge.schema.tables import DATA_TABLES
-from reforge.web import charts, views
+from reforge.web import charts, csrf, views
+from reforge.web.embed import script_json
 from reforge.web.i18n import DEFAULT_LANG, LANGS, name_of, t, t_or
 
 log = logging.getLogger("reforge.web")
@@ -45,6 +46,14 @@ class LoginRequired(Exception):
 
 class Forbidden(Exception):
     """Raised when the signed-in role may not see a page."""
+
+
+class BadRequest(Exception):
+    """A query parameter out of bounds: the page answers 422 with the message ``key``."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
 
 
 def lang_of(request: Request) -> str:
@@ -108,8 +117,9 @@ def render(request: Request, name: str, user: User | None, status_code: int = 20
     ctx = {"request": request, "user": user, "lang": lang, "t": tr, "t_or": tr_or, "nm": nm,
            "other_lang": "zh" if lang == "en" else "en", "path": request.url.path,
            "qs": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""), safe=""),
-           "tojson": lambda o: json.dumps(jsonable(o), ensure_ascii=False), "fmt": views.fmt, **kw}
+           "tojson": script_json, "fmt": views.fmt, "csrf": csrf.token_for(request), **kw}
     resp = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    csrf.set_cookie(request, resp)
     if request.query_params.get("lang") in LANGS:
         resp.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
     return resp
@@ -122,7 +132,10 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "login.html", None, next=next if next.startswith("/") else "/", error=None)
 
 
-@router.post("/login")
+CSRF = [Depends(csrf.require_csrf)]
+
+
+@router.post("/login", dependencies=CSRF)
 def login_submit(request: Request, db: DBDep, username: Annotated[str, Form()] = "",
                  password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
     from reforge.api.auth import LoginRefused
@@ -145,8 +158,20 @@ def login_submit(request: Request, db: DBDep, username: Annotated[str, Form()] =
     return resp
 
 
-@router.get("/logout")
-def logout() -> Response:
+@router.get("/logout", response_class=HTMLResponse)
+def logout_page(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> Response:
+    """A page with the sign-out button (signing out is a POST: a link or image cannot do it)."""
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "logout.html", user)
+
+
+@router.post("/logout", dependencies=CSRF)
+def logout(request: Request, db: DBDep, user: Annotated[User | None, Depends(optional_user)]) -> Response:
+    """Revoke the session's token server-side, clear the cookie, go to the login page."""
+    token = request.cookies.get(COOKIE)
+    if user is not None and token:
+        revoke_session(db, token, user.username)
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(COOKIE)
     return resp
@@ -222,11 +247,11 @@ def item_partial(chain_id: str, item_id: str, request: Request, user: AnalystUse
     return render(request, "partials/item.html", user, d=d, metrics=metrics)
 
 
-@router.post("/chains/{chain_id}/simulate", response_class=HTMLResponse)
+@router.post("/chains/{chain_id}/simulate", response_class=HTMLResponse, dependencies=CSRF)
 def simulate_partial(chain_id: str, request: Request, user: AnalystUser, db: DBDep,
                      remove_country: Annotated[str, Form()] = "", remove_firm: Annotated[str, Form()] = "",
                      remove_region: Annotated[str, Form()] = "",
-                     loss_threshold: Annotated[float, Form(gt=0, le=1)] = 0.5) -> Response:
+                     loss_threshold: Annotated[float, Form(ge=0, lt=1)] = 0.5) -> Response:
     scen = {k: (v.strip() or None) for k, v in (("remove_country", remove_country),
                                                  ("remove_firm", remove_firm), ("remove_region", remove_region))}
     if not any(scen.values()):
@@ -245,10 +270,10 @@ def _search(db: Database, user: User, request: Request) -> dict:
                          industry_code=qp.get("industry_code") or None, size_class=qp.get("size_class") or None,
                          designation=qp.get("designation") or None, chain_id=qp.get("chain_id") or None,
                          uscc=user.uscc if user.role == "enterprise" else None)
-    try:
-        page = max(1, int(qp.get("page", "1")))
-    except ValueError:
-        page = 1
+    raw = qp.get("page", "1").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:  # 2**62 overflowed the offset (a 500)
+        raise BadRequest("common.bad_page", max=f"{MAX_PAGE:,}")
+    page = int(raw)
     with db.reader() as e:
         res = eq.search(e, f, page, 20)
     res["pages"] = max(1, -(-res["total"] // 20))
@@ -316,7 +341,7 @@ def policy_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
                             "revenue", "employees", "rd_expense"])
 
 
-@router.post("/policy/evaluate", response_class=HTMLResponse)
+@router.post("/policy/evaluate", response_class=HTMLResponse, dependencies=CSRF)
 def policy_evaluate(request: Request, user: AnalystUser, db: DBDep, programme: Annotated[str, Form()],
                     outcome: Annotated[str, Form()] = "rd_intensity") -> Response:
     from reforge.api.routers.policy import Evaluation, run_evaluation
@@ -375,7 +400,7 @@ def data_page(request: Request, user: PageUser, db: DBDep) -> Response:
     return render(request, "data.html", user, tables=DATA_TABLES, audit=log_rows, counts=counts)
 
 
-@router.post("/data/upload", response_class=HTMLResponse)
+@router.post("/data/upload", response_class=HTMLResponse, dependencies=CSRF)
 def data_upload(request: Request, user: PageUser, db: DBDep, table: Annotated[str, Form()],
                 file: Annotated[UploadFile, File()], mode: Annotated[str, Form()] = "append") -> Response:
     if user.role != "admin":
@@ -402,6 +427,18 @@ def mount_web(app: FastAPI) -> None:
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": f"/login?next={nxt}"})
         return RedirectResponse(f"/login?next={nxt}", status_code=303)
+
+    @app.exception_handler(BadRequest)
+    async def _bad_request(request: Request, exc: BadRequest) -> Response:
+        user = await optional_user(request, request.app.state.db)
+        name = "partials/message.html" if request.headers.get("hx-request") else "error.html"
+        return render(request, name, user, status_code=422, message=exc.key, params=exc.params)
+
+    @app.exception_handler(csrf.CsrfFailed)
+    async def _csrf_failed(request: Request, exc: csrf.CsrfFailed) -> Response:
+        user = await optional_user(request, request.app.state.db)
+        name = "partials/message.html" if request.headers.get("hx-request") else "error.html"
+        return render(request, name, user, status_code=403, message="common.csrf_failed")
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

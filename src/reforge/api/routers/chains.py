@@ -54,8 +54,10 @@ class Scenario(BaseModel):
                                     description="USCC or foreign supplier id")
     remove_region: str | None = Field(default=None, pattern=r"^\d{6}$", description="GB/T 2260 code")
     remove_item: str | None = Field(default=None, min_length=1, max_length=64)
-    loss_threshold: float = Field(default=0.5, gt=0, le=1,
-                                  description="share of supply lost at which a buyer is disrupted")
+    loss_threshold: float = Field(default=0.5, ge=0, lt=1,
+                                  description="a buyer is disrupted when the lost share of an item's "
+                                              "purchases is greater than this (0 <= t < 1; at 1 nobody "
+                                              "could be)")
 
     @model_validator(mode="after")
     def _one(self) -> Scenario:

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from reforge.api import enterprise_queries as eq
 from reforge.api.capabilities import jsonable
+from reforge.api.contract import MAX_PAGE
 from reforge.api.deps import (
     DB,
     CurrentUser,
@@ -37,7 +38,7 @@ def search(user: CurrentUser, db: DB,
            ownership: Literal["state", "private", "foreign", "mixed"] | None = None,
            designation: Annotated[str | None, Query(max_length=40)] = None,
            chain_id: Annotated[str | None, Query(max_length=60)] = None,
-           page: Annotated[int, Query(ge=1)] = 1,
+           page: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"1 to {MAX_PAGE:,}")] = 1,
            page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
     """``{"total", "page", "page_size", "items": [...]}``; an enterprise account sees only itself,
     a region-scoped account only its region's enterprises."""

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from reforge.api import services as sv
 from reforge.api.capabilities import jsonable
+from reforge.api.contract import content_disposition
 from reforge.api.deps import Analyst, Engine
 
 router = APIRouter(tags=["policy"])
@@ -94,4 +95,4 @@ def report(run_id: str, request: Request, user: Analyst) -> HTMLResponse:
     if r is None or not r.get("report"):
         raise HTTPException(404, f"no report for evaluation {run_id}")
     return HTMLResponse(r["report"], headers={
-        "Content-Disposition": f'attachment; filename="policy-{r["programme"]}-{run_id}.html"'})
+        "Content-Disposition": content_disposition(f"policy-{r['programme']}-{run_id}.html")})
