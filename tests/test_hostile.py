@@ -123,3 +123,45 @@ def test_the_checksum_sees_one_changed_value(tmp_path):
     assert after["enterprises"][1] != before["enterprises"][1]  # ... different checksum
     assert {t: v for t, v in after.items() if t != "enterprises"} == \
         {t: v for t, v in before.items() if t != "enterprises"}
+
+
+# each process start costs seconds, so the hostile pieces are combined into three strings
+CLI_HOSTILE = ["'; DROP TABLE enterprises; --", "a\\b'%_苏州\U0001f600\u202e", "'" + "a" * 10_000]
+CLI_COMMANDS = [  # every CLI argument that reaches SQL; H marks where the hostile value goes
+    ["chain", "bottlenecks", "--chain", "H"],
+    ["chain", "map", "--chain", "H"],
+    ["indicators", "show", "--region", "H"],
+    ["indicators", "show", "--indicator", "H"],
+    ["sectors", "key", "--table", "H"],
+    ["sectors", "items", "--table", "H"],
+    ["sectors", "items", "--table", "t", "--chain", "H"],
+    ["tokens", "list", "H"],
+    ["firms", "profile", "H"],
+    ["credit", "score", "--uscc", "H"],
+    ["policy", "evaluate", "--programme", "H", "--bootstrap", "0"],
+]
+
+
+@pytest.mark.slow
+def test_hostile_cli_arguments_exit_2_or_empty_and_change_no_row(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    p = smalldb.build(tmp_path / "cli.duckdb")
+    before = checksums(p)
+    exe = str(Path(sys.executable).parent / "reforge")
+    bad = []
+    for cmd in CLI_COMMANDS:
+        for s in CLI_HOSTILE:
+            args = [exe, *[s if a == "H" else a for a in cmd], "--db", str(p), "--format", "json"]
+            r = subprocess.run(args, capture_output=True, text=True, timeout=300)
+            ok = r.returncode == 2 and "error" in r.stderr and "Traceback" not in r.stderr
+            if r.returncode == 0:  # a correct empty result
+                out = json.loads(r.stdout) if r.stdout.strip() else []
+                ok = out in ([], {}) or (isinstance(out, dict) and not any(
+                    isinstance(v, list) and v for v in out.values()))
+            if not ok:
+                bad.append((cmd[:2], s[:30], r.returncode, r.stdout[:200], r.stderr[-300:]))
+    assert bad == []
+    assert checksums(p) == before
