@@ -88,6 +88,8 @@ def test_evaluation_on_mpdta_matches_att_gt_on_the_csv(reports):
     assert s["att"] == pytest.approx(simple.att, abs=1e-10)
     assert s["se"] == pytest.approx(simple.se, rel=1e-8)
     assert round(s["att"], 4) == -0.04  # R did: aggte(type = "simple") on mpdta, never-treated
+    out = ev["outcomes"]["log_revenue"]
+    assert len(out["note_codes"]) == len(out["notes"])
 
 
 def test_chinese_report_has_no_english_sentence(reports):
@@ -133,3 +135,14 @@ def test_cli_writes_the_report_in_the_language_asked(mpdta_db, tmp_path):
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown language 'fr'" in bad.stderr
     assert not (tmp_path / "x.html").exists()
+
+
+def test_panel_notes_carry_codes_and_render_in_chinese():
+    df = pd.read_csv(MPDTA)  # rows 0-4: county 8001 in 2003-2007; rows 5-6: county 8019 in 2003-2004
+    df.loc[df.index[:7], "lemp"] = None
+    with DuckDBEngine(":memory:") as e:
+        e.register("m", df)
+        notes = att_gt(e, "m", unit="countyreal", time="year", group="first.treat", outcome="lemp").notes
+    assert [n.code for n in notes] == ["policy.note.dropped_missing", "policy.note.dropped_unbalanced"]
+    assert notes[0] == "dropped 7 rows with missing values"  # the English text is unchanged
+    assert notes[1].render("zh") == "已删除 1 个并非每期都有观测的单位（平衡面板）"  # 8019; 8001 has no row left

@@ -183,6 +183,8 @@ def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str
                 d["pretest_event"] = res.pretest_event()
                 d["twfe"] = tw
                 d["notes"] = res.notes
+                d["note_codes"] = [{"code": n.code, "params": n.to_dict()["params"]} if isinstance(n, Message)
+                                   else {"code": None, "params": {}} for n in res.notes]  # beside the texts
                 d["subgroups"] = _subgroups(engine, table, o, control) if by else []
                 out["outcomes"][o] = d
                 results[o] = res
