@@ -22,9 +22,11 @@ YEAR_COLS = ["uscc", "year", "revenue", "main_business_revenue", "net_profit", "
 
 
 def lg_exact(uscc: str = "F0001") -> dict[str, Any]:
-    """A firm on every 2022 Little Giant threshold (revenue band > 100m CNY)."""
-    y2023 = dict(revenue=1e8, main_business_revenue=7e7, net_profit=5e6, total_assets=1e8,
-                 total_liabilities=7e7, employees=200, rd_expense=3e6, rd_staff=20, class1_ip=2,
+    """A firm on every 2022 Little Giant threshold (revenue band > 100m CNY: revenue one fen over
+    100m, the nearest a strict bound allows; ratios to revenue move by 1e-10, inside the tolerance; R&D
+    0.1 fen over 3e6 so its intensity does not dip below last year's 3 %)."""
+    y2023 = dict(revenue=1e8 + 0.01, main_business_revenue=7e7, net_profit=5e6, total_assets=1e8,
+                 total_liabilities=7e7, employees=200, rd_expense=3e6 + 0.001, rd_staff=20, class1_ip=2,
                  class1_ip_self=2, class1_ip_high_value=0, class2_ip=3, niche_years=3.0,
                  niche_market_share=0.10, global_rank=20, new_equity=0.0, digital_level=2,
                  rd_institution_level="lower", info_system=True, mgmt_certified=True, own_brand=True,

@@ -63,6 +63,10 @@ BAND_TWINS = {  # other revenue bands: base firm maker, changes, expected
                      [("rd_small.new_equity_2y", 7.9e7, 8e7, 1e6)]),
     "SMALL_rd": (_small_exact, dict(y2023=dict(rd_expense=1.4e7)), [("rd_small.rd_expense_sum2", 2.9e7, 3e7, 1e6)]),
     "SMALL_staff": (_small_exact, dict(y2023=dict(rd_staff=99)), [("rd_small.rd_staff_share", 0.495, 0.5, 0.005)]),
+    # revenue exactly 100m is in the 50-100m band (criteria: "> ¥100m" gets the 3 % test), so 3 % fails ...
+    "AT100M": (lg_exact, dict(y2023=dict(revenue=1e8)), [("rd_mid", 0.03, 0.06, 0.03)]),
+    # ... and 6 % in both years passes
+    "AT100M_6pct": (lg_exact, dict(y2022=dict(rd_expense=6e6), y2023=dict(revenue=1e8, rd_expense=6e6)), []),
 }
 
 

@@ -274,9 +274,12 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
     if _has(engine, "designations"):
         dcols = _cols(engine, "designations")
         status = "COALESCE(d.status, '') <> 'revoked'" if "status" in dcols else "1 = 1"
-        exp = "d.expires_on" if "expires_on" in dcols else "CAST(NULL AS DATE)"
+        from reforge.firms.validity import expiry_sql  # validity reads rule sets, which read METRICS
+        exp = "CAST(expires_on AS DATE)" if "expires_on" in dcols else "CAST(NULL AS DATE)"
+        # expires_on, or granted_on + the kind's default validity (reforge.firms.validity)
+        eff = expiry_sql("kind", "CAST(granted_on AS DATE)", exp)
         des = (f"SELECT y.year, d.uscc, {', '.join(des_exprs)} FROM "
-               f"(SELECT uscc, kind, CAST(granted_on AS DATE) AS granted_on, CAST({exp.replace('d.', '')} AS DATE) "
+               f"(SELECT uscc, kind, CAST(granted_on AS DATE) AS granted_on, {eff} "
                f"AS expires_on{', status' if 'status' in dcols else ''} FROM designations "
                f"WHERE kind IN ({', '.join(repr(k) for k in DES_KINDS)})) d "  # only kinds a flag reads
                f"CROSS JOIN yrs y WHERE {status} GROUP BY y.year, d.uscc")

@@ -3,6 +3,7 @@ credit records, what it makes and where it sits in chains."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -11,6 +12,7 @@ from reforge.engine import Engine
 from reforge.errors import ReforgeError
 from reforge.firms.rules_model import TIERS
 from reforge.firms.screen import data_years, explain_row, prepare_features, screen_frame
+from reforge.firms.validity import effective_expiry
 from reforge.firms.warnings import load_signals, warning_frame
 
 
@@ -55,6 +57,12 @@ def profile(engine: Engine, uscc: str) -> dict[str, Any]:
     out["designations"] = (_records(engine, f"SELECT {_sel(engine, 'designations', dcols)} "
                                             f"FROM designations WHERE uscc = {u} ORDER BY granted_on, kind")
                            if _table(engine, "designations") else [])
+    for d in out["designations"]:  # the validity screening uses (reforge.firms.validity)
+        g, x = d.get("granted_on"), d.get("expires_on")
+        until = effective_expiry(str(d.get("kind")), date.fromisoformat(str(g)[:10]) if g else None,
+                                 date.fromisoformat(str(x)[:10]) if x else None)
+        d["valid_until"] = None if until is None else until.isoformat()
+        d["expiry_inferred"] = x is None and until is not None
     out["screening"] = {}
     out["warnings"] = None
     if has_years:

@@ -16,6 +16,7 @@ from reforge.engine import Engine
 from reforge.errors import ReforgeError
 from reforge.firms.rules_model import TIERS, RuleSet, load_rules, rules_for_year
 from reforge.firms.screen import _check_year, prepare_features, screen
+from reforge.firms.validity import expiry_sql
 
 
 def review_rules(year: int) -> RuleSet:
@@ -30,10 +31,12 @@ def expiring_sql(year: int, columns: set[str] | None = None) -> str:
     kinds = ", ".join(f"'{t}'" for t in TIERS)
     batch = "CAST(batch AS INTEGER)" if "batch" in cols else "CAST(NULL AS INTEGER)"
     status = " AND COALESCE(status, '') <> 'revoked'" if "status" in cols else ""
-    return (f"SELECT uscc, kind, {batch} AS batch, CAST(granted_on AS DATE) AS granted_on, "
-            "CAST(expires_on AS DATE) AS expires_on FROM designations "
-            f"WHERE kind IN ({kinds}) AND YEAR(expires_on) = {int(year)}{status} "
-            "ORDER BY uscc, kind, granted_on")
+    raw = "CAST(expires_on AS DATE)" if "expires_on" in cols or columns is None else "CAST(NULL AS DATE)"
+    exp = expiry_sql("kind", "CAST(granted_on AS DATE)", raw)  # default validity when expires_on is NULL
+    return (f"SELECT uscc, kind, batch, granted_on, expires_on FROM ("
+            f"SELECT uscc, kind, {batch} AS batch, CAST(granted_on AS DATE) AS granted_on, "
+            f"{exp} AS expires_on FROM designations WHERE kind IN ({kinds}){status}) d "
+            f"WHERE YEAR(expires_on) = {int(year)} ORDER BY uscc, kind, granted_on")
 
 
 @dataclass

@@ -175,6 +175,20 @@ class RuleSet(Strict):
     vetoes: list[Veto]
     tiers: dict[str, Tier]
     notes: list[str] = Field(default_factory=list)
+    # years a designation granted under this rule set stays valid when the data give no
+    # expires_on (kind -> years; a kind not listed, or null, never expires by default)
+    designation_validity_years: dict[str, int | None] = Field(default_factory=dict)
+
+    @field_validator("designation_validity_years")
+    @classmethod
+    def _validity(cls, v: dict[str, int | None]) -> dict[str, int | None]:
+        from reforge.schema.tables import DESIGNATION_KINDS
+        bad = set(v) - set(DESIGNATION_KINDS)
+        if bad:
+            raise ValueError(f"unknown designation kinds {sorted(bad)}")
+        if any(y is not None and not 1 <= y <= 50 for y in v.values()):
+            raise ValueError("designation validity must be 1-50 years (or null)")
+        return v
 
     @field_validator("tiers")
     @classmethod

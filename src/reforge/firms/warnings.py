@@ -24,6 +24,7 @@ from reforge.errors import ReforgeError
 from reforge.firms.metrics import METRICS, input_label
 from reforge.firms.rules_model import TIERS
 from reforge.firms.screen import EPS, _val, data_years, prepare_features
+from reforge.firms.validity import valid_sql
 
 SIGNALS_FILE = Path(__file__).resolve().parent / "signals.yaml"
 
@@ -117,7 +118,8 @@ def cohorts_sql(years: list[int]) -> str:
             "MIN(YEAR(d.granted_on)) AS cohort "
             "FROM designations d CROSS JOIN yrs y "
             f"WHERE d.kind IN ({kinds}) AND d.granted_on <= y.as_of "
-            "AND (d.expires_on IS NULL OR d.expires_on >= y.as_of) AND COALESCE(d.status, '') <> 'revoked' "
+            f"AND {valid_sql('y.as_of', 'd.kind', 'd.granted_on', 'd.expires_on')} "
+            "AND COALESCE(d.status, '') <> 'revoked' "
             "GROUP BY d.uscc, y.year, d.kind ORDER BY d.uscc, y.year, d.kind")
 
 
