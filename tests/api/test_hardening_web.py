@@ -361,10 +361,10 @@ def test_errors_are_documented(base_url):
             codes = set(op.get("responses", {}))
             if (path, method) in public:
                 continue
-            need = {"401"} | ({"404"} if "{" in path else set())
+            need = {"401", "422"} | ({"404"} if "{" in path else set())
             if not need <= codes:
                 missing.append((method, path, sorted(need - codes)))
-            for c in codes & {"401", "403", "404"}:
+            for c in codes & {"401", "403", "404", "422"}:
                 assert "application/json" in op["responses"][c].get("content", {}), (path, method, c)
     assert missing == []
     for path in ("/api/v1/chains", "/api/v1/enterprises/{uscc}/screening", "/api/v1/sectors/{table_id}/key-sectors"):

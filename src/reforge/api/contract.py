@@ -105,10 +105,11 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
 
 
 def document_errors(app: FastAPI) -> None:
-    """Declare 401/403/404/501 in the OpenAPI document of every API route that can answer them.
+    """Declare 401/403/404/422/501 in the OpenAPI document of every API route that can answer them.
 
     401: the route depends on the signed-in user; 403: on a role check; 404: its path names a
-    resource; 501: it calls a capability library (chains, tiers, credit, sectors, policy, firms).
+    resource; 422: every route (a library error, e.g. missing data); 501: it calls a capability
+    library (chains, tiers, credit, sectors, policy, firms).
     The document is post-processed (the routes themselves are left as they are).
     """
     from reforge.api import deps
@@ -145,6 +146,11 @@ def document_errors(app: FastAPI) -> None:
                 extra.update(ERR_501)
             for m in methods:
                 op = ops.get(m.lower())
+                if op is not None and "HTTPValidationError" in schema.get("components", {}).get("schemas", {}):
+                    # library errors answer 422 on any route, with the same body as a bad parameter
+                    op.setdefault("responses", {}).setdefault("422", {
+                        "description": "Validation Error", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}})
                 if op is not None:
                     responses = op.setdefault("responses", {})
                     for code, body in extra.items():
