@@ -119,3 +119,18 @@ def test_status_loads_no_pandas_or_arrow(tmp_path):
     assert d["tables"]["foreign_suppliers"] == 3 and d["tables"]["enterprises"] == 0
     _, csv_out = _loaded_after("from reforge.cli.main import main\nmain()", "status", "--format", "csv", env_db=db)
     assert "foreign_suppliers,3" in csv_out.splitlines()
+
+
+def test_lazy_group_looks_like_a_subgroup_and_usage_errors_are_plain():
+    """A group loaded on demand has no completion options of its own (as with add_typer), and a
+    usage error through the entry point is click's usage message with exit code 2."""
+    rc = [sys.executable, "-m", "reforge.cli.main"]
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "120", "TERM": "dumb"}
+    p = subprocess.run([*rc, "chain", "--help"], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0 and "chain [OPTIONS] COMMAND" in p.stdout and "bottlenecks" in p.stdout
+    assert "--install-completion" not in p.stdout
+    p = subprocess.run([*rc, "polcy"], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 2
+    assert "No such command 'polcy'" in p.stderr and "policy" in p.stderr and "UsageError" not in p.stderr
+    p = subprocess.run([*rc, "policy", "did"], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 2 and "Missing argument" in p.stderr and "policy did [OPTIONS]" in p.stderr

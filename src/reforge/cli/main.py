@@ -45,12 +45,13 @@ class _Unloaded(TyperGroup):
     """Placeholder of a capability group in the root's command table, used for listing only."""
 
 
-def load_group(name: str) -> typer.main.TyperGroup:
-    """Import the group module ``name`` and build its Click group."""
+def load_group(name: str) -> TyperGroup:
+    """Import the group module ``name`` and build its Click group, as ``add_typer`` would."""
     mod, _ = _LAZY_GROUPS[name]
-    cmd = typer.main.get_command(importlib.import_module(mod).app)
-    cmd.name = name
-    return cmd  # type: ignore[return-value]
+    holder = typer.Typer(add_completion=False)
+    holder.add_typer(importlib.import_module(mod).app, name=name)
+    holder.callback()(lambda: None)  # a holder with one group stays a group
+    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
 
 
 class LazyRootGroup(TyperGroup):
@@ -103,11 +104,11 @@ def main() -> None:
         sys.exit(1)
     except SystemExit:
         raise
-    except Exception as e:  # click usage errors and the like
-        import click
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(2)
+    except Exception as e:  # click usage errors and the like (Typer's own click, not the click package)
+        if isinstance(e, typer.TyperException) and hasattr(e, "show"):
+            if type(e).__name__ != "NoArgsIsHelpError":  # that one's help is already printed
+                e.show()
+            sys.exit(getattr(e, "exit_code", 2) or 2)
         if _DEBUG or "--debug" in sys.argv:
             raise
         err_console.print(f"[red]error:[/red] {type(e).__name__}: {e} (run with --debug for details)",
