@@ -69,7 +69,12 @@ class SparkEngine(Engine):
             for p in sorted(self.warehouse.iterdir()):
                 if p.name.endswith(".parquet"):
                     name = p.name[: -len(".parquet")]
-                    self.spark.read.parquet(str(p)).createOrReplaceTempView(name)
+                    try:
+                        self.spark.read.parquet(str(p)).createOrReplaceTempView(name)
+                    except Exception as e:
+                        if _is_spark_error(e):
+                            raise self._wrap(e, f"-- read {p.name}", None) from e
+                        raise
                     self._stored.append(name)
 
     @staticmethod
@@ -87,8 +92,22 @@ class SparkEngine(Engine):
             return self.spark.sql(self._sql(sql), args=bound)
         except Exception as e:
             if _is_spark_error(e):
-                raise wrap_query_error(e, sql, bound) from e
+                raise self._wrap(e, sql, bound) from e
             raise
+
+    def _wrap(self, e: BaseException, sql: str, params: Params) -> EngineError:
+        """A Spark failure as a Reforge error; a warehouse file the executors cannot open
+        (the folder is not shared with the workers) gets a message saying so."""
+        text = str(e)
+        if self.warehouse is not None and any(k in text for k in _UNREADABLE) \
+                and str(self.warehouse.resolve()) in text:
+            err = EngineError(
+                f"the Spark workers cannot read the warehouse {self.warehouse.resolve()}: a table file "
+                "that the driver sees is missing on the workers. Put the warehouse on a file system "
+                "that every worker mounts under the same path (see docs/spark.md).")
+            err.__cause__ = e
+            return err
+        return wrap_query_error(e, sql, params)
 
     def execute(self, sql: str, params: Params = None) -> None:
         df = self._run(sql, params)
@@ -96,7 +115,7 @@ class SparkEngine(Engine):
             df.collect()
         except Exception as e:
             if _is_spark_error(e):
-                raise wrap_query_error(e, sql, params) from e
+                raise self._wrap(e, sql, params) from e
             raise
 
     def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
@@ -107,7 +126,7 @@ class SparkEngine(Engine):
             return pa.Table.from_pandas(df.toPandas(), preserve_index=False)
         except Exception as e:
             if _is_spark_error(e):
-                raise wrap_query_error(e, sql, params) from e
+                raise self._wrap(e, sql, params) from e
             raise
 
     def fetch_df(self, sql: str, params: Params = None) -> pd.DataFrame:
@@ -185,6 +204,9 @@ def _without_estimate(spark, cp):
         return DataFrame(jdf, spark)
     except Exception:  # noqa: BLE001 - an internal API: fall back to the plain checkpoint
         return cp
+
+
+_UNREADABLE = ("FileNotFoundException", "FILE_NOT_EXIST", "PATH_NOT_FOUND", "does not exist")
 
 
 def _is_spark_error(e: BaseException) -> bool:

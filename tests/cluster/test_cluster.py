@@ -1,0 +1,88 @@
+"""The Spark path on a real standalone cluster (a master and two worker JVMs on loopback).
+
+The set-based tests marked ``spark`` (engine parity, chain metrics, simulation, single
+points of failure, screening, DiD, credit scoring, ...) run again, unchanged, in a child
+pytest whose SparkSession is bound to the cluster's master instead of ``local[2]``; the
+master's own record shows that the application ran on its workers. A cluster whose
+workers cannot see the warehouse must fail with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.standalone import StandaloneCluster
+
+pytestmark = [pytest.mark.cluster, pytest.mark.spark, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+# the spark-marked tests that run again on the cluster: one per capability with a set-based path
+ON_CLUSTER = [
+    "tests/engine",
+    "tests/chain/test_metrics.py",
+    "tests/chain/test_simulate.py",
+    "tests/chain/test_spof.py",
+    "tests/firms/test_screen.py",
+    "tests/policy/test_engines.py",
+    "tests/credit/test_pipeline.py",
+]
+
+
+def _env(url: str) -> dict[str, str]:
+    return dict(os.environ, REFORGE_SPARK_MASTER=url, PYSPARK_PYTHON=sys.executable,
+                PYSPARK_DRIVER_PYTHON=sys.executable, REFORGE_SPARK_MEMORY="1g")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    pytest.importorskip("pyspark")
+    c = StandaloneCluster(tmp_path_factory.mktemp("cluster")).start()
+    yield c
+    c.stop()
+
+
+def test_spark_tests_pass_on_the_cluster(cluster):
+    before = len(cluster.status().get("completedapps", []))
+    paths = [p for p in ON_CLUSTER if (ROOT / p).exists()]
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m",
+                          "spark and not cluster", *paths], cwd=ROOT, env=_env(cluster.url),
+                         capture_output=True, text=True, timeout=1500)
+    tail = res.stdout[-3000:] + res.stderr[-2000:]
+    assert res.returncode == 0, tail
+    passed = re.search(r"(\d+) passed", res.stdout)
+    assert passed and int(passed.group(1)) >= 10, tail
+    assert "skipped" not in res.stdout.splitlines()[-1], tail
+    apps = cluster.status().get("completedapps", [])
+    assert len(apps) == before + 1, "the child session did not run as an application of the cluster"
+    assert apps[-1]["name"] == "reforge"
+
+
+def test_workers_that_cannot_read_the_warehouse_give_a_clear_error(tmp_path_factory):
+    """Every worker runs in a mount namespace where the warehouse folder is an empty tmpfs."""
+    pytest.importorskip("pyspark")
+    if os.geteuid() != 0:
+        pytest.skip("hiding a folder from the workers needs a mount namespace (root)")
+    from tests.api import smalldb
+    tmp = tmp_path_factory.mktemp("blind")
+    db = smalldb.build(tmp / "small.duckdb")
+    wh = tmp / "warehouse"
+    subprocess.run([sys.executable, "-m", "reforge.cli.main", "export", "--to", "parquet", str(wh),
+                    "--db", str(db)], check=True, capture_output=True)
+    c = StandaloneCluster(tmp / "cluster", workers=1, blind_to=wh).start()
+    try:
+        res = subprocess.run([sys.executable, "-m", "reforge.cli.main", "chain", "bottlenecks",
+                              "--chain", "robot_chain", "--engine", "spark", "--warehouse", str(wh), "--format", "json"],
+                             cwd=tmp, env=_env(c.url), capture_output=True, text=True, timeout=600)
+    finally:
+        c.stop()
+    assert res.returncode == 2, res.stdout[-2000:] + res.stderr[-2000:]
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert lines, res.stderr[-2000:]
+    assert "cannot read the warehouse" in lines[-1] and str(wh) in lines[-1], lines[-1]
+    assert "Traceback" not in res.stderr and "Py4JJavaError" not in lines[-1]
