@@ -292,6 +292,20 @@ def test_dashboard_posts_need_the_csrf_token(base_url):
         c.close()
 
 
+def test_api_posts_by_cookie_need_the_csrf_header(base_url):
+    """The API also accepts the dashboard's cookie: a state-changing call by cookie needs the token."""
+    c = _signed_in(base_url)
+    try:
+        token = _csrf_from(c.get("/").text)
+        url, body = f"{API}/chains/robot_chain/simulate", {"remove_country": "JP"}
+        assert c.get(f"{API}/auth/me").status_code == 200  # reading by cookie is fine
+        assert c.post(url, json=body).status_code == 401
+        assert c.post(url, json=body, headers={"X-CSRF-Token": "y" * 43}).status_code == 401
+        assert c.post(url, json=body, headers={"X-CSRF-Token": token}).status_code == 200
+    finally:
+        c.close()
+
+
 def test_logout_is_a_post_that_revokes_the_token(base_url):
     c = _signed_in(base_url)
     try:

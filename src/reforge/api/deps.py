@@ -27,11 +27,21 @@ def get_engine(db: Annotated[Database, Depends(get_db)]) -> Iterator[CursorEngin
 
 
 def bearer_token(request: Request) -> str | None:
-    """The bearer token from the Authorization header, else the dashboard's cookie."""
+    """The bearer token from the Authorization header, else the dashboard's cookie.
+
+    The cookie does not authenticate a state-changing API request (POST, PUT, PATCH, DELETE under
+    ``/api/``) unless it carries the dashboard's CSRF token in ``X-CSRF-Token`` (the browser sends
+    the cookie to any request another page makes; only our own pages know the token).
+    """
     h = request.headers.get("authorization", "")
     if h.lower().startswith("bearer "):
         return h[7:].strip() or None
-    return request.cookies.get(COOKIE) or None
+    tok = request.cookies.get(COOKIE) or None
+    if tok and request.method not in ("GET", "HEAD", "OPTIONS") and request.url.path.startswith("/api/"):
+        from reforge.web.csrf import header_matches
+        if not header_matches(request):
+            return None
+    return tok
 
 
 USER_CACHE_SECONDS = 30.0

@@ -43,6 +43,13 @@ def set_cookie(request: Request, response: Response) -> None:
         response.set_cookie(COOKIE, request.state.csrf_token, httponly=True, samesite="strict", path="/")
 
 
+def header_matches(request: Request) -> bool:
+    """Whether the ``X-CSRF-Token`` header equals the (well-formed) token cookie."""
+    cookie = request.cookies.get(COOKIE, "")
+    sent = request.headers.get(HEADER, "")
+    return bool(_TOKEN.match(cookie)) and secrets.compare_digest(cookie.encode(), sent.encode())
+
+
 async def require_csrf(request: Request) -> None:
     """Dependency of every dashboard POST: CsrfFailed unless field/header equals the cookie."""
     cookie = request.cookies.get(COOKIE, "")
