@@ -103,9 +103,9 @@ def item_detail(engine: Engine, item_id: str) -> dict | None:
 # ---- tiers / firms -------------------------------------------------------------------------------
 
 def latest_data_year(engine: Engine) -> int | None:
-    """The last year of the firm panel (``enterprise_years``)."""
-    y = engine.fetch_scalar("SELECT MAX(year) FROM enterprise_years")
-    return None if y is None else int(y)
+    """The latest well-covered year of the firm panel (``reforge.coverage.default_year``)."""
+    from reforge.coverage import default_year
+    return default_year(engine, "enterprise_years")
 
 
 def _screen_year(engine: Engine, year: int | None) -> int | None:

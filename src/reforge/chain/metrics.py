@@ -52,15 +52,16 @@ METRIC_COLUMNS = ("domestic_producers", "foreign_producers", "total_value", "dom
 
 
 def resolve_year(engine: Engine, year: int | None) -> int | None:
-    """The analysed year: ``year`` if given, else the latest year of ``supply_links``."""
+    """The analysed year: ``year`` if given, else the latest well-covered year of ``supply_links``
+    (``reforge.coverage.default_year``: a stray future row does not move it)."""
     if year is not None:
         if isinstance(year, bool) or not isinstance(year, int):
             raise ReforgeError(f"year must be an integer, got {year!r}")
         return year
     if not engine.table_exists("supply_links"):
         return None
-    y = engine.fetch_scalar("SELECT MAX(year) FROM supply_links")
-    return None if y is None else int(y)
+    from reforge.coverage import default_year
+    return default_year(engine, "supply_links")
 
 
 def purchases_sql(item_sql: str, year: int | None) -> str:

@@ -179,13 +179,16 @@ def check_tables(engine: Engine) -> None:
                            "load data with `reforge import` or build `reforge demo`")
 
 
-def year_range(engine: Engine) -> tuple[int, int]:
-    """First and last year of ``enterprise_years``."""
+def year_range(engine: Engine, covered: bool = True) -> tuple[int, int]:
+    """First and last year of ``enterprise_years``; the last is the latest well-covered year
+    (``reforge.coverage.default_year``) unless ``covered=False`` (then the largest year)."""
+    from reforge.coverage import covered_years, year_counts
     check_tables(engine)
-    row = engine.fetch_df("SELECT MIN(year) AS lo, MAX(year) AS hi FROM enterprise_years")
-    if row.empty or row["lo"].isna().iloc[0]:
+    counts = year_counts(engine, "enterprise_years")
+    if not counts:
         raise ReforgeError("enterprise_years is empty; nothing to score")
-    return int(row["lo"].iloc[0]), int(row["hi"].iloc[0])
+    lo = min(counts)
+    return lo, (covered_years(counts)[-1] if covered else max(counts))
 
 
 def materialize_features(engine: Engine, year_from: int, year_to: int, name: str | None = None) -> str:

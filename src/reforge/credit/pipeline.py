@@ -184,6 +184,8 @@ def score(engine: Engine | str | Path, year: int | None = None, uscc: str | list
     try:
         spec = (model.spec_ if isinstance(model, Scorecard) else model) or load_model(eng)
         lo, hi = year_range(eng)
+        if year is not None:  # an explicit year may lie beyond the default (covered) one
+            hi = year_range(eng, covered=False)[1]
         y = hi if year is None else int(year)
         if not lo <= y <= hi:
             raise ReforgeError(f"year {y} is outside the data ({lo}-{hi})")
