@@ -16,6 +16,37 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
+
+def in_ci() -> bool:
+    """True under CI (``CI`` set to 1/true/yes, as ``.ci/run`` does): optional parts must be present."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+_importorskip = pytest.importorskip
+
+
+def _importorskip_unless_ci(modname: str, *args, **kwargs):
+    """``pytest.importorskip``, except that in CI a missing optional dependency (pyspark, csdid,
+    pymrio, schemathesis, ...) is a failure: a broken install must not skip its comparisons quietly."""
+    try:
+        return _importorskip(modname, *args, **kwargs)
+    except pytest.skip.Exception as e:
+        if in_ci():
+            pytest.fail(f"CI: optional dependency {modname!r} is missing ({e}); install it (see .ci/run)",
+                        pytrace=False)
+        raise
+
+
+def skip_unless_ci(reason: str) -> None:
+    """Skip with ``reason`` locally; fail in CI (missing browser, shared data, ...)."""
+    if in_ci():
+        pytest.fail(f"CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+# every ``pytest.importorskip`` in the suite (module level or in a test) goes through the guard
+pytest.importorskip = _importorskip_unless_ci
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
