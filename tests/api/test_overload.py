@@ -76,11 +76,16 @@ def test_token_bucket_by_hand():
 
 
 def test_gate_capacity_and_retry_after():
-    g = AnalysisGate(workers=2, queue=3)
-    g.running, g.waiting, g.service_s = 2, 2, 1.5
+    g = AnalysisGate(workers=2, queue=3, max_wait=10.0)
+    g.running, g.waiting, g.service_s = 1, 0, 1.5
+    assert g.expected_wait() == 0.0 and not g.full()  # a free slot
+    g.running, g.waiting = 2, 2
+    assert g.expected_wait() == 2 * 1.5  # 3 ahead of it, 2 workers: two rounds
     assert not g.full()
-    g.waiting = 3
-    assert g.full()
+    g.max_wait = 2.9
+    assert g.full()  # the wait would be too long
+    g.max_wait, g.waiting = 10.0, 3
+    assert g.full()  # the queue is full
     assert g.retry_after() == math.ceil((2 + 3 + 1) / 2 * 1.5)  # 5 s: the backlog per worker
     g.done(4.0)
     assert g.service_s == pytest.approx(0.8 * 1.5 + 0.2 * 4.0)
@@ -97,7 +102,8 @@ def test_which_routes_are_gated(path, gated):
 
 
 def test_full_queue_answers_503_with_retry_after(db, counted):
-    with running_server(db, analysis_workers=2, analysis_queue=2, analysis_rate=1000, analysis_burst=1000) as url:
+    with running_server(db, analysis_workers=2, analysis_queue=2, analysis_rate=1000, analysis_burst=1000,
+                        analysis_max_wait=30) as url:
         h = login(url, "analyst")
         ref = httpx.get(url + PATH, headers=h, timeout=30)
         assert ref.status_code == 200
@@ -162,6 +168,27 @@ def test_queued_work_of_a_departed_client_never_starts(db, counted):
         counted.delay = 0.0
         assert httpx.get(url + PATH, headers=h, timeout=30).status_code == 200  # the slot was given back
         assert counted.calls == 2
+
+
+def test_no_request_waits_longer_than_max_wait(db, counted, monkeypatch):
+    monkeypatch.setattr(AnalysisGate, "done", lambda self, seconds: None)  # estimate stays 0.5 s per analysis
+    with running_server(db, analysis_workers=1, analysis_queue=10, analysis_rate=1000, analysis_burst=1000,
+                        analysis_max_wait=0.8) as url:
+        h = login(url, "analyst")
+        counted.delay = 2.0
+        with ThreadPoolExecutor(2) as ex:
+            first = ex.submit(httpx.get, url + PATH, headers=h, timeout=30)
+            for _ in range(200):
+                if counted.calls:
+                    break
+                time.sleep(0.01)
+            t0 = time.monotonic()
+            second = httpx.get(url + PATH, headers=h, timeout=30)  # expected wait 0.5 s: queued ...
+            waited = time.monotonic() - t0
+            assert first.result().status_code == 200
+    assert second.status_code == 503 and second.json()["code"] == "overloaded"  # ... and given up at 0.8 s
+    assert 0.7 <= waited < 1.9
+    assert counted.calls == 1
 
 
 @pytest.mark.slow

@@ -34,7 +34,8 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
                import_max_bytes: int | None = None, body_max_bytes: int | None = None,
                login_max_bytes: int | None = None, analysis_workers: int | None = None,
                analysis_queue: int | None = None, analysis_rate: float | None = None,
-               analysis_burst: float | None = None, login_per_ip: int | None = None,
+               analysis_burst: float | None = None, analysis_max_wait: float | None = None,
+               login_per_ip: int | None = None,
                login_global: int | None = None, login_hashing: int | None = None,
                trusted_proxies: str | None = None) -> FastAPI:
     """The app serving ``db_path`` (opened read-write; created with the schema if missing).
@@ -48,7 +49,8 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     request bodies in bytes (imports 200 MiB, login forms 16 KiB, everything else 1 MiB);
     analyses run at most ``analysis_workers`` at once (default: CPU count) with
     ``analysis_queue`` more waiting (default 4 per worker), and ``analysis_rate`` per second
-    per account with bursts of ``analysis_burst`` (defaults 4 and 40).
+    per account with bursts of ``analysis_burst`` (defaults 4 and 40); none waits for a slot
+    longer than ``analysis_max_wait`` seconds (default 0.5; 503 + Retry-After instead).
     """
     check_secret_key()
     db = Database(db_path)
@@ -78,7 +80,8 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     limits = default_limits(int(_setting(import_max_bytes, "IMPORT_MAX_BYTES", 200 * MB)),
                             int(_setting(body_max_bytes, "BODY_MAX_BYTES", 1 * MB)),
                             int(_setting(login_max_bytes, "LOGIN_MAX_BYTES", 16 * KB)))
-    gate = AnalysisGate(workers, int(_setting(analysis_queue, "ANALYSIS_QUEUE", 4 * workers)))
+    gate = AnalysisGate(workers, int(_setting(analysis_queue, "ANALYSIS_QUEUE", 4 * workers)),
+                        _setting(analysis_max_wait, "ANALYSIS_MAX_WAIT", 0.5))
     bucket = TokenBucket(_setting(analysis_rate, "ANALYSIS_RATE", 4.0), _setting(analysis_burst, "ANALYSIS_BURST", 40.0))
     app.state.body_limits, app.state.analysis_gate, app.state.analysis_bucket = limits, gate, bucket
     # outermost first: headers on every response (even ServerErrorMiddleware's 500), then body

@@ -1,8 +1,11 @@
 """Overload protection for analysis routes (pure ASGI middleware).
 
 - **Bounded concurrency**: at most ``workers`` analyses run at once (each in a thread-pool
-  thread), at most ``queue`` more wait for a slot without holding a thread. When both are
-  full, the request gets 503 with ``Retry-After`` at once.
+  thread), at most ``queue`` more wait for a slot without holding a thread, and none waits
+  longer than ``max_wait`` seconds. When the queue is full, or the expected wait (backlog
+  per worker times the moving average of one analysis) exceeds ``max_wait``, the request
+  gets 503 with ``Retry-After`` at once; one still waiting after ``max_wait`` gets it then.
+  So a served request waited at most ``max_wait`` before its own work began.
 - **Per-user rate limit**: a token bucket per account (``rate`` analyses/s, ``burst`` at
   once); beyond it 429 with ``Retry-After``.
 - **Abandoned work is not started**: a queued request whose client disconnects leaves the
@@ -67,8 +70,8 @@ class TokenBucket:
 class AnalysisGate:
     """A semaphore of ``workers`` slots with at most ``queue`` waiters, and a service-time estimate."""
 
-    def __init__(self, workers: int, queue: int) -> None:
-        self.workers, self.queue = max(1, workers), max(0, queue)
+    def __init__(self, workers: int, queue: int, max_wait: float = 0.5) -> None:
+        self.workers, self.queue, self.max_wait = max(1, workers), max(0, queue), max_wait
         self.running = 0
         self.waiting = 0
         self.service_s = 0.5  # moving average of one analysis, seconds (for Retry-After)
@@ -80,8 +83,15 @@ class AnalysisGate:
             self._sem = anyio.Semaphore(self.workers)
         return self._sem
 
+    def expected_wait(self) -> float:
+        """Seconds a request arriving now would likely wait for a slot."""
+        ahead = self.running + self.waiting - self.workers + 1  # requests to finish before a slot frees
+        return 0.0 if ahead <= 0 else math.ceil(ahead / self.workers) * self.service_s
+
     def full(self) -> bool:
-        return self.running + self.waiting >= self.workers + self.queue
+        """No room: the queue is full or the expected wait exceeds ``max_wait``."""
+        return (self.running + self.waiting >= self.workers + self.queue
+                or self.expected_wait() > self.max_wait)
 
     def retry_after(self) -> int:
         """Whole seconds until the backlog has likely drained (1..60)."""
@@ -120,10 +130,14 @@ class OverloadMiddleware:
         gate.waiting += 1  # counted from here so that a burst cannot slip past full()
         try:
             body = await _read_body(receive)  # small: BodyLimitMiddleware capped it
-            got = body is not None and await _acquire_unless_gone(gate.sem, receive)
+            got = "gone" if body is None else await _acquire_unless_gone(gate.sem, receive, gate.max_wait)
         finally:
             gate.waiting -= 1
-        if not got or body is None:
+        if got == "timeout":
+            ra = gate.retry_after()
+            await send_error(send, scope, 503, "overloaded", {"retry_after": ra}, {"Retry-After": str(ra)})
+            return
+        if got != "ok":
             return  # the client went away while queued: nothing started
         gate.running += 1
         t0 = time.monotonic()
@@ -156,8 +170,9 @@ async def _read_body(receive: Receive) -> bytes | None:
             return b"".join(parts)
 
 
-async def _acquire_unless_gone(sem: anyio.Semaphore, receive: Receive) -> bool:
-    """Acquire ``sem``; False (not holding it) when the client disconnects first or meanwhile.
+async def _acquire_unless_gone(sem: anyio.Semaphore, receive: Receive, timeout: float) -> str:
+    """Acquire ``sem`` within ``timeout`` s: ``"ok"`` (held), else ``"gone"`` when the client
+    disconnected first or meanwhile, ``"timeout"`` when no slot freed in time (not held).
 
     The body is already read, so the only message ``receive`` can still deliver is
     ``http.disconnect``; a cancelled ``receive`` consumes nothing.
@@ -176,8 +191,9 @@ async def _acquire_unless_gone(sem: anyio.Semaphore, receive: Receive) -> bool:
     acquired = False
     async with anyio.create_task_group() as tg:
         tg.start_soon(watch, tg.cancel_scope)
-        await sem.acquire()
-        acquired = True
+        with anyio.move_on_after(timeout):
+            await sem.acquire()
+            acquired = True
         tg.cancel_scope.cancel()
     if acquired and not gone:  # one last look before starting work
         with anyio.CancelScope() as cs:
@@ -186,4 +202,4 @@ async def _acquire_unless_gone(sem: anyio.Semaphore, receive: Receive) -> bool:
             gone = msg["type"] == "http.disconnect"
     if acquired and gone:
         sem.release()
-    return acquired and not gone
+    return "gone" if gone else "ok" if acquired else "timeout"
