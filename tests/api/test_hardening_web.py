@@ -191,6 +191,23 @@ def test_csv_and_xlsx_exports_keep_numbers(tmp_path):
     assert ws["A2"].data_type == "s" and ws["B2"].data_type == "n"
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_import_templates_neutralise_formulas(tmp_path, fmt):
+    import openpyxl
+
+    from reforge.ingest.templates import template_bytes
+    (tmp_path / "enterprises.csv").write_text(f'uscc,name,province_code\n{smalldb.E1},"{FORMULA}",320000\n',
+                                              encoding="utf-8")
+    content, _, _ = template_bytes("enterprises", fmt, examples_dir=tmp_path)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    else:
+        (tmp_path / "t.xlsx").write_bytes(content)
+        rows = [[c.value for c in r] for r in openpyxl.load_workbook(tmp_path / "t.xlsx").active.iter_rows()]
+    header, row = rows
+    assert row[header.index("name")] == "'" + FORMULA and row[header.index("uscc")] == smalldb.E1
+
+
 # ---- finding 12: defaults -----------------------------------------------------------------------
 
 def test_short_secret_key_is_refused_at_start(db_file, tmp_path):

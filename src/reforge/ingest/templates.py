@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 from reforge.errors import ReforgeError
+from reforge.report.export import neutralise
 from reforge.schema.tables import DATA_TABLES, get_table
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"
@@ -45,14 +46,14 @@ def template_bytes(table: str, fmt: str = "xlsx", examples_dir: Path | None = No
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(t.names)
         if ex:
-            w.writerow(values)
+            w.writerow([neutralise(v) for v in values])  # spreadsheet formulas never pass (report.export)
         return ("\ufeff" + buf.getvalue()).encode("utf-8"), FORMATS[fmt], name
     from openpyxl import Workbook
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(table[:31])
     ws.append(t.names)
     if ex:
-        ws.append([_cell(t.column(c).type, v) for c, v in zip(t.names, values, strict=True)])
+        ws.append([neutralise(_cell(t.column(c).type, v)) for c, v in zip(t.names, values, strict=True)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), FORMATS[fmt], name
