@@ -4,8 +4,9 @@ reopened read-write only for the duration of a write.
 DuckDB allows many read-only processes or one read-write process per file, and an open that
 conflicts fails at once. Holding the file read-write for the server's lifetime locked every CLI
 command out, so the server keeps it read-only between writes and CLI reads open it beside the
-server (measured on the 20k demo: a read-only open costs ~35 ms, a write's close-reopen-close cycle
-~80-170 ms, which only writes pay). Three ways in:
+server (measured on the 20k demo with the machine's load at ~10: a read-only open costs ~35 ms; a
+one-row ``writer()`` costs 190-260 ms, the close, read-write open, checkpoint and read-only reopen
+included, which only writes pay; a ``quick()`` count stays at ~0.6 ms). Three ways in:
 
 - ``quick()``: short point queries (a profile, a search page, the user behind a token) run one at
   a time on one shared cursor. Measured on the 2-core machine, serialising them gave 4x the
