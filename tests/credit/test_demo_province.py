@@ -23,16 +23,23 @@ def demo_small(tmp_path_factory):
 
 
 def test_demo_out_of_time_auc_and_planted_drivers(demo_small):
-    from reforge.demo.generate import PLANTED
-    truth = PLANTED["default_model"]
     r = train(demo_small)
     assert r.year == 2024  # defaults run to 2025 in the demo: features of 2024 -> outcomes 2025
-    assert r.metrics["out_of_time"]["auc"] >= 0.75
+    # measured 0.889 out of time (1,670 firms, 34 defaults; `reforge demo --firms 2000 --seed 7`
+    # then `reforge credit train`); the floor sits just under it
+    assert r.metrics["out_of_time"]["auc"] >= 0.85
     ivs = {f["name"]: f["iv"] for f in r.spec["features"]}
-    # planted: leverage (+4.0 per unit) and margin (-8.0) drive defaults; tax rating C/D and
-    # public-credit entries add to the logit
-    assert truth["coefficients"]["lev_minus_0_5"] > 0 and truth["coefficients"]["margin"] < 0
+    # planted drivers (PLANTED["default_model"]): leverage raises and margin lowers the default
+    # odds. The analysis must find them with the right sign: WoE = ln(good / bad) falls across
+    # the debt-ratio bins (riskier with leverage) and rises across the net-margin bins.
     assert "debt_ratio" in ivs and ("net_margin" in ivs or "roa" in ivs)
+    feats = {f["name"]: f for f in r.spec["features"]}
+    woe = feats["debt_ratio"]["woe"]
+    assert len(woe) >= 3 and all(a > b for a, b in zip(woe, woe[1:], strict=False)), woe
+    prof = feats["net_margin"] if "net_margin" in feats else feats["roa"]
+    assert len(prof["woe"]) >= 3 and prof["woe"][-1] > prof["woe"][0], prof["woe"]
+    rates = [b["event_rate"] for b in feats["debt_ratio"]["table"][:len(woe)]]
+    assert rates[-1] > 3 * rates[0], rates  # observed default rate, most vs least levered bin
     assert "tax_rating" in ivs
     top = sorted(ivs, key=ivs.get, reverse=True)[:3]
     assert "debt_ratio" in top
