@@ -85,6 +85,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "label.chokepoint": ("chokepoint", "卡脖子"),
     "label.sound": ("sound", "自主可控"),
     "label.missing": ("missing", "缺失"),
+    "label.insufficient_data": ("insufficient data", "数据不足"),
+    "missing.tech_level_unknown": ("{domestic_producers} domestic producer(s), no technology level known for the year",
+                                   "{domestic_producers} 家国内生产企业，当年技术水平未知"),
+    "missing.no_purchases": ("nobody buys the item in the year: shares unknown", "当年无采购记录，份额未知"),
     "label.other": ("other", "其他"),
     # chains
     "chains.title": ("Chains", "产业链"),
