@@ -78,10 +78,12 @@ def test_cli_error_is_one_line_with_exit_code_2(db):
 
 
 def test_demo_accounts_prints_logins_and_is_idempotent(db):
-    r = run("demo-accounts", "--db", str(db))
+    r = run("demo-accounts", "--db", str(db))  # the small database is not built by `reforge demo`
+    assert r.returncode == 2 and "not a demo database" in r.stderr
+    r = run("demo-accounts", "--db", str(db), "--force")
     assert r.returncode == 0, r.stderr
     assert "http://127.0.0.1:8000/" in r.stdout and "analyst-demo-pass" in r.stdout
-    assert run("demo-accounts", "--db", str(db)).returncode == 0
+    assert run("demo-accounts", "--db", str(db), "--force").returncode == 0
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute("SELECT username, role, uscc FROM users ORDER BY username").fetchall()
     con.close()
