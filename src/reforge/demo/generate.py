@@ -102,8 +102,12 @@ def _report(progress: Progress | None, stage: str, frac: float) -> None:
 
 
 def build_tables(n_firms: int = 20000, seed: int = 7,
-                 progress: Callable[[str, float], None] | None = None) -> dict[str, pd.DataFrame]:
-    """Every data table of the demo province, deterministic in (n_firms, seed).
+                 progress: Callable[[str, float], None] | None = None,
+                 realism: bool = False) -> dict[str, pd.DataFrame]:
+    """Every data table of the demo province, deterministic in (n_firms, seed, realism).
+
+    ``realism=True`` adds share noise, late capability years and designations and name
+    typos (``reforge.demo.realism``), so planted labels are no longer exact by construction.
 
     ``progress(stage, fraction_done)`` is called between stages. Raises ValueError when
     ``n_firms`` < 500 (every domestic item needs a producer) or > 10,000,000.
@@ -147,6 +151,9 @@ def build_tables(n_firms: int = 20000, seed: int = 7,
     out["indicators"] = macro.make_indicators(rngs[9])
     out["io_tables"], out["io_sectors"] = macro.make_io(rngs[9])
     out["item_sectors"] = macro.make_item_sectors()
+    if realism:
+        from reforge.demo.realism import apply_realism
+        out = apply_realism(out, int(seed))
     result = {name: _conform(name, out[name]) for name in DATA_TABLES if name in out}
     missing = [n for n in DATA_TABLES if n not in result]
     if missing:
