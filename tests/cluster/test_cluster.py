@@ -76,9 +76,10 @@ def test_workers_that_cannot_read_the_warehouse_give_a_clear_error(tmp_path_fact
                     "--db", str(db)], check=True, capture_output=True)
     c = StandaloneCluster(tmp / "cluster", workers=1, blind_to=wh).start()
     try:
-        res = subprocess.run([sys.executable, "-m", "reforge.cli.main", "chain", "bottlenecks",
-                              "--chain", "robot_chain", "--engine", "spark", "--warehouse", str(wh), "--format", "json"],
-                             cwd=tmp, env=_env(c.url), capture_output=True, text=True, timeout=600)
+        env = {k: v for k, v in _env(c.url).items() if k != "REFORGE_SPARK_MASTER"}
+        res = subprocess.run([sys.executable, "-m", "reforge.cli.main", "--spark-master", c.url, "chain",
+                              "bottlenecks", "--chain", "robot_chain", "--engine", "spark", "--warehouse", str(wh),
+                              "--format", "json"], cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
     finally:
         c.stop()
     assert res.returncode == 2, res.stdout[-2000:] + res.stderr[-2000:]

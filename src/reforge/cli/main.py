@@ -80,9 +80,15 @@ _DEBUG = False
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="show tracebacks")) -> None:
+def _root(debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
+          spark_master: str | None = typer.Option(
+              None, "--spark-master", envvar="REFORGE_SPARK_MASTER",
+              help="Spark master for --engine spark: local[N] (default local[2]), spark://HOST:PORT, yarn")) -> None:
     global _DEBUG
     _DEBUG = debug
+    if spark_master:
+        import os
+        os.environ["REFORGE_SPARK_MASTER"] = spark_master  # read when the Spark session starts
 
 
 def main() -> None:
