@@ -185,3 +185,22 @@ def test_unknown_inputs_are_not_sound(any_engine):
     a = _by_id(bottlenecks(any_engine, "toy"))["A"]
     assert a["label"] == "chokepoint" and [g["code"] for g in a["missing"]] == ["tech_level_unknown"]
     assert load_thresholds().label_weight("insufficient_data") == 0.5
+
+
+def test_margin_and_stability(duck):
+    """Each item names its nearest cut-off and whether +-10 % on an input flips its label."""
+    put_tables(duck, toy_tables())
+    m = _by_id(bottlenecks(duck, "toy"))
+    # D: import dependence 0.8, top country 1.0, reach 0.25 vs 0.2 -> nearest cut is reach (+0.05, 25 %)
+    assert m["D"]["margin"] == {"metric": "downstream_reach", "value": 0.25, "cut": 0.2, "distance": 0.05}
+    assert m["D"]["stable"] is True  # 0.225 and 0.275 both stay >= 0.2
+    # with the reach cut at 0.24, reach 0.25 * 0.9 = 0.225 falls below it: D would turn weak
+    m2 = _by_id(bottlenecks(duck, "toy", thresholds={"chokepoint_downstream_reach": 0.24}))
+    assert m2["D"]["label"] == "chokepoint" and m2["D"]["stable"] is False
+    assert m2["D"]["margin"]["metric"] == "downstream_reach"
+    assert m2["D"]["margin"]["distance"] == pytest.approx(0.01)
+    # A: domestic share 0.3 exactly on the weak cut; import dependence 0.7 (+-10 % keeps >= 0.5)
+    assert m["A"]["margin"]["metric"] == "domestic_share" and m["A"]["margin"]["distance"] == pytest.approx(0.0)
+    assert m["A"]["stable"] is True  # chokepoint wins whatever the domestic share does nearby
+    # X: no purchases, no producer; only its template reach (0) is known
+    assert m["X"]["margin"] == {"metric": "downstream_reach", "value": 0.0, "cut": 0.2, "distance": -0.2}

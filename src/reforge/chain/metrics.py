@@ -29,6 +29,10 @@ final demand outside ``supply_links``). An item that would otherwise be
 ``sound`` is labelled ``insufficient_data`` instead, with a reason; a label that a
 known input already decides (missing, blank, chokepoint, weak) stands, since an unknown
 input can only add a rule of lower precedence.
+
+How close a label is to flipping (issue 14): ``margin`` names the metric nearest its cut-off
+(relative to the cut) with its signed distance, and ``stable`` says whether the label survives
+each share input moved by 10 % up and down (``label_stable``).
 """
 
 from __future__ import annotations
@@ -260,6 +264,50 @@ def label_item(m: dict, th: Thresholds) -> tuple[str, list[str]]:
     return label, reasons
 
 
+STABILITY_STEP = 0.10  # relative change of each input for the stability flag
+
+
+def _cuts(th: Thresholds) -> list[tuple[str, float]]:
+    """(metric, cut-off) of every continuous label rule."""
+    return [("import_dependence", th.chokepoint_import_dependence),
+            ("top_country_share", th.chokepoint_top_country_share),
+            ("downstream_reach", th.chokepoint_downstream_reach),
+            ("domestic_share", th.weak_domestic_share), ("tech_gap", th.weak_tech_gap)]
+
+
+def label_margin(m: dict, th: Thresholds) -> dict | None:
+    """The nearest cut-off: ``{"metric", "value", "cut", "distance"}`` (distance = value - cut, in
+    the metric's unit) for the metric closest to its cut relative to the cut; None without any
+    known metric."""
+    best: tuple[float, dict] | None = None
+    for k, cut in _cuts(th):
+        v = _num(m.get(k))
+        if v is None:
+            continue
+        rel = abs(v - cut) / max(abs(cut), 1e-12)
+        if best is None or rel < best[0]:
+            best = (rel, {"metric": k, "value": v, "cut": cut, "distance": round(v - cut, 12)})
+    return None if best is None else best[1]
+
+
+def label_stable(m: dict, th: Thresholds, label: str, step: float = STABILITY_STEP) -> bool:
+    """Whether the label survives each input moved by ``step`` (relative) up and down, one at a
+    time: domestic share (import dependence moves with it), top-country share, downstream reach
+    (shares clipped to 0-1). The technology gap is a whole number of levels and is not moved."""
+    for k in ("domestic_share", "top_country_share", "downstream_reach"):
+        v = _num(m.get(k))
+        if v is None:
+            continue
+        for f in (1 - step, 1 + step):
+            m2 = dict(m)
+            m2[k] = min(max(v * f, 0.0), 1.0)
+            if k == "domestic_share":
+                m2["import_dependence"] = 1.0 - m2[k]
+            if label_item(m2, th)[0] != label:
+                return False
+    return True
+
+
 def priority_score(label: str, m: dict, th: Thresholds) -> float:
     """Priority 0-100 (see thresholds.yaml): label weight and import dependence, scaled by reach."""
     reach = _num(m.get("downstream_reach")) or 0.0
@@ -291,6 +339,7 @@ class Bottlenecks:
         if not df.empty:
             df["reasons"] = df["reasons"].map("; ".join)
             df["missing"] = df["missing"].map(lambda gs: ", ".join(g["code"] for g in gs))
+            df["margin"] = df["margin"].map(lambda g: "" if not g else f"{g['metric']} {g['distance']:+.3g}")
         return df
 
     def by_label(self) -> dict[str, list[str]]:
@@ -353,7 +402,8 @@ def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | N
         row = {"item_id": iid, "name": m["name"], "name_zh": m["name_zh"], "foundation": m["foundation"],
                "label": label, "reasons": reasons, "priority": priority_score(label, m, th),
                "segment": m["segment"], "is_end_product": m["is_end_product"],
-               "downstream_reach": m["downstream_reach"], "missing": missing_inputs(m)}
+               "downstream_reach": m["downstream_reach"], "missing": missing_inputs(m),
+               "margin": label_margin(m, th), "stable": label_stable(m, th, label)}
         for c in METRIC_COLUMNS:
             row[c] = m.get(c)
         rows.append(row)
