@@ -21,7 +21,7 @@ A pairwise comparison matrix ``A`` (n x n, n <= 15) says how much more important
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -188,16 +188,3 @@ def aggregate_priorities(priorities: list[object], voices: object = None) -> np.
     g = np.exp(v @ np.log(ps))
     return g / g.sum()
 
-
-@dataclass
-class Judge:
-    """One expert's matrix and voice, and what happened to it in the aggregation."""
-
-    expert_id: str
-    matrix: np.ndarray
-    voice: float = 1.0
-    role: str | None = None
-    check: Consistency | None = None
-    repaired: Repair | None = None
-    status: str = "used"  # used | repaired | excluded
-    extra: dict[str, object] = field(default_factory=dict)

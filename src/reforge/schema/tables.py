@@ -255,8 +255,12 @@ TABLES: tuple[Table, ...] = (
         C("field", "VARCHAR"),
         C("institution_id", "VARCHAR"),
         C("weight", "DOUBLE", False, "nonneg", doc="panel weight (seniority / competence)"),
+        C("role", "VARCHAR", False, "enum", ("downstream_user", "key_part_expert", "academic", "government", "finance"),
+          doc="panel role; downstream users and key-part/material experts weigh more (appraise/roles.yaml)"),
+        C("uscc", "VARCHAR", False, "uscc", doc="the enterprise the expert works for (conflicts of interest)"),
     ), ("expert_id",), "Experts for appraisal panels.",
-        (Reference("institution_id", (("institutions", "institution_id"),)),)),
+        (Reference("institution_id", (("institutions", "institution_id"),)),
+         Reference("uscc", (("enterprises", "uscc"),)))),
     Table("appraisals", (
         C("appraisal_id", "VARCHAR", True),
         C("uscc", "VARCHAR", False, "uscc"),
@@ -304,6 +308,17 @@ TABLES: tuple[Table, ...] = (
     ), ("item_id", "table_id", "sector_code"), "Concordance from chain items to IO sectors.",
         (Reference("item_id", (("items", "item_id"),)),)),
     # service tables
+    Table("appraisal_judgments", (
+        C("appraisal_id", "VARCHAR", True),
+        C("expert_id", "VARCHAR", True),
+        C("criterion_a", "VARCHAR", True),
+        C("criterion_b", "VARCHAR", True),
+        C("value", "DOUBLE", True, doc="how much more important a is than b, Saaty scale 1/9-9"),
+        C("submitted_at", "TIMESTAMP", doc="UTC"),
+    ), ("appraisal_id", "expert_id", "criterion_a", "criterion_b"),
+        "AHP pairwise judgments of criteria, one row per expert and pair (submitted through reforge appraise).",
+        (Reference("appraisal_id", (("appraisals", "appraisal_id"),)), Reference("expert_id", (("experts", "expert_id"),))),
+        service=True),
     Table("users", (
         C("username", "VARCHAR", True),
         C("password_hash", "VARCHAR", True),
