@@ -25,7 +25,7 @@ install: venv
 # built under a temporary name and moved into place, so an interrupted build is not mistaken for a database
 $(DB): | $(VENV)/.installed
 	rm -f $(DB).building $(DB).building.wal
-	$(BIN)/reforge demo --firms $(FIRMS) --seed 7 --db $(DB).building
+	$(BIN)/reforge demo --firms $(FIRMS) --seed 7 --realism --db $(DB).building
 	$(BIN)/reforge credit train --db $(DB).building
 	mv $(DB).building $(DB)
 

@@ -42,3 +42,16 @@ def test_realism_changes_what_it_says_and_nothing_else(both):
     typos = (real["enterprises"].name != plain["enterprises"].name).mean()
     assert 0 < typos < 3 * TYPO
     assert real["enterprise_years"].equals(plain["enterprise_years"])
+
+
+def test_realism_goes_through_the_importer(tmp_path, both):
+    """`reforge demo --realism` (build_demo(realism=True)) imports the noisy tables unchanged."""
+    from reforge.demo.load import build_demo
+    from reforge.engine import DuckDBEngine
+    res, _ = build_demo(tmp_path / "r.duckdb", n_firms=500, seed=3, realism=True)
+    assert res.ok, res.errors
+    _plain, real = both
+    with DuckDBEngine(tmp_path / "r.duckdb", read_only=True) as e:
+        assert e.fetch_scalar("SELECT SUM(value) FROM supply_links") == pytest.approx(real["supply_links"].value.sum())
+        assert e.fetch_scalar("SELECT COUNT(*) FROM capabilities WHERE since_year > 2024") == \
+            int((real["capabilities"].since_year.fillna(0) > 2024).sum())

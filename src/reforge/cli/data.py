@@ -110,12 +110,15 @@ def demo(firms: Annotated[int, typer.Option("--firms", help="number of enterpris
          seed: Annotated[int, typer.Option("--seed", help="random seed")] = 7,
          db: DbOpt = None,
          files: Annotated[Path | None, typer.Option("--files", help="keep the generated files here")] = None,
+         realism: Annotated[bool, typer.Option("--realism/--exact",
+                                               help="noisy shares, late capability years and designations, "
+                                                    "name typos (planted labels no longer exact)")] = False,
          fmt: FormatOpt = Fmt.table) -> None:
     """Generate the demo province and load it through the importer."""
     from reforge.demo.load import build_demo
     path = db or default_db_path()
     with progress_bar("demo", fmt != Fmt.json) as tick:
-        res, secs = build_demo(path, n_firms=firms, seed=seed, files_dir=files, progress=tick)
+        res, secs = build_demo(path, n_firms=firms, seed=seed, files_dir=files, progress=tick, realism=realism)
     if fmt == Fmt.json:
         sys.stdout.write(dumps({"db": str(path), "seconds": round(secs, 2), **res.to_dict()}) + "\n")
     elif res.ok:

@@ -17,12 +17,14 @@ from reforge.ingest.problems import ImportResult
 Progress = Callable[[str, float], None]
 
 
-def write_demo_files(n_firms: int, seed: int, out_dir: Path, progress: Progress | None = None) -> dict[str, Path]:
-    """Generate the demo tables and write one Parquet file per table into ``out_dir``."""
+def write_demo_files(n_firms: int, seed: int, out_dir: Path, progress: Progress | None = None,
+                     realism: bool = False) -> dict[str, Path]:
+    """Generate the demo tables (``realism``: see ``reforge.demo.realism``) and write one Parquet
+    file per table into ``out_dir``."""
     from reforge.demo.generate import build_tables
     tick = progress or (lambda _m, _f: None)
     tables = build_tables(n_firms=n_firms, seed=seed,
-                          progress=(lambda m, f: tick(f"generating: {m}", 0.5 * f)))
+                          progress=(lambda m, f: tick(f"generating: {m}", 0.5 * f)), realism=realism)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, df in tables.items():
@@ -50,7 +52,7 @@ def is_demo_database(engine: DuckDBEngine) -> bool:
 
 
 def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: str | Path | None = None,
-               progress: Progress | None = None) -> tuple[ImportResult, float]:
+               progress: Progress | None = None, realism: bool = False) -> tuple[ImportResult, float]:
     """Generate the demo province and import it into ``db`` (which must hold no data yet).
 
     Files go to ``files_dir`` (kept) or a temporary folder (removed). Returns the
@@ -63,7 +65,7 @@ def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: s
     tmp = None
     out = Path(files_dir) if files_dir else Path(tmp := tempfile.mkdtemp(prefix="reforge-demo-"))
     try:
-        paths = write_demo_files(n_firms, seed, out, progress)
+        paths = write_demo_files(n_firms, seed, out, progress, realism=realism)
         eng = DuckDBEngine(db)
         try:
             existing = [t for t in eng.tables() if t not in ("schema_meta", "audit_log")
