@@ -7,12 +7,18 @@ database (:mod:`.evaluate`, SQL in :mod:`.sql`, results in :mod:`.result`).
 """
 
 from reforge.appraise.ahp import Consistency, aggregate_judgments, aggregate_priorities, consistency, repair
-from reforge.appraise.evaluate import criteria_weights, decision_matrix, rank_appraisals, submit_judgments
+from reforge.appraise.evaluate import (
+           build_panel,
+           criteria_weights,
+           decision_matrix,
+           rank_appraisals,
+           submit_judgments,
+)
 from reforge.appraise.group import ExpertJudgment, GroupWeights, group_weights
 from reforge.appraise.objective import critic_weights, entropy_weights
 from reforge.appraise.roles import ROLES, load_roles
 from reforge.appraise.scoring import ranks, topsis, weighted_sum
 
-__all__ = ["Consistency", "ExpertJudgment", "GroupWeights", "ROLES", "aggregate_judgments",
+__all__ = ["Consistency", "build_panel", "ExpertJudgment", "GroupWeights", "ROLES", "aggregate_judgments",
            "aggregate_priorities", "consistency", "criteria_weights", "critic_weights", "decision_matrix", "entropy_weights", "group_weights",
            "load_roles", "rank_appraisals", "ranks", "repair", "submit_judgments", "topsis", "weighted_sum"]

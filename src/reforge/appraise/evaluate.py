@@ -15,7 +15,8 @@ import pandas as pd
 from reforge.appraise import ahp, sql
 from reforge.appraise.group import ExpertJudgment, group_weights
 from reforge.appraise.objective import critic_weights, entropy_weights
-from reforge.appraise.result import RankingResult, WeightsResult
+from reforge.appraise.panel import propose
+from reforge.appraise.result import PanelResult, RankingResult, WeightsResult
 from reforge.appraise.roles import load_roles
 from reforge.appraise.scoring import ranks, topsis, weighted_sum
 from reforge.engine.base import Engine
@@ -199,3 +200,24 @@ def rank_appraisals(engine: Engine, appraisal_ids: Sequence[str] | None = None, 
     table = ap.set_index("appraisal_id").loc[ids, ["title", "uscc"]].reset_index()
     table = table.assign(score=s, rank=ranks(s)).sort_values(["rank", "appraisal_id"]).reset_index(drop=True)
     return RankingResult(method, weighting, criteria, w, table, mat, notes)
+
+
+def build_panel(engine: Engine, appraisal_id: str, size: int | None = None, fields: Sequence[str] | None = None,
+                role_weights: Mapping[str, float] | None = None) -> PanelResult:
+    """Propose a balanced panel for an appraisal (see :mod:`reforge.appraise.panel`).
+
+    Fields to cover: the appraisal's ``item_id`` plus ``fields``. Conflicts come from the
+    experts' employers and the applicant's ``supply_links`` partners (any year).
+    """
+    ap = sql.appraisal(engine, appraisal_id)
+    applicant = ap.get("uscc") if isinstance(ap.get("uscc"), str) else None
+    partners: dict[str, set[str]] = {}
+    if applicant:
+        for p, rel in sql.trade_partners(engine, applicant).itertuples(index=False):
+            partners.setdefault(str(p), set()).add(str(rel))
+    need = [str(ap["item_id"])] if isinstance(ap.get("item_id"), str) else []
+    need += [str(f) for f in (fields or [])]
+    rules = load_roles(role_weights)
+    seats, notes = propose(sql.experts(engine), rules, applicant, partners, need, size)
+    n = size if size is not None else sum(q.min for q in rules.quotas.values())
+    return PanelResult(appraisal_id, applicant, list(dict.fromkeys(need)), int(n), seats, notes)

@@ -154,3 +154,66 @@ class RankingResult:
         lines += [f"  {int(r.rank):>3}  {r.appraisal_id}  {r.score:.4f}  {r.title}" for r in self.table.itertuples()]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+# --- panel ------------------------------------------------------------------------------
+class SeatModel(BaseModel):
+    expert_id: str
+    name: str
+    role: str | None
+    field: str | None
+    voice: float
+    selected: bool
+    reasons: list[MessageModel]
+
+
+class PanelModel(BaseModel):
+    appraisal_id: str
+    applicant: str | None
+    fields: list[str]
+    size: int
+    members: list[SeatModel]
+    others: list[SeatModel]
+    notes: list[MessageModel]
+
+
+@dataclass
+class PanelResult:
+    """A proposed panel for one appraisal: members, everyone else, and why."""
+
+    appraisal_id: str
+    applicant: str | None
+    fields: list[str]
+    size: int
+    seats: list[Any]  # panel.Seat, members first
+    notes: list[Message] = field(default_factory=list)
+
+    @property
+    def members(self) -> list[Any]:
+        return [s for s in self.seats if s.selected]
+
+    def _seat(self, s: Any) -> dict[str, Any]:
+        return {"expert_id": s.expert_id, "name": s.name, "role": s.role, "field": s.field, "voice": s.voice,
+                "selected": s.selected, "reasons": [_msg(m) for m in s.reasons]}
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{**self._seat(s), "reasons": "; ".join(str(m) for m in s.reasons),
+                              "codes": ",".join(m.code for m in s.reasons)} for s in self.seats])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"appraisal_id": self.appraisal_id, "applicant": self.applicant, "fields": list(self.fields),
+                "size": self.size, "members": [self._seat(s) for s in self.seats if s.selected],
+                "others": [self._seat(s) for s in self.seats if not s.selected],
+                "notes": [_msg(n) for n in self.notes]}
+
+    def model(self) -> PanelModel:
+        return PanelModel(**self.to_dict())
+
+    def summary(self) -> str:
+        lines = [f"panel for {self.appraisal_id}: {len(self.members)} of {self.size} seats"]
+        for s in self.seats:
+            mark = "IN " if s.selected else "out"
+            lines.append(f"  {mark} {s.expert_id} {s.name} ({s.role or '-'}, {s.field or '-'}): "
+                         + "; ".join(str(m) for m in s.reasons))
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
