@@ -33,6 +33,8 @@ _LAZY_GROUPS: dict[str, tuple[str, str]] = {
                                        "imports."),
     "indicators": ("reforge.cli.indicators", "Macro indicators (manufacturing share of GDP, manufacturing "
                                              "investment growth)."),
+    "appraise": ("reforge.cli.appraise", "Appraisal of new products: AHP weights with a weighted downstream "
+                                         "voice, panels, rankings."),
 }
 
 # modules registering top-level commands with ``register(app)`` (kept light: imported at start)
