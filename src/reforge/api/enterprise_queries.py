@@ -77,8 +77,16 @@ def _where(f: SearchFilters) -> str:
     return " AND ".join(w)
 
 
-def search(engine: Engine, filters: SearchFilters, page: int = 1, page_size: int = 20) -> dict[str, Any]:
-    """One page of enterprises matching ``filters``, ordered by USCC.
+# sort keys of ``search``: column -> SQL expression over the matching firms ``e`` and their latest year ``l``
+SORT_COLUMNS = {"uscc": "e.uscc", "name": "e.name", "province_code": "e.province_code",
+                "industry_code": "e.industry_code", "size_class": "e.size_class",
+                "latest_year": "l.year", "revenue": "l.revenue", "employees": "l.employees"}
+
+
+def search(engine: Engine, filters: SearchFilters, page: int = 1, page_size: int = 20,
+           sort: str = "uscc", desc: bool = False) -> dict[str, Any]:
+    """One page of enterprises matching ``filters``, ordered by ``sort`` (a key of
+    :data:`SORT_COLUMNS`, missing values last, ties by USCC; default USCC ascending).
 
     Returns ``{"total", "page", "page_size", "items": [{uscc, name, name_en,
     province_code, city_code, industry_code, size_class, ownership, main_item_id,
@@ -88,12 +96,18 @@ def search(engine: Engine, filters: SearchFilters, page: int = 1, page_size: int
     where = _where(filters)
     total = int(engine.fetch_scalar(f"SELECT COUNT(*) FROM enterprises e WHERE {where}") or 0)
     kinds = ", ".join(lit(k) for k in TIER_KINDS)
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"unknown sort column {sort!r}")
+    order = f"{SORT_COLUMNS[sort]} {'DESC' if desc else 'ASC'} NULLS LAST, e.uscc"
+    latest_all = ("" if not SORT_COLUMNS[sort].startswith("l.") else
+                  """LEFT JOIN (SELECT uscc, year, revenue, employees FROM enterprise_years
+                     QUALIFY ROW_NUMBER() OVER (PARTITION BY uscc ORDER BY year DESC) = 1) l ON l.uscc = e.uscc""")
     items = rows(engine, f"""
         WITH page AS (
           SELECT e.uscc, e.name, e.name_en, e.province_code, e.city_code, e.industry_code,
-                 e.size_class, e.ownership, e.main_item_id
-          FROM enterprises e WHERE {where}
-          ORDER BY e.uscc LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}),
+                 e.size_class, e.ownership, e.main_item_id, ROW_NUMBER() OVER (ORDER BY {order}) AS _pos
+          FROM enterprises e {latest_all} WHERE {where}
+          ORDER BY {order} LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}),
         latest AS (
           SELECT y.uscc, y.year, y.revenue, y.employees,
                  ROW_NUMBER() OVER (PARTITION BY y.uscc ORDER BY y.year DESC) AS rn
@@ -102,10 +116,10 @@ def search(engine: Engine, filters: SearchFilters, page: int = 1, page_size: int
           SELECT d.uscc, STRING_AGG(DISTINCT d.kind, ',') AS tiers
           FROM designations d JOIN page p ON p.uscc = d.uscc
           WHERE d.kind IN ({kinds}) GROUP BY d.uscc)
-        SELECT p.*, l.year AS latest_year, l.revenue, l.employees, t.tiers
+        SELECT p.* EXCLUDE (_pos), l.year AS latest_year, l.revenue, l.employees, t.tiers
         FROM page p LEFT JOIN latest l ON l.uscc = p.uscc AND l.rn = 1
         LEFT JOIN tiers t ON t.uscc = p.uscc
-        ORDER BY p.uscc""")
+        ORDER BY p._pos""")
     for it in items:
         it["tiers"] = sorted(it["tiers"].split(",")) if it.get("tiers") else []
     return {"total": total, "page": page, "page_size": page_size, "items": items}

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -30,7 +30,7 @@ from reforge.api.deps import COOKIE, get_db, optional_user, revoke_session
 from reforge.engine.base import EngineError
 from reforge.errors import ReforgeError
 from reforge.schema.tables import DATA_TABLES
-from reforge.web import charts, csrf, views
+from reforge.web import charts, csrf, names, tables, views
 from reforge.web.embed import script_json
 from reforge.web.i18n import DEFAULT_LANG, LANGS, name_of, t, t_or
 
@@ -101,6 +101,18 @@ def cached(db: Database, key: tuple, fn: Callable[[], Any]) -> Any:
     return db.cache[key]
 
 
+def url_with(request: Request, path: str | None = None, **changes: Any) -> str:
+    """This page's URL with query parameters changed (None or "" removes one), for sort, page and
+    export links that keep the other filters."""
+    q = {k: v for k, v in request.query_params.items() if k not in ("lang", "format", "export")}
+    for k, v in changes.items():
+        if v is None or v == "":
+            q.pop(k, None)
+        else:
+            q[k] = str(v)
+    return (path or request.url.path) + (f"?{urlencode(q)}" if q else "")
+
+
 def render(request: Request, name: str, user: User | None, status_code: int = 200, **kw: Any) -> HTMLResponse:
     """Render a template with the language helpers in its context."""
     lang = lang_of(request)
@@ -114,10 +126,15 @@ def render(request: Request, name: str, user: User | None, status_code: int = 20
     def nm(obj: dict | None, key: str = "name") -> str:
         return name_of(obj, lang, key)
 
+    def cond(f: dict) -> str:
+        return names.condition_text(f, lang)
+
     ctx = {"request": request, "user": user, "lang": lang, "t": tr, "t_or": tr_or, "nm": nm,
            "other_lang": "zh" if lang == "en" else "en", "path": request.url.path,
            "qs": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""), safe=""),
-           "tojson": script_json, "fmt": views.fmt, "csrf": csrf.token_for(request), **kw}
+           "tojson": script_json, "fmt": views.fmt, "csrf": csrf.token_for(request), "cond": cond,
+           "region": lambda c: names.region_name(c, lang), "industry": lambda c: names.industry_name(c, lang),
+           "country": lambda c: names.country(c, lang), "link": lambda **ch: url_with(request, **ch), **kw}
     resp = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     csrf.set_cookie(request, resp)
     if request.query_params.get("lang") in LANGS:
@@ -201,7 +218,7 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
                            "na": b["na"], "error": b["error"]})
         warn = cached(db, ("warnings",), lambda: cap(sv.warnings, e, None))
     lang = lang_of(request)
-    ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb))
+    ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb), lang)
     return render(request, "overview.html", user, counts=counts, ind_charts=ind_charts, glance=glance,
                   warn=warn, warn_summary=views.warning_summary(warn["data"]) if warn["ok"] else None)
 
@@ -232,6 +249,7 @@ def chain_page(chain_id: str, request: Request, user: AnalystUser, db: DBDep) ->
     label_names = {k: t(f"label.{k}", lang) for k in charts.LABEL_COLOURS}
     option = views.chain_map_option(cmap, labels, lang, label_names)
     rows = views.bottleneck_rows(b["data"]) if b["ok"] else []
+    countries = sorted(({"code": c, "name": names.country(c, lang)} for c in countries), key=lambda c: c["name"])
     return render(request, "chain.html", user, chain=chain, b=b, rows=rows, map_option=option,
                   countries=countries, regions=regions)
 
@@ -266,7 +284,11 @@ def simulate_partial(chain_id: str, request: Request, user: AnalystUser, db: DBD
 
 def _search(db: Database, user: User, request: Request) -> dict:
     qp = request.query_params
-    f = eq.SearchFilters(q=qp.get("q") or None, province_code=qp.get("province_code") or None,
+    prov = (qp.get("province_code") or "").strip()
+    province = names.resolve_province(prov) if prov else None
+    if prov and province is None:
+        raise BadRequest("ent.bad_province", value=prov[:40])
+    f = eq.SearchFilters(q=qp.get("q") or None, province_code=province,
                          industry_code=qp.get("industry_code") or None, size_class=qp.get("size_class") or None,
                          designation=qp.get("designation") or None, chain_id=qp.get("chain_id") or None,
                          uscc=user.uscc if user.role == "enterprise" else None)
@@ -274,24 +296,47 @@ def _search(db: Database, user: User, request: Request) -> dict:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:  # 2**62 overflowed the offset (a 500)
         raise BadRequest("common.bad_page", max=f"{MAX_PAGE:,}")
     page = int(raw)
+    sort = qp.get("sort") if qp.get("sort") in eq.SORT_COLUMNS else "uscc"
+    desc = qp.get("dir") == "desc"
+    fmt = _export_format(request)
     with db.reader() as e:
-        res = eq.search(e, f, page, 20)
+        if fmt is not None:  # every matching row, in the page's order
+            n = int(e.fetch_scalar(f"SELECT COUNT(*) FROM enterprises e WHERE {eq._where(f)}") or 0)
+            res = eq.search(e, f, 1, max(1, min(n, tables.MAX_EXPORT_ROWS)), sort, desc)
+            res["format"] = fmt
+            return res
+        res = eq.search(e, f, page, 20, sort, desc)
     res["pages"] = max(1, -(-res["total"] // 20))
+    res.update(sort=sort, dir="desc" if desc else "asc", sortable=tuple(eq.SORT_COLUMNS))
     return res
+
+
+def _enterprise_download(request: Request, res: dict) -> Response:
+    return tables.download("enterprises", res["items"], lang_of(request), res["format"], "enterprises")
 
 
 @router.get("/enterprises", response_class=HTMLResponse)
 def enterprises_page(request: Request, user: PageUser, db: DBDep) -> Response:
+    res = _search(db, user, request)
+    if "format" in res:
+        return _enterprise_download(request, res)
     with db.reader() as e:
         chain_list = sv.list_chains(e)
-    return render(request, "enterprises.html", user, res=_search(db, user, request), chains=chain_list,
-                  qp=dict(request.query_params))
+    return render(request, "enterprises.html", user, res=res, chains=chain_list,
+                  qp=dict(request.query_params), provinces=names.province_options(lang_of(request)))
 
 
 @router.get("/enterprises/results", response_class=HTMLResponse)
 def enterprises_results(request: Request, user: PageUser, db: DBDep) -> Response:
-    return render(request, "partials/enterprise_rows.html", user, res=_search(db, user, request),
-                  qp=dict(request.query_params))
+    """The result table (HTMX); the browser's URL becomes the full page's URL with the same
+    filters (``HX-Push-Url``), so a search can be bookmarked, reloaded and left with Back."""
+    res = _search(db, user, request)
+    if "format" in res:
+        return _enterprise_download(request, res)
+    resp = render(request, "partials/enterprise_rows.html", user, res=res, qp=dict(request.query_params))
+    resp.headers["HX-Push-Url"] = url_with(request, "/enterprises", **{k: None for k, v in
+                                                                       request.query_params.items() if not v})
+    return resp
 
 
 @router.get("/enterprises/{uscc}", response_class=HTMLResponse)
@@ -314,17 +359,43 @@ def enterprise_page(uscc: str, request: Request, user: PageUser, db: DBDep) -> R
 
 # ---- tiers, policy, credit, sectors --------------------------------------------------------------
 
+def _named(e: Any, r: dict) -> dict:
+    """A capability result with firm names set on its rows (for tables showing names beside USCCs)."""
+    if r["ok"]:
+        names.add_firm_names(e, views.records(r["data"]))
+    return r
+
+
+def _export_format(request: Request) -> str | None:
+    fmt = request.query_params.get("format")
+    if fmt is None:
+        return None
+    if fmt not in ("xlsx", "csv"):
+        raise BadRequest("export.bad_format")
+    return fmt
+
+
 @router.get("/tiers", response_class=HTMLResponse)
 def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "little_giant") -> Response:
     tier = tier if tier in ("innovative_sme", "srdi_sme", "little_giant") else "little_giant"
+    fmt = _export_format(request)
     with db.reader() as e:
-        scr = cached(db, ("screen", tier), lambda: cap(sv.screen, e, tier, None))
-        rev = cached(db, ("review", tier), lambda: cap(sv.review, e, tier, None))
-        warn = cached(db, ("warnings",), lambda: cap(sv.warnings, e, None))
-        coh = cached(db, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier))
+        scr = cached(db, ("screen", tier), lambda: _named(e, cap(sv.screen, e, tier, None)))
+        if fmt is None:
+            rev = cached(db, ("review", tier), lambda: _named(e, cap(sv.review, e, tier, None)))
+            warn = cached(db, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None)))
+            coh = cached(db, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier))
     lang = lang_of(request)
+    sv_ = views.screen_view(scr["data"]) if scr["ok"] else None
+    qp = request.query_params
+    cand = tables.page_of(sv_["all_candidates"], "candidates", qp, lang, "c_") if sv_ else None
+    near = tables.page_of(sv_["all_near"], "near", qp, lang, "n_") if sv_ else None
+    if fmt is not None:
+        which = qp.get("export") if qp.get("export") in ("candidates", "near") else "candidates"
+        tp = cand if which == "candidates" else near
+        return tables.download(which, tp["all"] if tp else [], lang, fmt, f"{tier}_{which}")
     return render(request, "tiers.html", user, tier=tier, scr=scr, rev=rev, warn=warn, coh=coh,
-                  screen_view=views.screen_view(scr["data"]) if scr["ok"] else None,
+                  screen_view=sv_, cand=cand, near=near,
                   review_rows=views.records(rev["data"]) if rev["ok"] else [],
                   warning_rows=views.warning_rows(warn["data"]) if warn["ok"] else [],
                   cohort_chart=views.cohort_chart(coh["data"], lambda k: t(k, lang)) if coh["ok"] else None,
@@ -360,14 +431,24 @@ def policy_evaluate(request: Request, user: AnalystUser, db: DBDep, programme: A
 
 @router.get("/credit", response_class=HTMLResponse)
 def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
+    fmt = _export_format(request)
     with db.reader() as e:
-        sc = cached(db, ("credit",), lambda: cap(sv.credit_scores, e, None))
-        met = cap(sv.credit_model_metrics, e) if sc["ok"] else None
+        sc = cached(db, ("credit",), lambda: _named(e, cap(sv.credit_scores, e, None)))
+        met = cap(sv.credit_model_metrics, e) if sc["ok"] and fmt is None else None
     lang = lang_of(request)
+    grade = request.query_params.get("grade") or ""
+    rows = views.records(sc["data"]) if sc["ok"] else []
+    if grade:
+        rows = [r for r in rows if str(r.get("grade")) == grade]
+    tp = tables.page_of(rows, "credit", request.query_params, lang, "", default_sort="pd")
+    if fmt is not None:
+        return tables.download("credit", tp["all"], lang, fmt, f"credit_{grade or 'all'}")
     view = views.credit_page_view(sc["data"], lambda k: t(k, lang)) if sc["ok"] else None
     if view is not None and met and met["ok"]:
         view["validation"] = met["data"]
-    return render(request, "credit.html", user, sc=sc, view=view)
+    grades = [g for g in tables.GRADES if any(str(r.get("grade")) == g for r in views.records(sc["data"]))] \
+        if sc["ok"] else []
+    return render(request, "credit.html", user, sc=sc, view=view, tp=tp, grade=grade, grades=grades)
 
 
 @router.get("/sectors", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from typing import Any
 
 from reforge.api.sql import lit
 from reforge.engine.base import Engine
-from reforge.web import charts
+from reforge.web import charts, names
 from reforge.web.i18n import name_of
 
 Tr = Callable[[str], str]
@@ -69,8 +69,18 @@ def table_counts(engine: Engine) -> dict[str, int]:
     return {r["t"]: int(r["n"]) for r in engine.fetch_df(q).to_dict(orient="records")}
 
 
-def indicator_charts(rows: list[dict], tr_or: Callable[[str, str], str]) -> list[dict]:
-    """One line chart per indicator (a line per region)."""
+def series_name(code: Any, lang: str) -> str:
+    """A chart legend entry for a region or country code: GB/T 2260 or CLDR name."""
+    c = str(code)
+    if len(c) == 6 and c.isdigit():
+        return names.region_name(c, lang)
+    if len(c) == 2 and c.isalpha():
+        return names.country(c, lang)
+    return c
+
+
+def indicator_charts(rows: list[dict], tr_or: Callable[[str, str], str], lang: str = "en") -> list[dict]:
+    """One line chart per indicator (a line per region, named in ``lang``)."""
     by: dict[str, dict[str, dict[int, float]]] = {}
     units: dict[str, str] = {}
     for r in rows:
@@ -79,7 +89,7 @@ def indicator_charts(rows: list[dict], tr_or: Callable[[str, str], str]) -> list
     out = []
     for ind, regions in sorted(by.items()):
         years = sorted({y for s in regions.values() for y in s})
-        series = {reg: [s.get(y) for y in years] for reg, s in sorted(regions.items())}
+        series = {series_name(reg, lang): [s.get(y) for y in years] for reg, s in sorted(regions.items())}
         title = tr_or(f"ind.{ind}", ind.replace("_", " "))
         out.append({"id": f"ind-{ind}", "option": charts.line(title, years, series, units[ind])})
     return out
@@ -200,7 +210,7 @@ def screen_view(d: Any) -> dict:
     near.sort(key=lambda r: -(r.get("score") or 0))
     cand.sort(key=lambda r: -(r.get("score") or 0))
     return {"candidates": cand[:100], "near": near[:100], "n_candidates": len(cand), "n_near": len(near),
-            "n": len(rows)}
+            "n": len(rows), "all_candidates": cand, "all_near": near}
 
 
 def is_near_miss(r: dict) -> bool:

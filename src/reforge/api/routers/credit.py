@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -13,6 +13,17 @@ router = APIRouter(tags=["credit"])
 
 
 @router.get("/credit/scores")
-def scores(user: Analyst, engine: Engine, year: Annotated[int | None, Query(ge=1990, le=2100)] = None):
-    """Scores, grades and reasons for every firm in ``year`` (default: latest)."""
-    return sv.credit_scores(engine, year)
+def scores(user: Analyst, engine: Engine, year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+           format: Annotated[Literal["xlsx", "csv"] | None, Query(description="download every firm")] = None,
+           lang: Annotated[str | None, Query(max_length=10, description="en or zh: export headers")] = None,
+           grade: Annotated[str | None, Query(max_length=4, description="only this grade (export)")] = None):
+    """Scores, grades and reasons for every firm in ``year`` (default: latest). With ``format``, an
+    Excel or CSV file of every firm (or of one ``grade``), highest PD first."""
+    res = sv.credit_scores(engine, year)
+    if format is not None:
+        from reforge.web.names import add_firm_names
+        from reforge.web.tables import download, export_lang, sort_rows
+        firms = [dict(r) for r in res.get("firms") or [] if grade is None or r.get("grade") == grade]
+        add_firm_names(engine, firms)
+        return download("credit", sort_rows(firms, "pd", True), export_lang(lang), format, "credit_scores")
+    return res

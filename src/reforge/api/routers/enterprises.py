@@ -39,16 +39,34 @@ def search(user: CurrentUser, db: DB,
            designation: Annotated[str | None, Query(max_length=40)] = None,
            chain_id: Annotated[str | None, Query(max_length=60)] = None,
            page: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"1 to {MAX_PAGE:,}")] = 1,
-           page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
+           page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+           province: Annotated[str | None, Query(max_length=40, description="province name (江苏, Jiangsu) or code")] = None,
+           sort: Literal["uscc", "name", "province_code", "industry_code", "size_class", "latest_year",
+                         "revenue", "employees"] = "uscc",
+           dir: Literal["asc", "desc"] = "asc",
+           format: Annotated[Literal["xlsx", "csv"] | None, Query(description="download every matching row")] = None,
+           lang: Annotated[str | None, Query(max_length=10, description="en or zh: export headers")] = None) -> dict:
     """``{"total", "page", "page_size", "items": [...]}``; an enterprise account sees only itself,
-    a region-scoped account only its region's enterprises."""
+    a region-scoped account only its region's enterprises. With ``format`` the answer is an Excel
+    or CSV file of every matching row (names instead of codes, headers in ``lang``)."""
+    if province:
+        from reforge.web.names import resolve_province
+        province_code = resolve_province(province)
+        if province_code is None:
+            raise HTTPException(422, {"code": "enterprises.unknown_province", "params": {"province": province},
+                                      "message": f"unknown province {province!r}: use a name (Jiangsu, 江苏) "
+                                                 "or a 6-digit GB/T 2260 code"})
     f = eq.SearchFilters(q=q, province_code=province_code, city_code=city_code,
                          industry_code=industry_code, size_class=size_class, ownership=ownership,
                          designation=designation, chain_id=chain_id, region=region_scope(user))
     if user.role == "enterprise":
         f = eq.SearchFilters(**{**f.__dict__, "uscc": user.uscc})
     with db.quick() as engine:
-        return eq.search(engine, f, page, page_size)
+        if format is not None:
+            from reforge.web.tables import MAX_EXPORT_ROWS, download, export_lang
+            res = eq.search(engine, f, 1, MAX_EXPORT_ROWS, sort, dir == "desc")
+            return download("enterprises", res["items"], export_lang(lang), format, "enterprises")
+        return eq.search(engine, f, page, page_size, sort, dir == "desc")
 
 
 @router.get("/enterprises/{uscc}")

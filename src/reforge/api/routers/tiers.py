@@ -15,9 +15,18 @@ Year = Annotated[int | None, Query(ge=1990, le=2100)]
 
 
 @router.get("/tiers/screen")
-def screen(user: Analyst, engine: Engine, tier: Tier = "little_giant", year: Year = None):
-    """Candidates (all criteria met) and near-misses for a tier."""
-    return sv.screen(engine, tier, year)
+def screen(user: Analyst, engine: Engine, tier: Tier = "little_giant", year: Year = None,
+           format: Annotated[Literal["xlsx", "csv"] | None, Query(description="download every firm")] = None,
+           lang: Annotated[str | None, Query(max_length=10, description="en or zh: export headers")] = None):
+    """Candidates (all criteria met) and near-misses for a tier. With ``format``, an Excel or CSV
+    file of every screened firm (name, outcome, score, failed conditions in words)."""
+    res = sv.screen(engine, tier, year)
+    if format is not None:
+        from reforge.web.names import add_firm_names
+        from reforge.web.tables import download, export_lang, sort_rows
+        firms = add_firm_names(engine, [dict(r) for r in res.get("firms") or []])
+        return download("screen", sort_rows(firms, "score", True), export_lang(lang), format, f"{tier}_screen")
+    return res
 
 
 @router.get("/tiers/review")

@@ -23,3 +23,13 @@
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSwap", function (e) { draw(e.target); });
 })();
+
+// A 422 from a partial carries a message for the user (e.g. an unknown province): show it.
+document.addEventListener("htmx:beforeSwap", function (e) {
+  if (e.detail.xhr && e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }
+});
+
+// <select data-autosubmit> submits its form on change (no inline handlers: the CSP forbids them).
+document.addEventListener("change", function (e) {
+  if (e.target.matches && e.target.matches("select[data-autosubmit]") && e.target.form) { e.target.form.submit(); }
+});

@@ -1,0 +1,234 @@
+"""Names instead of codes for the dashboard and its exports, in English and Chinese.
+
+Regions: GB/T 2260 (``reforge.ingest.codes``, Chinese names); English names exist for the 34
+provincial-level divisions (below, the official romanised forms); a prefecture or county
+has no English name in the shipped list, so English pages show its Chinese name.
+Industries: GB/T 4754-2017 (Chinese names only in the shipped list); English pages show the
+Chinese class name after the English name of its section (A-T), which is given here.
+Countries: ISO 3166 alpha-2 to CLDR names via Babel (``reforge.messages.numbers``).
+Firms: ``enterprises.name`` / ``name_en`` from the database.
+Failed screening conditions: a sentence such as ``main-business share 86.1 % < 90 %``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from reforge.api.sql import lit, rows
+from reforge.engine.base import Engine
+from reforge.messages.numbers import country_name, percent
+
+PROVINCE_EN: dict[str, str] = {
+    "110000": "Beijing", "120000": "Tianjin", "130000": "Hebei", "140000": "Shanxi",
+    "150000": "Inner Mongolia", "210000": "Liaoning", "220000": "Jilin", "230000": "Heilongjiang",
+    "310000": "Shanghai", "320000": "Jiangsu", "330000": "Zhejiang", "340000": "Anhui",
+    "350000": "Fujian", "360000": "Jiangxi", "370000": "Shandong", "410000": "Henan",
+    "420000": "Hubei", "430000": "Hunan", "440000": "Guangdong", "450000": "Guangxi",
+    "460000": "Hainan", "500000": "Chongqing", "510000": "Sichuan", "520000": "Guizhou",
+    "530000": "Yunnan", "540000": "Tibet", "610000": "Shaanxi", "620000": "Gansu",
+    "630000": "Qinghai", "640000": "Ningxia", "650000": "Xinjiang", "710000": "Taiwan",
+    "810000": "Hong Kong", "820000": "Macao",
+}
+
+SECTION_EN: dict[str, str] = {
+    "A": "Agriculture, forestry, animal husbandry and fishery", "B": "Mining", "C": "Manufacturing",
+    "D": "Electricity, heat, gas and water", "E": "Construction", "F": "Wholesale and retail",
+    "G": "Transport, storage and post", "H": "Accommodation and catering",
+    "I": "Information transmission, software and IT services", "J": "Finance", "K": "Real estate",
+    "L": "Leasing and business services", "M": "Scientific research and technical services",
+    "N": "Water conservancy, environment and public facilities", "O": "Resident services and repair",
+    "P": "Education", "Q": "Health and social work", "R": "Culture, sports and entertainment",
+    "S": "Public administration and social organisations", "T": "International organisations",
+}
+
+# condition id -> (English, Chinese) name of the measured quantity
+CONDITIONS: dict[str, tuple[str, str]] = {
+    "main_share": ("main-business share", "主营业务收入占比"),
+    "debt_ratio": ("debt ratio", "资产负债率"),
+    "revenue": ("revenue", "营业收入"),
+    "revenue_growth": ("2-year revenue growth", "近2年营业收入复合增长率"),
+    "mb_growth": ("main-business growth", "主营业务收入增长率"),
+    "rd_sum": ("R&D expense over 2 years", "近2年研发费用总额"),
+    "rd_amount": ("R&D expense (each of 2 years)", "近2年每年研发费用"),
+    "rd_intensity": ("R&D intensity (each of 2 years)", "近2年研发费用占营业收入比重"),
+    "rd_small": ("R&D (small firms)", "研发投入（小型企业）"),
+    "rd_mid": ("R&D (medium firms)", "研发投入（中型企业）"),
+    "rd_large": ("R&D (large firms)", "研发投入（大型企业）"),
+    "new_equity_2y": ("new equity in 2 years", "近2年新增股权融资"),
+    "class1_ip": ("Class I IP", "I类知识产权"),
+    "ip": ("IP", "知识产权"),
+    "niche_years": ("years in the niche", "从事细分领域年限"),
+    "score": ("platform score", "评价得分"),
+    "score.innovation": ("innovation score", "创新能力得分"),
+    "score.growth": ("growth score", "成长性得分"),
+    "score.specialisation": ("specialisation score", "专业化程度得分"),
+    "market_position": ("market position", "市场地位"),
+    "strategic_emerging": ("strategic emerging industry", "战略性新兴产业"),
+    "srdi_status": ("valid SRDI SME status", "有效的专精特新中小企业资格"),
+    "prior_status": ("valid innovative SME status", "有效的创新型中小企业资格"),
+    "not_single_champion": ("not a current Single Champion", "非现有制造业单项冠军"),
+    "veto": ("veto", "否决项"),
+    "veto.abnormal_operation": ("on the abnormal-operations list", "列入经营异常名录"),
+    "veto.serious_dishonesty": ("on the serious-dishonesty list", "列入严重失信主体名单"),
+    "veto.major_incident": ("major incident in the last 3 years", "近3年发生重大安全、质量或环境事故"),
+    "veto.tax_evasion": ("tax evasion in the last 3 years", "近3年有偷漏税行为"),
+    "veto.data_fraud": ("data fraud", "数据造假"),
+}
+PERCENT = {"main_share", "debt_ratio", "revenue_growth", "mb_growth", "rd_intensity"}
+MONEY = {"revenue", "rd_sum", "rd_amount", "new_equity_2y", "rd_small", "rd_mid", "rd_large"}
+NOT_MET = ("not met", "不满足")
+
+
+@lru_cache(maxsize=1)
+def _divisions() -> dict[str, str]:
+    from reforge.ingest.codes import current_divisions
+    df = current_divisions()
+    return dict(zip(df["code"].astype(str), df["name"].astype(str), strict=True))
+
+
+def region_name(code: Any, lang: str = "en") -> str:
+    """The GB/T 2260 name of a division code (the code itself when unknown)."""
+    c = "" if code is None else str(code)
+    if lang != "zh" and c in PROVINCE_EN:
+        return PROVINCE_EN[c]
+    return _divisions().get(c, c)
+
+
+def region_label(province: Any, city: Any = None, county: Any = None, lang: str = "en") -> str:
+    """``江苏省 苏州市`` / ``Jiangsu, 苏州市``: the names of the given levels, largest first."""
+    parts = [region_name(c, lang) for c in (province, city, county) if c]
+    return (" " if lang == "zh" else ", ").join(parts)
+
+
+def _norm(s: str) -> str:
+    return "".join(s.lower().split())
+
+
+@lru_cache(maxsize=1)
+def _province_index() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for code, name in _divisions().items():
+        if not code.endswith("0000"):
+            continue
+        out[_norm(name)] = code
+        for suffix in ("省", "市", "壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区"):
+            if name.endswith(suffix):
+                out[_norm(name[: -len(suffix)])] = code
+    for code, en in PROVINCE_EN.items():
+        out[_norm(en)] = code
+    out["neimenggu"] = out["内蒙古"] = "150000"
+    return out
+
+
+def resolve_province(text: str | None) -> str | None:
+    """A province code from a code, a Chinese name (``江苏`` / ``江苏省``) or an English name
+    (``Jiangsu``, any case); None when nothing matches."""
+    if not text or not text.strip():
+        return None
+    s = text.strip()
+    if len(s) == 6 and s.isdigit():
+        return s
+    return _province_index().get(_norm(s))
+
+
+def province_options(lang: str) -> list[dict[str, str]]:
+    """``[{code, name}]`` of the provincial-level divisions (for a picker)."""
+    return [{"code": c, "name": region_name(c, lang)} for c in sorted(_divisions()) if c.endswith("0000")]
+
+
+@lru_cache(maxsize=1)
+def _industries() -> dict[str, tuple[str, str]]:
+    from reforge.ingest.codes import industry_table
+    df = industry_table()
+    return {str(r["code"]): (str(r["name"]), str(r["section"])) for r in df.to_dict(orient="records")}
+
+
+def industry_name(code: Any, lang: str = "en") -> str:
+    """The GB/T 4754-2017 name of an industry code (Chinese list; English gives the section's
+    English name and the Chinese class name); the code itself when unknown."""
+    c = "" if code is None else str(code)
+    hit = _industries().get(c)
+    if hit is None:
+        return c
+    name, section = hit
+    if lang == "zh" or section not in SECTION_EN:
+        return name
+    return f"{SECTION_EN[section]}: {name}" if c != section else SECTION_EN[section]
+
+
+def country(code: Any, lang: str = "en") -> str:
+    """The CLDR name of an ISO 3166 alpha-2 country code in ``lang``."""
+    return country_name(str(code or ""), lang) if code else ""
+
+
+def firm_names(engine: Engine, usccs: Iterable[str]) -> dict[str, dict[str, str | None]]:
+    """``uscc -> {name, name_en}`` for the given USCCs (unknown ones are absent)."""
+    us = sorted({str(u) for u in usccs if u})
+    if not us:
+        return {}
+    out: dict[str, dict[str, str | None]] = {}
+    for i in range(0, len(us), 5000):
+        chunk = ", ".join(lit(u) for u in us[i:i + 5000])
+        for r in rows(engine, f"SELECT uscc, name, name_en FROM enterprises WHERE uscc IN ({chunk})"):
+            out[str(r["uscc"])] = {"name": r["name"], "name_en": r["name_en"]}
+    return out
+
+
+def add_firm_names(engine: Engine, records: list[dict]) -> list[dict]:
+    """Set ``name`` / ``name_en`` on every record with a ``uscc`` (in place; returns the list)."""
+    names = firm_names(engine, (r.get("uscc") for r in records))
+    for r in records:
+        n = names.get(str(r.get("uscc")))
+        if n:
+            r.setdefault("name", n["name"])
+            r.setdefault("name_en", n["name_en"])
+    return records
+
+
+def condition_name(condition: str, lang: str = "en") -> str:
+    """The name of a screening condition id (``veto.x``, ``block.metric`` and plain ids)."""
+    i = 1 if lang == "zh" else 0
+    if condition in CONDITIONS:
+        return CONDITIONS[condition][i]
+    base, _, metric = condition.partition(".")
+    if metric in CONDITIONS:
+        return CONDITIONS[metric][i]
+    if base in CONDITIONS:
+        return CONDITIONS[base][i]
+    return condition.replace("_", " ").replace(".", ": ")
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _value(key: str, v: float, lang: str) -> str:
+    if key in PERCENT:
+        return percent(v, 0 if round(v * 100, 6).is_integer() else 1, lang)
+    if key in MONEY:
+        if lang == "zh":
+            for unit, word in ((1e8, "亿"), (1e4, "万")):
+                if abs(v) >= unit:
+                    return f"{v / unit:,.2f}".rstrip("0").rstrip(".") + word + "元"
+            return f"{v:,.0f}元"
+        return f"{v:,.0f} CNY"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.3g}"
+
+
+def condition_text(f: dict, lang: str = "en") -> str:
+    """A failed condition in words: ``main-business share 86.1 % < 90 %`` / ``主营业务收入占比
+    86.1% < 90%``. Numeric conditions compare value and threshold (a failed "at least" shows
+    ``<``, a failed "at most" ``>``); yes/no conditions and vetoes say "not met" or name the list."""
+    cond = str(f.get("condition") or "")
+    name = condition_name(cond, lang)
+    v, th = f.get("value"), f.get("threshold")
+    if cond.startswith("veto."):
+        return name
+    if _num(v) and _num(th):
+        key = cond if cond in PERCENT | MONEY else cond.rpartition(".")[2]
+        rel = "<" if v < th else ">"
+        return f"{name} {_value(key, float(v), lang)} {rel} {_value(key, float(th), lang)}"
+    return f"{name}{'：' if lang == 'zh' else ': '}{NOT_MET[1 if lang == 'zh' else 0]}"
