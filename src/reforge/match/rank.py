@@ -1,0 +1,203 @@
+"""Entry points: rank domestic suppliers for each demand, and the matching degree.
+
+:func:`match_demands` generates candidates and applies the hard filters in SQL
+(:mod:`reforge.match.sql`), scores the reduced candidate list in Python (BM25 text score from
+:mod:`reforge.match.text`, the other parts from the SQL columns, weights from
+``weights.yaml``) and ranks the qualified candidates of each demand. :func:`matching_degree`
+sends each demand's "has a qualified candidate" flag back to the engine and aggregates the
+demand value per item and per chain in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from reforge.errors import DataMissing, InvalidInput
+from reforge.match import sql as q
+from reforge.match.params import PARTS, MatchParams, default_params
+from reforge.match.result import DegreeResult, MatchResult
+from reforge.match.text import MODES, Mode, TextIndex
+from reforge.messages import Message
+
+INPUTS = ("demands", "enterprises", "capabilities", "offers", "supply_links", "credit_records", "designations")
+
+
+def _as_of(as_of: str | _dt.date | None) -> str:
+    if as_of is None:
+        return _dt.date.today().isoformat()
+    if isinstance(as_of, _dt.date):
+        return as_of.isoformat()
+    try:
+        return _dt.date.fromisoformat(str(as_of)).isoformat()
+    except ValueError:
+        raise InvalidInput(f"date {str(as_of)[:40]!r} is not YYYY-MM-DD", code="match.bad_date",
+                           params={"value": str(as_of)[:40]}) from None
+
+
+def _check_inputs(engine, names: Sequence[str]) -> None:
+    missing = [n for n in names if not engine.table_exists(n)]
+    if missing:
+        raise DataMissing(f"matching needs the tables {', '.join(missing)}; import them first",
+                          code="match.no_table", params={"tables": missing})
+
+
+def _reasons(r: pd.Series) -> list[Message]:
+    out: list[Message] = []
+    if r.x_dishonest:
+        out.append(Message("match.exclude.dishonest", {"records": int(r.n_dishonest)}))
+    if r.x_level:
+        if pd.isna(r.tech_level):
+            out.append(Message("match.exclude.level_unknown", {"required": int(r.required_level)}))
+        else:
+            out.append(Message("match.exclude.level_below",
+                               {"level": int(r.tech_level), "required": int(r.required_level)}))
+    if r.x_capacity:
+        out.append(Message("match.exclude.no_capacity", {"spare": float(r.spare_capacity)}))
+    if r.x_region:
+        out.append(Message("match.exclude.region", {"province": None if pd.isna(r.producer_province)
+                                                    else str(r.producer_province), "region": str(r.region_code)}))
+    return out
+
+
+def _parts(c: pd.DataFrame, text: np.ndarray, p: MatchParams) -> pd.DataFrame:
+    """The score parts (each in [0, 1]) of the candidate rows ``c``."""
+    fit = np.where(c["has_capability"].astype(bool), p.item_fit.capability,
+                   np.where(c["has_offer"].astype(bool), p.item_fit.offer, p.item_fit.main_product))
+    level = pd.to_numeric(c["tech_level"], errors="coerce").fillna(0).to_numpy(float) / 5.0
+    spare = pd.to_numeric(c["spare_capacity"], errors="coerce").to_numpy(float)
+    value = pd.to_numeric(c["value"], errors="coerce").to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.clip(np.maximum(spare, 0) / value, 0, 1)
+    cap = np.where(np.isnan(spare), 0.5, np.where(~(value > 0), (spare > 0).astype(float), ratio))
+    pref = c["region_code"].where(c["region_code"].notna(), c["buyer_province"])
+    region = (c["producer_province"].notna() & (c["producer_province"] == pref)).to_numpy(float)
+    return pd.DataFrame({"text": text, "item_fit": fit, "level": level, "capacity": cap, "region": region,
+                         "designation": c["designated"].astype(bool).to_numpy(float),
+                         "relation": (pd.to_numeric(c["past_value"]).fillna(0) > 0).to_numpy(float)},
+                        index=c.index)
+
+
+def _text_scores(engine, c: pd.DataFrame, mode: Mode) -> np.ndarray:
+    """BM25 of each row's demand text against its candidate's offers on the item and main
+    product, divided by the best score among the demand's candidates (so in [0, 1])."""
+    if c.empty:
+        return np.zeros(0)
+    offers = engine.fetch_df(q.offer_texts_sql())
+    joined = offers.groupby(["provider_id", "item_id"], sort=False)["text"].agg(
+        lambda s: " ".join(str(t) for t in s if t is not None)) if not offers.empty else pd.Series(dtype=object)
+    keys = list(dict.fromkeys(zip(c["producer_id"], c["item_id"], strict=True)))
+    main = dict(zip(c["producer_id"], c["main_product"], strict=True))
+    docs = [" ".join(t for t in (joined.get((pid, item)), main.get(pid)) if isinstance(t, str)) for pid, item in keys]
+    index = TextIndex(docs, mode)
+    pos = {k: i for i, k in enumerate(keys)}
+    row_doc = np.array([pos[k] for k in zip(c["producer_id"], c["item_id"], strict=True)])
+    out = np.zeros(len(c))
+    for _, rows in pd.Series(range(len(c))).groupby(c["demand_id"].to_numpy(), sort=False):
+        idx = rows.to_numpy()
+        s = index.scores(c["demand_text"].iloc[idx[0]])[row_doc[idx]]
+        top = s.max()
+        out[idx] = s / top if top > 0 else 0.0
+    return out
+
+
+def _status(matched: bool, n: int, reasons: list[list[Message]], item_id: object) -> Message:
+    if item_id is None or (isinstance(item_id, float) and item_id != item_id):
+        return Message("match.status.no_item")
+    if matched:
+        return Message("match.status.matched", {"n": n})
+    if not reasons:
+        return Message("match.status.no_producer")
+    common = Counter(m.code for rs in reasons for m in rs).most_common(1)[0][0]
+    return Message("match.status.all_excluded", {"n": len(reasons), "reason": Message(common + "_short")})
+
+
+def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | _dt.date | None = None,
+                  mode: Mode = "both", params: MatchParams | None = None, min_score: float = 0.0,
+                  progress: Callable[[str], None] | None = None) -> MatchResult:
+    """Rank domestic candidate suppliers for each demand (all demands, or ``demand_ids``).
+
+    ``as_of`` (date, default today) decides which credit records and designations are active.
+    A candidate is excluded, with reason codes, when it has an active dishonesty record, a
+    technology level below the demand's ``required_level`` (or none given), no spare capacity,
+    or lies outside the demand's region when the demand accepts only that region. The others
+    are ranked by the weighted sum of the score parts; ``min_score`` (0-1) is the lowest score
+    that counts a demand as matched.
+    """
+    if mode not in MODES:
+        raise InvalidInput(f"unknown text mode {mode!r}", code="match.bad_mode",
+                           params={"mode": str(mode)[:40], "modes": list(MODES)})
+    if not 0 <= float(min_score) <= 1:
+        raise InvalidInput("min_score must be between 0 and 1", code="match.bad_min_score",
+                           params={"value": float(min_score)})
+    p = params or default_params()
+    day = _as_of(as_of)
+    _check_inputs(engine, INPUTS)
+    ids = None if demand_ids is None else [str(x) for x in demand_ids]
+    if progress:
+        progress("candidates")
+    sql, bind = q.candidates_sql(p.dishonesty_kinds, p.designation_kinds, ids)
+    c = engine.fetch_df(sql, {**bind, "as_of": day}).reset_index(drop=True)
+    dsql, dbind = q.demands_sql(ids)
+    demands = engine.fetch_df(dsql, dbind or None).reset_index(drop=True)
+    if progress:
+        progress("scores")
+    parts = _parts(c, _text_scores(engine, c, mode), p) if not c.empty else pd.DataFrame(columns=list(PARTS))
+    c = pd.concat([c, parts], axis=1)
+    c["reasons"] = [_reasons(r) for _, r in c.iterrows()] if not c.empty else []
+    c["excluded"] = [bool(r) for r in c["reasons"]]
+    w = p.weights
+    c["score"] = sum(c[k].astype(float) * w[k] for k in PARTS) if not c.empty else []
+    c.loc[c["excluded"], "score"] = np.nan
+    c["rank"] = c[~c["excluded"]].sort_values(["score", "producer_id"], ascending=[False, True]) \
+        .groupby("demand_id").cumcount().add(1) if not c.empty else []
+    c["rank"] = c["rank"].astype("Int64")
+    matched, status = [], []
+    for d in demands.itertuples(index=False):
+        g = c[c["demand_id"] == d.demand_id]
+        ok = g[~g["excluded"] & (g["score"] >= min_score)]
+        matched.append(len(ok) > 0)
+        status.append(_status(len(ok) > 0, len(ok), list(g.loc[g["excluded"], "reasons"]), d.item_id))
+    demands["matched"], demands["status"] = matched, status
+    keep = ["demand_id", "buyer", "item_id", "kind", "value", "required_level", "producer_id", "producer_name",
+            "producer_province", "tech_level", "spare_capacity", "has_capability", "has_offer", "n_dishonest",
+            "designated", "past_value", *PARTS, "score", "rank", "excluded", "reasons"]
+    cand = c[keep].sort_values(["demand_id", "rank", "producer_id"], na_position="last").reset_index(drop=True)
+    return MatchResult(cand, demands, day, mode, dict(w), PARTS)
+
+
+def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "both",
+                    params: MatchParams | None = None, min_score: float = 0.0) -> DegreeResult:
+    """Per item and per chain: demand value, the value of demands with at least one qualified
+    domestic candidate (score >= ``min_score``), and their ratio (the matching degree)."""
+    res = match_demands(engine, None, as_of, mode, params, min_score)
+    _check_inputs(engine, ("chain_items",))
+    name = engine.temp_name("match_ok")
+    flags = pd.DataFrame({"demand_id": res.demands["demand_id"].astype(str),
+                          "matched": res.demands["matched"].astype(bool)})
+    engine.register(name, flags)
+    try:
+        items = engine.fetch_df(q.degree_sql(name, by_chain=False))
+        per = engine.fetch_df(q.degree_sql(name, by_chain=True))
+    finally:
+        engine.drop(name)
+    for df in (items, per):
+        for col in ("n_demands", "n_matchable"):
+            df[col] = df[col].astype(int)
+        for col in ("demand_value", "matchable_value"):
+            df[col] = df[col].astype(float)
+    chains = per.groupby("chain_id", as_index=False)[["n_demands", "n_matchable", "demand_value",
+                                                      "matchable_value"]].sum()
+    for df in (items, chains):
+        df["degree"] = np.where(df["demand_value"] > 0, df["matchable_value"] / df["demand_value"].where(
+            df["demand_value"] > 0, 1), np.nan)
+    items = items.sort_values("item_id").reset_index(drop=True)
+    chains = chains.sort_values("chain_id").reset_index(drop=True)
+    return DegreeResult(items, chains, res.as_of)
+
+
+__all__ = ["INPUTS", "match_demands", "matching_degree"]

@@ -1,0 +1,190 @@
+"""Result types of matching: ranked candidates per demand, and the matching degree.
+
+Both follow the capability protocol: ``to_frame()`` (pandas), ``to_dict()`` (JSON-ready,
+reasons as ``{"code", "params", "text"}``), ``summary()`` (a few lines), and a pydantic
+model (:class:`MatchModel`, :class:`DegreeModel`) that the API declares as ``response_model``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from reforge.messages import Message, render
+
+
+class ReasonModel(BaseModel):
+    """A coded reason: ``text`` is English, ``code`` + ``params`` render in any language."""
+
+    code: str
+    params: dict[str, Any]
+    text: str
+
+
+class CandidateModel(BaseModel):
+    """One candidate supplier of a demand; ``rank`` is None for an excluded one."""
+
+    producer_id: str
+    producer_name: str | None
+    rank: int | None
+    score: float | None
+    parts: dict[str, float]
+    tech_level: int | None
+    spare_capacity: float | None
+    province_code: str | None
+    reasons: list[ReasonModel]
+
+
+class DemandMatchModel(BaseModel):
+    """A demand with its ranked candidates and the excluded ones with their reasons."""
+
+    demand_id: str
+    buyer: str
+    item_id: str | None
+    kind: str
+    value: float | None
+    matched: bool
+    status: ReasonModel
+    candidates: list[CandidateModel]
+    excluded: list[CandidateModel]
+
+
+class MatchModel(BaseModel):
+    """Ranked suppliers for each demand."""
+
+    as_of: str
+    mode: str
+    weights: dict[str, float]
+    demands: list[DemandMatchModel]
+
+
+class DegreeRowModel(BaseModel):
+    """Matching degree of one item (or one chain's item, or one chain)."""
+
+    chain_id: str | None = None
+    item_id: str | None = None
+    n_demands: int
+    n_matchable: int
+    demand_value: float
+    matchable_value: float
+    degree: float | None
+
+
+class DegreeModel(BaseModel):
+    """Share of demand value that has at least one qualified domestic candidate."""
+
+    as_of: str
+    items: list[DegreeRowModel]
+    chains: list[DegreeRowModel]
+
+
+def _num(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def _reason(m: Message) -> dict[str, Any]:
+    return m.to_dict()
+
+
+@dataclass
+class MatchResult:
+    """Candidates of each demand. ``candidates`` has one row per (demand, candidate) with the
+    score parts, ``score`` (weighted sum, None when excluded), ``rank`` (1 = best, None when
+    excluded) and ``reasons`` (a list of :class:`Message`); ``demands`` one row per demand
+    with ``matched`` and ``status`` (a :class:`Message`)."""
+
+    candidates: pd.DataFrame
+    demands: pd.DataFrame
+    as_of: str
+    mode: str
+    weights: dict[str, float]
+    parts: tuple[str, ...] = field(default=())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The candidate rows (reasons as their codes joined by ``;``)."""
+        df = self.candidates.copy()
+        df["reasons"] = [";".join(m.code for m in r) for r in df["reasons"]]
+        return df
+
+    def for_demand(self, demand_id: str) -> pd.DataFrame:
+        """The candidate rows of one demand, qualified ones by rank, then the excluded."""
+        df = self.candidates[self.candidates["demand_id"] == demand_id]
+        return df.sort_values(["rank", "producer_id"], na_position="last")
+
+    def _candidate(self, r: pd.Series) -> dict[str, Any]:
+        return {"producer_id": r.producer_id, "producer_name": _num(r.producer_name),
+                "rank": None if pd.isna(r["rank"]) else int(r["rank"]),
+                "score": _num(r.score), "parts": {p: float(r[p]) for p in self.parts},
+                "tech_level": None if pd.isna(r.tech_level) else int(r.tech_level),
+                "spare_capacity": _num(r.spare_capacity), "province_code": _num(r.producer_province),
+                "reasons": [_reason(m) for m in r.reasons]}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: per demand, ranked candidates and excluded ones with reason codes."""
+        out = []
+        groups = {k: g for k, g in self.candidates.groupby("demand_id", sort=False)}
+        for d in self.demands.itertuples(index=False):
+            g = groups.get(d.demand_id)
+            rows = [] if g is None else [self._candidate(r) for _, r in
+                                         g.sort_values(["rank", "producer_id"], na_position="last").iterrows()]
+            out.append({"demand_id": d.demand_id, "buyer": d.uscc, "item_id": _num(d.item_id), "kind": d.kind,
+                        "value": _num(d.value), "matched": bool(d.matched), "status": _reason(d.status),
+                        "candidates": [c for c in rows if c["rank"] is not None],
+                        "excluded": [c for c in rows if c["rank"] is None]})
+        return {"as_of": self.as_of, "mode": self.mode, "weights": dict(self.weights), "demands": out}
+
+    def model(self) -> MatchModel:
+        """The pydantic model of :meth:`to_dict`."""
+        return MatchModel.model_validate(self.to_dict())
+
+    def summary(self, lang: str | None = None) -> list[str]:
+        """A few lines: demands matched, and each unmatched demand's reason."""
+        n = len(self.demands)
+        k = int(self.demands["matched"].sum()) if n else 0
+        lines = [render("match.summary", {"n": n, "matched": k}, lang)]
+        for d in self.demands.itertuples(index=False):
+            if not d.matched:
+                lines.append(f"{d.demand_id}: {d.status.render(lang)}")
+        return lines
+
+
+@dataclass
+class DegreeResult:
+    """Matching degree per item and per chain: ``demand_value``, ``matchable_value`` (value of
+    demands with at least one qualified domestic candidate) and ``degree`` = their ratio
+    (None when the demand value is 0). Values in CNY."""
+
+    items: pd.DataFrame
+    chains: pd.DataFrame
+    as_of: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-item rows."""
+        return self.items.copy()
+
+    @staticmethod
+    def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+        return [{k: _num(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready ``{"as_of", "items", "chains"}``."""
+        return {"as_of": self.as_of, "items": self._rows(self.items), "chains": self._rows(self.chains)}
+
+    def model(self) -> DegreeModel:
+        """The pydantic model of :meth:`to_dict`."""
+        return DegreeModel.model_validate(self.to_dict())
+
+    def summary(self, lang: str | None = None) -> list[str]:
+        """One line per chain with its degree."""
+        return [render("match.degree.line", {"chain": r.chain_id, "degree": _num(r.degree),
+                                              "matchable": float(r.matchable_value), "total": float(r.demand_value)},
+                       lang) for r in self.chains.itertuples(index=False)]
+
+
+__all__ = ["CandidateModel", "DegreeModel", "DegreeResult", "DegreeRowModel", "DemandMatchModel", "MatchModel",
+           "MatchResult", "ReasonModel"]
