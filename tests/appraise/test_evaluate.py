@@ -121,3 +121,30 @@ def test_old_database_gains_the_new_columns_and_table(tmp_path):
         assert {"role", "uscc"} <= set(e.columns("experts")) and e.table_exists("appraisal_judgments")
         assert e.fetch_df("SELECT expert_id, weight, role FROM experts").to_dict("records") == [
             {"expert_id": "OLD", "weight": 1.5, "role": None}]
+
+
+def test_vikor_ranking_and_agreement(adb):
+    from reforge.appraise import kendall_w, vikor
+    ids = ["AP1", "AP2", "AP3"]
+    r = rank_appraisals(adb, ids, method="vikor", weighting="equal")
+    x = decision_matrix(adb, ids).to_numpy()
+    q = dict(zip(ids, vikor(x, [1, 1, 1])[2], strict=True))
+    assert dict(zip(r.table.appraisal_id, r.table.score, strict=True)) == pytest.approx(q)
+    assert r.table.appraisal_id.iloc[0] == min(q, key=q.get) and r.table["rank"].iloc[0] == 1
+    assert r.kendall_w == pytest.approx(1.0) and r.n_raters == 4  # the fixture's experts agree fully
+    adb.execute("UPDATE appraisal_scores SET score = 100 - score WHERE expert_id = 'E3'")
+    r = rank_appraisals(adb, ids, weighting="equal")
+    tot = {"AP1": 220, "AP2": 220, "AP3": 210}  # equal weights: per-expert totals / 3 rank the same
+    flip = {k: 300 - v for k, v in tot.items()}
+    per = np.array([[tot[a] for a in ids]] * 3 + [[flip[a] for a in ids]])
+    assert r.kendall_w == pytest.approx(kendall_w(per)) and r.kendall_w < 1
+    assert r.to_dict()["kendall_w"] == r.kendall_w
+
+
+def test_discourse_share_of_downstream_users_rises_with_their_weight(adb):
+    shares = [criteria_weights(adb, ["AP1"], role_weights={"downstream_user": w}).discourse["downstream_user"]["share"]
+              for w in (0.5, 1, 2, 4, 8)]
+    assert all(b > a for a, b in zip(shares, shares[1:], strict=False)), shares
+    d = criteria_weights(adb, ["AP1"]).to_dict()["discourse"]
+    assert set(d) == {"academic", "downstream_user", "key_part_expert"}
+    assert d["key_part_expert"]["change"] == 0  # E4 is excluded (inconsistent): leaving it out changes nothing

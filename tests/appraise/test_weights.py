@@ -257,3 +257,27 @@ def test_topsis_and_wsm_equal_pymcdm(seed):
 def test_bad_decision_inputs_are_refused(call):
     with pytest.raises(InvalidInput):
         call()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_vikor_equals_pymcdm(seed):
+    from reforge.appraise.scoring import vikor
+    methods = pytest.importorskip("pymcdm.methods")
+    rng = np.random.default_rng(200 + seed)
+    x = rng.uniform(1, 50, (int(rng.integers(3, 12)), int(rng.integers(2, 7))))
+    w = rng.uniform(0.1, 1, x.shape[1])
+    w /= w.sum()
+    t = rng.choice([-1, 1], x.shape[1])
+    for v in (0.0, 0.5, 0.8):
+        _, _, q = vikor(x, w, t, v)
+        assert np.allclose(q, methods.VIKOR(v=v)(x, w, t), atol=1e-9)
+
+
+def test_vikor_by_hand():
+    from reforge.appraise.scoring import vikor
+    x = [[10.0, 1.0], [5.0, 2.0], [0.0, 3.0]]  # benefit, cost
+    s, r, q = vikor(x, [0.6, 0.4], [1, -1])
+    # terms: a0 (0, 0), a1 (0.3, 0.2), a2 (0.6, 0.4)
+    assert np.allclose(s, [0, 0.5, 1.0]) and np.allclose(r, [0, 0.3, 0.6]) and np.allclose(q, [0, 0.5, 1])
+    with pytest.raises(InvalidInput):
+        vikor(x, [0.6, 0.4], [1, -1], v=2)

@@ -13,17 +13,18 @@ import numpy as np
 import pandas as pd
 
 from reforge.appraise import ahp, sql
+from reforge.appraise.agreement import discourse_shares, kendall_w
 from reforge.appraise.group import ExpertJudgment, group_weights
 from reforge.appraise.objective import critic_weights, entropy_weights
 from reforge.appraise.panel import propose
 from reforge.appraise.result import PanelResult, RankingResult, WeightsResult
 from reforge.appraise.roles import load_roles
-from reforge.appraise.scoring import ranks, topsis, weighted_sum
+from reforge.appraise.scoring import ranks, topsis, vikor, weighted_sum
 from reforge.engine.base import Engine
 from reforge.errors import DataMissing, InvalidInput, NotFound
 from reforge.messages import Message
 
-RANK_METHODS = ("topsis", "weighted_sum")
+RANK_METHODS = ("topsis", "weighted_sum", "vikor")
 WEIGHTINGS = ("ahp", "entropy", "critic", "equal")
 _SCALE = (1 / 9 - 1e-9, 9 + 1e-9)
 
@@ -130,7 +131,8 @@ def criteria_weights(engine: Engine, appraisal_ids: Sequence[str] | None = None,
         label = eid if len(ids) == 1 else f"{eid}@{aid}"
         judges.append(ExpertJudgment(label, m, role, weight))
     g = group_weights(judges, criteria, method, role_weights, on_inconsistent)
-    return WeightsResult(ids, g, load_roles(role_weights).weights())
+    shares = discourse_shares(judges, criteria, method, role_weights, on_inconsistent)
+    return WeightsResult(ids, g, load_roles(role_weights).weights(), shares)
 
 
 def decision_matrix(engine: Engine, ids: Sequence[str],
@@ -162,7 +164,11 @@ def rank_appraisals(engine: Engine, appraisal_ids: Sequence[str] | None = None, 
                     year: int | None = None, method: str = "topsis", weighting: str = "ahp",
                     role_weights: Mapping[str, float] | None = None,
                     on_inconsistent: str = "exclude") -> RankingResult:
-    """Rank appraisals (a batch: ids, or kind and year) by TOPSIS or weighted sum.
+    """Rank appraisals (a batch: ids, or kind and year) by TOPSIS, weighted sum or VIKOR.
+
+    The score is TOPSIS closeness or the weighted sum (higher is better) or VIKOR's ``Q``
+    (lower is better); rank 1 is the best either way. Agreement: Kendall's W of the experts
+    who scored every appraisal, each ranking them by their own weighted score.
 
     ``weighting``: ``ahp`` (the panel's group weights, see :func:`criteria_weights`),
     ``entropy``, ``critic`` (objective, from the decision matrix) or ``equal``.
@@ -196,10 +202,20 @@ def rank_appraisals(engine: Engine, appraisal_ids: Sequence[str] | None = None, 
         w = critic_weights(x)
     else:
         w = np.full(len(criteria), 1.0 / len(criteria))
-    s = topsis(x, w) if method == "topsis" else weighted_sum(x, w)
+    if method == "vikor":
+        s = vikor(x, w)[2]
+        rk = ranks(-s)
+    else:
+        s = topsis(x, w) if method == "topsis" else weighted_sum(x, w)
+        rk = ranks(s)
     table = ap.set_index("appraisal_id").loc[ids, ["title", "uscc"]].reset_index()
-    table = table.assign(score=s, rank=ranks(s)).sort_values(["rank", "appraisal_id"]).reset_index(drop=True)
-    return RankingResult(method, weighting, criteria, w, table, mat, notes)
+    table = table.assign(score=s, rank=rk).sort_values(["rank", "appraisal_id"]).reset_index(drop=True)
+    sc = sql.scores(engine, ids)
+    own = sc.assign(ws=sc.score.astype(float) * sc.criterion.map(dict(zip(criteria, w, strict=True))).astype(float))
+    per = own.pivot_table(index="expert_id", columns="appraisal_id", values="ws", aggfunc="sum").reindex(columns=ids)
+    full = per.dropna()
+    w_kendall = kendall_w(full.to_numpy()) if len(full) >= 2 else None
+    return RankingResult(method, weighting, criteria, w, table, mat, notes, w_kendall, len(full))
 
 
 def build_panel(engine: Engine, appraisal_id: str, size: int | None = None, fields: Sequence[str] | None = None,

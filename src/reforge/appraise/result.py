@@ -61,6 +61,7 @@ class WeightsModel(BaseModel):
     group_cr: float | None
     role_weights: dict[str, float]
     experts: list[ExpertWeightModel]
+    discourse: dict[str, dict[str, float]]
     notes: list[MessageModel]
 
 
@@ -71,6 +72,7 @@ class WeightsResult:
     appraisal_ids: list[str]
     group: GroupWeights
     role_weights: dict[str, float]
+    discourse: dict[str, dict[str, float]] = field(default_factory=dict)  # role -> change, share, voice
 
     def to_frame(self) -> pd.DataFrame:
         """One row per criterion: weight."""
@@ -85,6 +87,7 @@ class WeightsResult:
                              "cr_after": o.cr_after, "status": o.status,
                              "priorities": {c: float(p) for c, p in zip(g.criteria, o.priorities, strict=True)}}
                             for o in g.experts],
+                "discourse": {r: dict(v) for r, v in self.discourse.items()},
                 "notes": [_msg(n) for n in g.notes]}
 
     def model(self) -> WeightsModel:
@@ -95,6 +98,8 @@ class WeightsResult:
         lines = [f"criterion weights ({g.method.upper()}, {sum(o.status != 'excluded' for o in g.experts)} of "
                  f"{len(g.experts)} experts used)"]
         lines += [f"  {c}: {w:.4f}" for c, w in zip(g.criteria, g.weights, strict=True)]
+        lines += [f"  discourse share of {r}: {v['share']:.1%} (voice {v['voice']:.1%})"
+                  for r, v in self.discourse.items()]
         lines += [f"  note: {n}" for n in g.notes]
         return "\n".join(lines)
 
@@ -115,6 +120,8 @@ class RankingModel(BaseModel):
     criteria: list[str]
     weights: dict[str, float]
     items: list[RankedModel]
+    kendall_w: float | None
+    n_raters: int
     notes: list[MessageModel]
 
 
@@ -129,6 +136,8 @@ class RankingResult:
     table: pd.DataFrame   # appraisal_id, title, uscc, score, rank (best first)
     matrix: pd.DataFrame  # the decision matrix: index appraisal_id, one column per criterion
     notes: list[Message] = field(default_factory=list)
+    kendall_w: float | None = None  # agreement of the experts who scored every appraisal
+    n_raters: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         """The ranking with the decision matrix's columns beside it."""
@@ -143,7 +152,8 @@ class RankingResult:
                           "criteria": {c: float(row[c]) for c in self.criteria}})
         return {"method": self.method, "weighting": self.weighting, "criteria": list(self.criteria),
                 "weights": {c: float(w) for c, w in zip(self.criteria, self.weights, strict=True)},
-                "items": items, "notes": [_msg(n) for n in self.notes]}
+                "items": items, "kendall_w": self.kendall_w, "n_raters": self.n_raters,
+                "notes": [_msg(n) for n in self.notes]}
 
     def model(self) -> RankingModel:
         return RankingModel(**self.to_dict())
@@ -152,6 +162,8 @@ class RankingResult:
         lines = [f"ranking by {self.method} with {self.weighting} weights "
                  f"({', '.join(f'{c} {w:.3f}' for c, w in zip(self.criteria, self.weights, strict=True))})"]
         lines += [f"  {int(r.rank):>3}  {r.appraisal_id}  {r.score:.4f}  {r.title}" for r in self.table.itertuples()]
+        if self.kendall_w is not None:
+            lines.append(f"  agreement: Kendall's W {self.kendall_w:.3f} over {self.n_raters} experts")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 

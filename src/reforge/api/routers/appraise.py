@@ -129,7 +129,7 @@ def ranking(user: Analyst, engine: Engine,
             kind: Annotated[Literal["first_set", "first_batch", "first_version", "achievement", "new_product"] | None,
                             Query()] = None,
             year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-            method: Annotated[Literal["topsis", "weighted_sum"], Query()] = "topsis",
+            method: Annotated[Literal["topsis", "weighted_sum", "vikor"], Query()] = "topsis",
             weights: Annotated[Literal["ahp", "entropy", "critic", "equal"], Query()] = "ahp",
             repair: bool = False, role_weight: _ROLE_Q = None) -> dict:
     """Rank a batch of appraisals (ids, or kind and year) on voice-weighted expert scores (analysts)."""
