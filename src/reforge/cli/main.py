@@ -35,6 +35,8 @@ _LAZY_GROUPS: dict[str, tuple[str, str]] = {
                                              "investment growth)."),
     "appraise": ("reforge.cli.appraise", "Appraisal of new products: AHP weights with a weighted downstream "
                                          "voice, panels, rankings."),
+    "match": ("reforge.cli.match", "Supply-demand matching: ranked domestic suppliers per demand, matching "
+                                   "degree, text ranking."),
 }
 
 # modules registering top-level commands with ``register(app)`` (kept light: imported at start)

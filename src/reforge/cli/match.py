@@ -1,0 +1,127 @@
+"""`reforge match …` commands: supply-demand matching and the text ranker."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reforge.cli.common import (
+    DbOpt,
+    EngineKind,
+    EngineOpt,
+    Fmt,
+    FormatOpt,
+    WarehouseOpt,
+    dumps,
+    emit,
+    engine_from,
+)
+from reforge.errors import InvalidInput
+
+app = typer.Typer(help="Supply-demand matching: ranked domestic suppliers per demand, matching degree, "
+                       "text ranking.", no_args_is_help=True)
+
+LangOpt = Annotated[str | None, typer.Option("--lang", envvar="REFORGE_LANG", help="message language: en or zh")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="date YYYY-MM-DD deciding active credit records "
+                                             "and designations (default today)")]
+ModeOpt = Annotated[str, typer.Option("--mode", help="text tokens: words (jieba), ngrams (character bigrams) "
+                                      "or both")]
+MinScoreOpt = Annotated[float, typer.Option("--min-score", help="lowest score (0-1) that counts a demand as matched")]
+
+
+@app.command("demands")
+def demands(demand: Annotated[list[str] | None, typer.Option("--demand", help="demand_id (repeatable; "
+                                                              "default: all demands)")] = None,
+            top: Annotated[int, typer.Option("--top", help="candidates shown per demand (table/csv)")] = 5,
+            as_of: AsOfOpt = None, mode: ModeOpt = "both", min_score: MinScoreOpt = 0.0,
+            engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
+            fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Ranked domestic suppliers of each demand, with score parts; excluded candidates with reasons.
+
+    JSON: {"as_of", "mode", "weights", "demands": [{demand_id, buyer, item_id, kind, value, matched,
+    status {code, params, text}, candidates [{producer_id, rank, score, parts, ...}], excluded [...]}]}.
+    """
+    from reforge.match import match_demands
+    from reforge.messages import resolve_lang
+    if top < 1:
+        raise InvalidInput("--top must be at least 1", code="match.bad_top", params={"top": top})
+    lg = resolve_lang(lang)
+    with engine_from(engine, db, warehouse) as e:
+        res = match_demands(e, demand, as_of, mode, min_score=min_score)  # type: ignore[arg-type]
+    frame = res.to_frame()
+    frame = frame[frame["rank"].isna() | (frame["rank"] <= top)].copy()
+    frame["reasons"] = [" / ".join(m.render(lg) for m in r) for r in res.candidates.loc[frame.index, "reasons"]]
+    cols = ["demand_id", "rank", "producer_id", "producer_name", "score", "text", "item_fit", "level", "capacity",
+            "tech_level", "spare_capacity", "reasons"]
+    if fmt == Fmt.table:
+        for line in res.summary(lg):
+            typer.echo(line)
+    emit(res.to_dict(), fmt, frame[cols], title=None)
+
+
+@app.command("degree")
+def degree(as_of: AsOfOpt = None, mode: ModeOpt = "both", min_score: MinScoreOpt = 0.0,
+           engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
+           fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Matching degree per chain and item: demand value (CNY), the value with a qualified domestic
+    supplier, and their share.
+
+    JSON: {"as_of", "items": [{item_id, n_demands, n_matchable, demand_value, matchable_value, degree}],
+    "chains": [{chain_id, ...}]}.
+    """
+    from reforge.match import matching_degree
+    from reforge.messages import resolve_lang
+    lg = resolve_lang(lang)
+    with engine_from(engine, db, warehouse) as e:
+        res = matching_degree(e, as_of, mode, min_score=min_score)  # type: ignore[arg-type]
+    if fmt == Fmt.table:
+        for line in res.summary(lg):
+            typer.echo(line)
+    emit(res.to_dict(), fmt, res.to_frame())
+
+
+def _read_texts(path: Path, col: str, what: str) -> list[str | None]:
+    import pandas as pd
+    if not path.is_file():
+        raise InvalidInput(f"{what} file {path} does not exist", code="match.cli.no_file",
+                           params={"what": what, "path": str(path)})
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InvalidInput(f"{what} file {path} is not a UTF-8 CSV file: {str(err)[:120]}",
+                           code="match.cli.bad_file", params={"what": what, "path": str(path)}) from None
+    if col not in df.columns:
+        raise InvalidInput(f"{what} file {path} has no column {col!r} (columns: {', '.join(map(str, df.columns))})",
+                           code="match.cli.no_column", params={"what": what, "column": col[:80],
+                                                               "columns": [str(c) for c in df.columns][:50]})
+    return [v or None for v in df[col].tolist()]
+
+
+@app.command("rank")
+def rank(queries: Annotated[Path, typer.Option("--queries", help="CSV of query texts")],
+         candidates: Annotated[Path, typer.Option("--candidates", help="CSV of candidate texts")],
+         query_col: Annotated[str, typer.Option("--query-col", help="column of the query texts")] = "text",
+         candidate_col: Annotated[str, typer.Option("--candidate-col", help="column of the candidate texts")] = "text",
+         top: Annotated[int, typer.Option("--top", help="candidates per query")] = 5,
+         mode: ModeOpt = "both", fmt: FormatOpt = Fmt.json) -> None:
+    """Rank candidate texts for each query text (Chinese or English, BM25); no database needed.
+
+    JSON: [{"query": row number (0-based), "text", "hits": [{"candidate": row number, "text", "score"}]}].
+    """
+    from reforge.match import rank_texts
+    q = _read_texts(queries, query_col, "queries")
+    c = _read_texts(candidates, candidate_col, "candidates")
+    hits = rank_texts(q, c, top, mode)  # type: ignore[arg-type]
+    out = [{"query": i, "text": q[i], "hits": [{"candidate": h.index, "text": c[h.index], "score": h.score}
+                                              for h in hs]} for i, hs in enumerate(hits)]
+    if fmt == Fmt.json:
+        sys.stdout.write(dumps(out) + "\n")
+        return
+    import pandas as pd
+    rows = [{"query": o["query"], "query_text": o["text"], "rank": k + 1, "candidate": h["candidate"],
+             "candidate_text": h["text"], "score": h["score"]} for o in out for k, h in enumerate(o["hits"])]
+    emit({}, fmt, pd.DataFrame(rows, columns=["query", "query_text", "rank", "candidate", "candidate_text",
+                                              "score"]))
