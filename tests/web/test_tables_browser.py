@@ -232,3 +232,27 @@ def test_api_exports_every_row_with_headers_in_language(base_url, lang, tmp_path
     # the JSON contracts are unchanged without format
     assert set(screen.json()) >= {"tier", "year", "firms"}
     assert httpx.get(f"{base_url}/api/v1/credit/scores", headers=hdr, params={"format": "pdf"}).status_code == 422
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_glossary_linked_from_nav_with_tooltips_and_api_docs(browser, base_url, shots, lang):
+    page = new_page(browser, base_url, "analyst", lang)
+    visit(page, "/credit", shots, f"credit_tooltips_{lang}")
+    tip = page.locator("#credit-table thead a.tip[href='/glossary#term-pd']")  # the PD column explains itself
+    assert tip.count() == 1
+    assert ("违约概率" if lang == "zh" else "probability") in tip.get_attribute("title")
+    page.click("#nav-glossary")
+    page.wait_for_url(re.compile("/glossary"))
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(shots / f"glossary_{lang}.png"), full_page=True)
+    terms = page.locator("dl.glossary dt").all_inner_texts()
+    want = (["HHI", "下游影响范围", "优先级", "PD", "ATT", "卡脖子", "专精特新中小企业", "小巨人"] if lang == "zh" else
+            ["HHI", "Downstream reach", "Priority", "PD", "ATT", "Chokepoint", "SRDI", "Little Giant"])
+    for w in want:
+        assert any(w in x for x in terms), (w, terms)
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    defs = page.locator("dl.glossary dd").all_inner_texts()
+    assert all(bool(cjk.search(d)) == (lang == "zh") for d in defs)
+    href = page.get_attribute("#nav-api-docs", "href")
+    assert href == "/api/v1/docs"
+    assert httpx.get(base_url + href).status_code == 200

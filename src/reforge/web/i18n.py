@@ -64,6 +64,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.firm": ("Enterprise", "企业名称"),
     "credit.all_firms": ("Scores of all enterprises", "全部企业信用评分"),
     "export.download": ("Download", "下载"),
+    "nav.glossary": ("Glossary", "术语表"),
+    "nav.api_docs": ("API", "接口文档"),
+    "help.glossary": ("Glossary", "术语表"),
+    "help.api_docs": ("API documentation (OpenAPI)", "接口文档（OpenAPI）"),
+    "help.api_intro": ("The enterprise, screening and credit tables can also be read from the REST API "
+                       "(add ?format=xlsx or csv to download):",
+                       "企业、筛选和信用表格也可通过 REST 接口读取（加 ?format=xlsx 或 csv 可下载）："),
     "export.bad_format": ("Unknown download format: use xlsx or csv.", "未知的下载格式：请使用 xlsx 或 csv。"),
     "export.sheet.enterprises": ("Enterprises", "企业"),
     "export.sheet.candidates": ("Candidates", "候选企业"),

@@ -30,7 +30,7 @@ from reforge.api.deps import COOKIE, get_db, optional_user, revoke_session
 from reforge.engine.base import EngineError
 from reforge.errors import ReforgeError
 from reforge.schema.tables import DATA_TABLES
-from reforge.web import charts, csrf, names, tables, views
+from reforge.web import charts, csrf, glossary, names, tables, views
 from reforge.web.embed import script_json
 from reforge.web.i18n import DEFAULT_LANG, LANGS, name_of, t, t_or
 
@@ -134,7 +134,9 @@ def render(request: Request, name: str, user: User | None, status_code: int = 20
            "qs": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""), safe=""),
            "tojson": script_json, "fmt": views.fmt, "csrf": csrf.token_for(request), "cond": cond,
            "region": lambda c: names.region_name(c, lang), "industry": lambda c: names.industry_name(c, lang),
-           "country": lambda c: names.country(c, lang), "link": lambda **ch: url_with(request, **ch), **kw}
+           "country": lambda c: names.country(c, lang), "link": lambda **ch: url_with(request, **ch),
+           "tip": lambda k: glossary.tooltip(str(k), lang), "tip_id": lambda k: glossary.TOOLTIPS.get(str(k), ""),
+           **kw}
     resp = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     csrf.set_cookie(request, resp)
     if request.query_params.get("lang") in LANGS:
@@ -466,6 +468,14 @@ def sectors_page(request: Request, user: AnalystUser, db: DBDep, table: str | No
                 r["name"] = names.get(str(r.get("code")), {}).get("name")
     return render(request, "sectors.html", user, tables=tabs, table_id=tid, ks=ks,
                   view=views.key_sector_view(ks["data"], lang, lambda k: t(k, lang)) if ks and ks["ok"] else None)
+
+
+# ---- help ----------------------------------------------------------------------------------------
+
+@router.get("/glossary", response_class=HTMLResponse)
+def glossary_page(request: Request, user: PageUser) -> Response:
+    """Terms used on the pages (HHI, reach, priority, PD, ATT, chokepoint, tiers...) and the API docs link."""
+    return render(request, "glossary.html", user, terms=glossary.entries(lang_of(request)))
 
 
 # ---- data ----------------------------------------------------------------------------------------
