@@ -198,6 +198,15 @@ def test_simulator_country_picker_and_supplier_countries_show_names(browser, bas
     terr = Locale.parse("zh_Hans_CN" if lang == "zh" else "en").territories
     for code, text in opts:
         assert text == terr[code], (code, text)
+    # a simulation names the chains it hits (not their ids)
+    chains = httpx.get(f"{base_url}/api/v1/chains", headers=hdr).json()
+    page.select_option("#sim-country", opts[0][0])
+    page.click("#sim-run")
+    page.wait_for_selector("#sim-count")
+    cells = page.locator("#sim-summary table").first.locator("tbody tr td:first-child").all_inner_texts()
+    shown = {c["name_zh"] if lang == "zh" else c["name"] for c in chains}
+    assert cells and all(x in shown for x in cells), cells
+    assert not {c["chain_id"] for c in chains} & set(cells)
     page.context.close()
 
 

@@ -278,8 +278,13 @@ def simulate_partial(chain_id: str, request: Request, user: AnalystUser, db: DBD
         return render(request, "partials/message.html", user, message="chains.choose_scenario")
     with db.reader() as e:
         r = cap(sv.simulate, e, chain_id, loss_threshold=loss_threshold, **scen)
-    return render(request, "partials/simulation.html", user, r=r, chain_id=chain_id,
-                  view=views.simulation_view(r["data"], chain_id) if r["ok"] else None)
+        chain_names = {c["chain_id"]: c for c in sv.list_chains(e)}
+    view = views.simulation_view(r["data"], chain_id) if r["ok"] else None
+    for row in (view or {}).get("by_chain") or []:  # chain names beside (not instead of) the id
+        c = chain_names.get(row.get("chain_id")) or {}
+        row.setdefault("name", c.get("name") or row.get("chain_id"))
+        row.setdefault("name_zh", c.get("name_zh"))
+    return render(request, "partials/simulation.html", user, r=r, chain_id=chain_id, view=view)
 
 
 # ---- enterprises ---------------------------------------------------------------------------------
