@@ -64,3 +64,18 @@ def test_check_a_matrix_file(tmp_path):
     f.write_text("[[1, 2], [2, 1]]")
     r = _run("check", f)
     assert r.returncode == 2 and "reciprocal" in (r.stderr + r.stdout)
+
+
+def test_eligible_and_insurance_commands(tmp_path):
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps({"in_catalogue": True, "years_since_first_purchase": 1}))
+    out = json.loads(_run("eligible", "first_batch", f, "--format", "json").stdout)
+    assert out["decision"] == "not_eligible" and out["reasons"][1]["code"] == "appraise.catalogue.fail"
+    r = _run("eligible", "first_batch", f, "--lang", "zh")
+    assert r.returncode == 0 and "不满足规则 first_year_of_use" in r.stdout
+    out = json.loads(_run("insurance", "first_set", "--insured-value", "10000000", "--rate", "0.04",
+                          "--years", "2", "--format", "json").stdout)
+    assert out["total_subsidy"] == pytest.approx(2 * 0.8 * 300_000) and out["notes"][0]["code"] == \
+        "appraise.insurance.rate_capped"
+    r = _run("insurance", "first_set", "--insured-value", "-5", "--rate", "0.02")
+    assert r.returncode == 2 and "Traceback" not in r.stderr

@@ -3,12 +3,14 @@
 Weights: AHP per expert (:mod:`.ahp`), group aggregation with role-weighted voices
 (:mod:`.group`, roles in ``roles.yaml``), entropy / CRITIC objective weights (:mod:`.objective`);
 scoring of alternatives by weighted sum, TOPSIS and VIKOR (:mod:`.scoring`); Kendall's W and
-discourse shares by leave-role-out (:mod:`.agreement`). Entry points on the
+discourse shares by leave-role-out (:mod:`.agreement`). First set / batch / version
+eligibility and insurance arithmetic (:mod:`.catalogue`, rules in ``catalogue.yaml``). Entry points on the
 database (:mod:`.evaluate`, SQL in :mod:`.sql`, results in :mod:`.result`).
 """
 
 from reforge.appraise.agreement import discourse_shares, kendall_w
 from reforge.appraise.ahp import Consistency, aggregate_judgments, aggregate_priorities, consistency, repair
+from reforge.appraise.catalogue import eligibility, insurance, load_catalogue
 from reforge.appraise.evaluate import (
            build_panel,
            criteria_weights,
@@ -22,5 +24,5 @@ from reforge.appraise.roles import ROLES, load_roles
 from reforge.appraise.scoring import ranks, topsis, vikor, weighted_sum
 
 __all__ = ["Consistency", "build_panel", "ExpertJudgment", "GroupWeights", "ROLES", "aggregate_judgments",
-           "aggregate_priorities", "consistency", "criteria_weights", "critic_weights", "decision_matrix", "discourse_shares", "kendall_w", "entropy_weights", "group_weights",
+           "aggregate_priorities", "consistency", "criteria_weights", "critic_weights", "decision_matrix", "eligibility", "insurance", "load_catalogue", "discourse_shares", "kendall_w", "entropy_weights", "group_weights",
            "load_roles", "rank_appraisals", "ranks", "repair", "submit_judgments", "topsis", "vikor", "weighted_sum"]

@@ -176,3 +176,53 @@ def judge(appraisal_id: Annotated[str, typer.Argument(help="appraisal id")],
     else:
         console.print(f"stored {len(rows)} judgments of {expert_id} on {appraisal_id}: CR {out['cr']:.4f}"
                       f"{'' if out['consistent'] else ' (inconsistent: left out of group weights unless repaired)'}")
+
+
+@app.command("eligible")
+def eligible(kind: Annotated[str, typer.Argument(help="first_set, first_batch or first_version")],
+             product: Annotated[Path, typer.Argument(help="JSON file with the product's fields "
+                                                          "(see appraise/catalogue.yaml)")],
+             fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Check a product against the catalogue rules of its kind, rule by rule with sources."""
+    from reforge.appraise import eligibility
+    from reforge.messages import resolve_lang
+    try:
+        data = json.loads(product.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InvalidInput(f"cannot read {product}: {e}", code="appraise.cli.bad_file",
+                           params={"path": str(product)}) from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{product} must hold a JSON object", code="appraise.cli.bad_file",
+                           params={"path": str(product)})
+    res = eligibility(kind, data)
+    if fmt == Fmt.json:
+        sys.stdout.write(dumps({**res, "reasons": [m.to_dict() for m in res["reasons"]]}) + "\n")
+        return
+    lg = resolve_lang(lang)
+    console.print(f"{res['name']}: {res['decision']}", markup=False, highlight=False)
+    for m in res["reasons"]:
+        console.print(f"  {m.render(lg)}", markup=False, highlight=False)
+
+
+@app.command("insurance")
+def insurance_cmd(kind: Annotated[str, typer.Argument(help="first_set or first_batch")],
+                  insured_value: Annotated[float, typer.Option("--insured-value", help="yuan")],
+                  rate: Annotated[float, typer.Option("--rate", help="premium rate, a fraction (0.03 = 3%)")],
+                  years: Annotated[int, typer.Option("--years", help="years insured")] = 1,
+                  contract_value: Annotated[float | None, typer.Option("--contract-value", help="yuan")] = None,
+                  liability: Annotated[float | None, typer.Option("--liability", help="asked liability, yuan")]
+                  = None,
+                  fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Premium, subsidy (rate cap, share, years) and capped liability of a product's insurance."""
+    from reforge.appraise import insurance
+    from reforge.messages import resolve_lang
+    res = insurance(kind, insured_value, rate, years, contract_value, liability)
+    if fmt == Fmt.json:
+        sys.stdout.write(dumps({**res, "notes": [m.to_dict() for m in res["notes"]]}) + "\n")
+        return
+    lg = resolve_lang(lang)
+    for k in ("premium_per_year", "subsidy_per_year", "years_subsidised", "total_premium", "total_subsidy",
+              "enterprise_pays", "liability"):
+        console.print(f"{k}: {res[k]}", markup=False, highlight=False)
+    for m in res["notes"]:
+        console.print(f"note: {m.render(lg)}", markup=False, highlight=False)
