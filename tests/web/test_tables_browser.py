@@ -265,3 +265,21 @@ def test_glossary_linked_from_nav_with_tooltips_and_api_docs(browser, base_url, 
     href = page.get_attribute("#nav-api-docs", "href")
     assert href == "/api/v1/docs"
     assert httpx.get(base_url + href).status_code == 200
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_remove_a_firm_autocompletes_by_name(browser, base_url, demo_db, shots, lang):
+    hdr = api_token(base_url, "analyst")
+    chain = httpx.get(f"{base_url}/api/v1/chains", headers=hdr).json()[0]
+    con = duckdb.connect(str(demo_db), read_only=True)
+    uscc, name = con.execute("""SELECT e.uscc, e.name FROM enterprises e JOIN chain_items ci ON ci.item_id = e.main_item_id
+        WHERE ci.chain_id = ? ORDER BY e.uscc LIMIT 1""", [chain["chain_id"]]).fetchone()
+    con.close()
+    page = new_page(browser, base_url, "analyst", lang)
+    visit(page, f"/chains/{chain['chain_id']}", shots, f"chain_firm_ac_{lang}")
+    page.fill("#sim-firm", name[:4])
+    page.wait_for_function("document.querySelectorAll('#firm-list option').length > 0")
+    opts = page.locator("#firm-list option").evaluate_all("os => os.map(o => [o.value, o.textContent])")
+    assert [uscc, name] in [list(o) for o in opts] or any(v == uscc for v, _ in opts), opts
+    assert all(name[:4] in label or name[:4].upper() in v for v, label in opts) or lang == "en"
+    page.context.close()

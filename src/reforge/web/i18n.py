@@ -64,6 +64,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.firm": ("Enterprise", "企业名称"),
     "credit.all_firms": ("Scores of all enterprises", "全部企业信用评分"),
     "export.download": ("Download", "下载"),
+    "chains.firm_hint": ("type a name or USCC", "输入企业名称或信用代码"),
     "nav.glossary": ("Glossary", "术语表"),
     "nav.api_docs": ("API", "接口文档"),
     "help.glossary": ("Glossary", "术语表"),

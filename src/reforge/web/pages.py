@@ -267,6 +267,20 @@ def item_partial(chain_id: str, item_id: str, request: Request, user: AnalystUse
     return render(request, "partials/item.html", user, d=d, metrics=metrics)
 
 
+@router.get("/chains/{chain_id}/firms", response_class=HTMLResponse)
+def firm_suggestions(chain_id: str, request: Request, user: AnalystUser, db: DBDep,
+                     remove_firm: str = "") -> Response:
+    """``<option>`` suggestions (USCC value, firm name label) for the simulator's "remove a firm"
+    box: firms of the chain (main product or a capability on one of its items) whose name, English
+    name or USCC contains the typed text; at most 20."""
+    q = remove_firm.strip()[:60]
+    if not q:
+        return HTMLResponse("")
+    with db.reader() as e:
+        found = views.chain_firms(e, chain_id, q, 20)
+    return render(request, "partials/firm_options.html", user, firms=found)
+
+
 @router.post("/chains/{chain_id}/simulate", response_class=HTMLResponse, dependencies=CSRF)
 def simulate_partial(chain_id: str, request: Request, user: AnalystUser, db: DBDep,
                      remove_country: Annotated[str, Form()] = "", remove_firm: Annotated[str, Form()] = "",

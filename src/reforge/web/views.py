@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from reforge.api.sql import lit
+from reforge.api.sql import like, lit, rows
 from reforge.engine.base import Engine
 from reforge.web import charts, names
 from reforge.web.i18n import name_of
@@ -142,6 +142,18 @@ def countries(engine: Engine, chain_id: str) -> list[str]:
     out = [str(x) for x in df["country"].tolist()]
     return out or [str(x) for x in engine.fetch_df(
         "SELECT DISTINCT country FROM foreign_suppliers ORDER BY country")["country"].tolist()]
+
+
+def chain_firms(engine: Engine, chain_id: str, q: str, limit: int = 20) -> list[dict]:
+    """Firms of a chain (main product or a capability on one of its items) whose name, English name
+    or USCC contains ``q``: ``[{uscc, name, name_en}]`` by name."""
+    return rows(engine, f"""
+        WITH items AS (SELECT item_id FROM chain_items WHERE chain_id = {lit(chain_id)})
+        SELECT e.uscc, e.name, e.name_en FROM enterprises e
+        WHERE (e.main_item_id IN (SELECT item_id FROM items)
+               OR e.uscc IN (SELECT producer_id FROM capabilities WHERE item_id IN (SELECT item_id FROM items)))
+          AND (e.name LIKE {like(q)} OR COALESCE(e.name_en, '') ILIKE {like(q)} OR e.uscc LIKE {like(q.upper())})
+        ORDER BY e.name, e.uscc LIMIT {int(limit)}""")
 
 
 def regions(engine: Engine) -> list[dict]:
