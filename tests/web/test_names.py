@@ -78,3 +78,15 @@ def test_download_headers_in_language_and_formula_cells_neutralised():
     csv_resp = tables.download("credit", rows, "en", "csv", "credit")
     lines = list(csv.reader(io.StringIO(csv_resp.body.decode("utf-8-sig"))))
     assert lines[0][:3] == ["USCC", "Enterprise", "Grade"] and len(lines) == 2
+
+
+def test_industry_by_name_or_code():
+    with resources.files("reforge.ingest").joinpath("codes", "gbt4754_2017_industry.csv").open(encoding="utf-8") as f:
+        table = {r["code"]: r["name"] for r in csv.DictReader(f)}
+    assert names.resolve_industry("3974") == "3974" and names.resolve_industry("39") == "39"
+    assert names.resolve_industry(table["3974"]) == "3974"  # 显示器件制造
+    # a name used at several levels resolves to the highest level (division before group/class)
+    div = next(c for c, n in table.items() if len(c) == 2 and n == "计算机、通信和其他电子设备制造业")
+    assert names.resolve_industry("计算机、通信和其他电子设备制造业") == div == "39"
+    assert names.resolve_industry("制造") == "C"  # 制造业, the one section containing the text
+    assert names.resolve_industry("没有这种行业") is None and names.resolve_industry("设备制造") is None  # none / several

@@ -283,3 +283,26 @@ def test_remove_a_firm_autocompletes_by_name(browser, base_url, demo_db, shots, 
     assert [uscc, name] in [list(o) for o in opts] or any(v == uscc for v, _ in opts), opts
     assert all(name[:4] in label or name[:4].upper() in v for v, label in opts) or lang == "en"
     page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_industry_search_by_name(browser, base_url, demo_db, shots, lang):
+    hdr = api_token(base_url, "analyst")
+    con = duckdb.connect(str(demo_db), read_only=True)
+    code = con.execute("SELECT industry_code FROM enterprises GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1").fetchone()[0]
+    con.close()
+    with resources.files("reforge.ingest").joinpath("codes", "gbt4754_2017_industry.csv").open(encoding="utf-8") as f:
+        name = next(r["name"] for r in csv.DictReader(f) if r["code"] == code)
+    n = httpx.get(f"{base_url}/api/v1/enterprises", headers=hdr, params={"industry_code": code}).json()["total"]
+    page = new_page(browser, base_url, "analyst", lang)
+    visit(page, "/enterprises", shots, f"enterprises_industry_{lang}")
+    page.fill("#ent-industry", name)
+    page.click("#ent-submit")
+    page.wait_for_function(f"document.querySelector('#ent-total').innerText.replace(/,/g, '') === '{n}'")
+    cell = page.locator("#ent-table tbody tr").first.locator("td").nth(3)
+    assert name in cell.inner_text() and cell.get_attribute("title") == code
+    page.fill("#ent-industry", "没有这种行业")
+    page.click("#ent-submit")
+    page.wait_for_selector("#ent-results p.na")
+    assert ("没有唯一" if lang == "zh" else "No single GB/T 4754 industry") in page.inner_text("#ent-results")
+    page.context.close()

@@ -61,6 +61,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ent.bad_province": ('Unknown province "{value}": type a name (Jiangsu) or a 6-digit code (320000).',
                          "未知省份“{value}”：请输入名称（江苏、Jiangsu）或 6 位代码（320000）。"),
     "ent.firm": ("Enterprise", "企业"),
+    "ent.industry_hint": ("GB/T 4754 name or code", "行业名称或代码"),
+    "ent.bad_industry": ('No single GB/T 4754 industry matches "{value}": pick a name from the list or type a code '
+                         "(e.g. 3974).", "没有唯一的国民经济行业与“{value}”匹配：请从列表中选择名称或输入代码（如 3974）。"),
     "col.firm": ("Enterprise", "企业名称"),
     "credit.all_firms": ("Scores of all enterprises", "全部企业信用评分"),
     "export.download": ("Download", "下载"),

@@ -13,6 +13,7 @@ Failed screening conditions: a sentence such as ``main-business share 86.1 % < 9
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -157,6 +158,25 @@ def industry_name(code: Any, lang: str = "en") -> str:
     if lang == "zh" or section not in SECTION_EN:
         return name
     return f"{SECTION_EN[section]}: {name}" if c != section else SECTION_EN[section]
+
+
+def resolve_industry(text: str | None) -> str | None:
+    """A GB/T 4754 code (prefix) from a code or a Chinese name: the exact name, else the one
+    highest-level class whose name contains the text; None when nothing or several match."""
+    if not text or not text.strip():
+        return None
+    s = text.strip()
+    if s.upper() in _industries() or re.fullmatch(r"[A-Z]?\d{1,4}", s.upper()):
+        return s.upper()
+    exact = [c for c, (n, _) in _industries().items() if n == s]
+    if exact:
+        return min(exact, key=len)
+    hits = [c for c, (n, _) in _industries().items() if s in n]
+    if not hits:
+        return None
+    top = min(len(c) for c in hits)
+    best = [c for c in hits if len(c) == top]
+    return best[0] if len(best) == 1 else None
 
 
 def country(code: Any, lang: str = "en") -> str:

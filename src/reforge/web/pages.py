@@ -309,8 +309,12 @@ def _search(db: Database, user: User, request: Request) -> dict:
     province = names.resolve_province(prov) if prov else None
     if prov and province is None:
         raise BadRequest("ent.bad_province", value=prov[:40])
+    ind = (qp.get("industry_code") or "").strip()
+    industry = names.resolve_industry(ind) if ind else None
+    if ind and industry is None:
+        raise BadRequest("ent.bad_industry", value=ind[:40])
     f = eq.SearchFilters(q=qp.get("q") or None, province_code=province,
-                         industry_code=qp.get("industry_code") or None, size_class=qp.get("size_class") or None,
+                         industry_code=industry, size_class=qp.get("size_class") or None,
                          designation=qp.get("designation") or None, chain_id=qp.get("chain_id") or None,
                          uscc=user.uscc if user.role == "enterprise" else None)
     raw = qp.get("page", "1").strip() or "1"
@@ -343,8 +347,11 @@ def enterprises_page(request: Request, user: PageUser, db: DBDep) -> Response:
         return _enterprise_download(request, res)
     with db.reader() as e:
         chain_list = sv.list_chains(e)
+        present = [str(x) for x in e.fetch_df("SELECT DISTINCT industry_code FROM enterprises "
+                                              "WHERE industry_code IS NOT NULL ORDER BY 1")["industry_code"]]
     return render(request, "enterprises.html", user, res=res, chains=chain_list,
-                  qp=dict(request.query_params), provinces=names.province_options(lang_of(request)))
+                  qp=dict(request.query_params), provinces=names.province_options(lang_of(request)),
+                  industries=[{"code": c, "name": names.industry_name(c, "zh")} for c in present])
 
 
 @router.get("/enterprises/results", response_class=HTMLResponse)
