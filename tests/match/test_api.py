@@ -9,7 +9,7 @@ import pytest
 from reforge.api.auth import add_user
 from reforge.cli.serve import create_demo_accounts
 from reforge.engine import DuckDBEngine
-from reforge.match import match_demands, matching_degree
+from reforge.match import assign_demands, match_demands, matching_degree
 from tests.api.conftest import login
 from tests.api.server import running_server
 from tests.match.dbfile import planted_db
@@ -50,6 +50,9 @@ def test_analyst_sees_every_demand_as_the_library_ranks_it(url, db):
     assert r.status_code == 200
     with DuckDBEngine(db, read_only=True) as e:
         assert r.json() == matching_degree(e, as_of=AS_OF).model().model_dump(mode="json")
+        ref = assign_demands(e, as_of=AS_OF).model().model_dump(mode="json")
+    r = get(url, "/match/assign", h, as_of=AS_OF)
+    assert r.status_code == 200 and r.json() == ref and r.json()["assigned_value"] == 18e6
 
 
 def test_enterprise_sees_only_its_own_demands_and_its_own_rows(url):
@@ -60,6 +63,7 @@ def test_enterprise_sees_only_its_own_demands_and_its_own_rows(url):
     r = get(url, "/match/demands", buyer, as_of=AS_OF, demand=["D2", "D1"])  # D2 belongs to B2
     assert [d["demand_id"] for d in r.json()["demands"]] == ["D1"]
     assert get(url, "/match/degree", buyer).status_code == 403
+    assert get(url, "/match/assign", buyer).status_code == 403
     supplier = login(url, "enterprise")
     r = get(url, "/match/offers", supplier, as_of=AS_OF, uscc="S_BAD")  # the uscc asked for is ignored
     assert r.status_code == 200 and r.json()["uscc"] == "S_TRUE"
@@ -85,7 +89,7 @@ def test_bad_input_is_422_never_500(url):
 
 def test_matching_routes_pass_the_analysis_gate():
     from reforge.api.overload import ANALYSIS_PATHS
-    for p in ("/api/v1/match/demands", "/api/v1/match/offers", "/api/v1/match/degree"):
+    for p in ("/api/v1/match/demands", "/api/v1/match/offers", "/api/v1/match/degree", "/api/v1/match/assign"):
         assert ANALYSIS_PATHS.match(p), p
     assert not ANALYSIS_PATHS.match("/api/v1/match/demandsX")
 
@@ -93,7 +97,7 @@ def test_matching_routes_pass_the_analysis_gate():
 def test_routes_declare_their_response_models(url):
     spec = httpx.get(f"{url}/api/v1/openapi.json").json()
     for path, model in (("/api/v1/match/demands", "MatchModel"), ("/api/v1/match/offers", "SupplierMatchesModel"),
-                        ("/api/v1/match/degree", "DegreeModel")):
+                        ("/api/v1/match/degree", "DegreeModel"), ("/api/v1/match/assign", "AssignModel")):
         ok = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
         assert ok == {"$ref": f"#/components/schemas/{model}"}, (path, ok)
         assert {"401", "422"} <= set(spec["paths"][path]["get"]["responses"])

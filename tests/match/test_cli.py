@@ -79,3 +79,15 @@ def test_bad_options_exit_2(db):
         r = run("demands", "--db", str(db), *args)
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr
+
+
+def test_assign_json_and_chinese_summary(db):
+    r = run("assign", "--db", str(db), "--as-of", "2026-01-15", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["assigned_value"] == pytest.approx(18e6) and out["total_value"] == pytest.approx(27e6)
+    status = {d["demand_id"]: d["status"]["code"] for d in out["demands"]}
+    assert status == {"D1": "match.assign.full", "D2": "match.assign.full", "D3": "match.status.no_producer",
+                      "D4": "match.status.all_excluded", "D5": "match.status.no_item"}
+    r = run("assign", "--db", str(db), "--as-of", "2026-01-15", "--lang", "zh")
+    assert r.returncode == 0 and "国内无该产品的生产企业" in r.stdout

@@ -39,7 +39,7 @@ ANALYSIS_PATHS = re.compile(
     r"|/api/v1/policy/evaluate"
     r"|/api/v1/sectors/[^/]+/key-sectors"
     r"|/api/v1/enterprises/[^/]+/(?:screening|credit|warnings)"
-    r"|/api/v1/match/(?:demands|offers|degree)"
+    r"|/api/v1/match/(?:demands|offers|degree|assign)"
     r"|/chains/[^/]+/simulate"
     r"|/policy/evaluate)/?$")
 

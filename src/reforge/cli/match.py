@@ -125,3 +125,26 @@ def rank(queries: Annotated[Path, typer.Option("--queries", help="CSV of query t
              "candidate_text": h["text"], "score": h["score"]} for o in out for k, h in enumerate(o["hits"])]
     emit({}, fmt, pd.DataFrame(rows, columns=["query", "query_text", "rank", "candidate", "candidate_text",
                                               "score"]))
+
+
+@app.command("assign")
+def assign(demand: Annotated[list[str] | None, typer.Option("--demand", help="demand_id (repeatable; "
+                                                             "default: all demands)")] = None,
+           as_of: AsOfOpt = None, mode: ModeOpt = "both", min_score: MinScoreOpt = 0.0,
+           engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
+           fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Assign demand value to qualified suppliers within their spare capacities, maximising the
+    matched value; unassigned value with reasons.
+
+    JSON: {"as_of", "min_score", "total_value", "assigned_value", "flows": [{demand_id, producer_id,
+    item_id, value, score}], "demands": [{demand_id, value, assigned, unmatched, status}]}.
+    """
+    from reforge.match import assign_demands
+    from reforge.messages import resolve_lang
+    lg = resolve_lang(lang)
+    with engine_from(engine, db, warehouse) as e:
+        res = assign_demands(e, demand, as_of, mode, min_score=min_score)  # type: ignore[arg-type]
+    if fmt == Fmt.table:
+        for line in res.summary(lg):
+            typer.echo(line)
+    emit(res.to_dict(), fmt, res.to_frame())

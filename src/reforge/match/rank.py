@@ -20,7 +20,7 @@ import pandas as pd
 from reforge.errors import DataMissing, InvalidInput
 from reforge.match import sql as q
 from reforge.match.params import PARTS, MatchParams, default_params
-from reforge.match.result import DegreeResult, MatchResult
+from reforge.match.result import AssignResult, DegreeResult, MatchResult
 from reforge.match.text import MODES, Mode, TextIndex
 from reforge.messages import Message
 
@@ -200,4 +200,54 @@ def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "b
     return DegreeResult(items, chains, res.as_of)
 
 
-__all__ = ["INPUTS", "match_demands", "matching_degree"]
+
+
+def assign_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | _dt.date | None = None,
+                   mode: Mode = "both", params: MatchParams | None = None, min_score: float = 0.0) -> AssignResult:
+    """Assign demand value to qualified suppliers (score >= ``min_score``) maximising the matched
+    value under each supplier's spare capacity on the item (unknown spare capacity: unlimited).
+
+    Each demand's unassigned value gets a reason: its match status when it has no qualified
+    supplier, ``match.unmatched.no_value`` without a value, ``match.unmatched.capacity_taken``
+    when its suppliers' capacity went to other demands.
+    """
+    from reforge.match.assign import Edge, assign_flows
+    res = match_demands(engine, demand_ids, as_of, mode, params, min_score)
+    c = res.candidates
+    ok = c[~c["excluded"] & (c["score"] >= min_score)]
+    slot = ok["producer_id"].astype(str) + "\x1f" + ok["item_id"].astype(str)
+    spare = pd.to_numeric(ok["spare_capacity"], errors="coerce")
+    caps = {k: (float(v) if v == v else float("inf")) for k, v in zip(slot, spare, strict=True)}
+    values = {str(d): float(v) for d, v in zip(res.demands["demand_id"], res.demands["value"], strict=True)
+              if v == v and v is not None and v > 0}
+    edges = [Edge(str(d), s, float(sc)) for d, s, sc in zip(ok["demand_id"], slot, ok["score"], strict=True)]
+    flows = assign_flows(values, caps, edges)
+    score = {(e.demand, e.slot): e.score for e in edges}
+    rows = [(d, s.split("\x1f")[0], s.split("\x1f")[1], x, score[(d, s)]) for (d, s), x in flows.items()]
+    fdf = pd.DataFrame(rows, columns=["demand_id", "producer_id", "item_id", "value", "score"]) \
+        .sort_values(["demand_id", "value", "producer_id"], ascending=[True, False, True]).reset_index(drop=True)
+    got = fdf.groupby("demand_id")["value"].sum() if len(fdf) else pd.Series(dtype=float)
+    used = {}
+    for (_, s), x in flows.items():
+        used[s] = used.get(s, 0.0) + x
+    slots = pd.DataFrame([(s.split("\x1f")[0], s.split("\x1f")[1], caps[s], used.get(s, 0.0)) for s in caps],
+                         columns=["producer_id", "item_id", "capacity", "used"])
+    out = []
+    for d in res.demands.itertuples(index=False):
+        v = None if d.value is None or d.value != d.value else float(d.value)
+        a = float(got.get(d.demand_id, 0.0))
+        short = max((v or 0.0) - a, 0.0)
+        if not d.matched:
+            st = d.status
+        elif not v:
+            st = Message("match.unmatched.no_value")
+        elif short > 1e-6 * max(v, 1.0):
+            st = Message("match.unmatched.capacity_taken", {"short": short})
+        else:
+            st = Message("match.assign.full")
+        out.append((d.demand_id, v, a, short, st))
+    ddf = pd.DataFrame(out, columns=["demand_id", "value", "assigned", "unmatched", "status"])
+    return AssignResult(fdf, ddf, slots, res.as_of, float(min_score))
+
+
+__all__ = ["INPUTS", "assign_demands", "match_demands", "matching_degree"]

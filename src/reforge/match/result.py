@@ -186,5 +186,77 @@ class DegreeResult:
                        lang) for r in self.chains.itertuples(index=False)]
 
 
-__all__ = ["CandidateModel", "DegreeModel", "DegreeResult", "DegreeRowModel", "DemandMatchModel", "MatchModel",
+
+class FlowModel(BaseModel):
+    """Value (CNY per year) of a demand assigned to a producer."""
+
+    demand_id: str
+    producer_id: str
+    item_id: str | None
+    value: float
+    score: float
+
+
+class AssignedDemandModel(BaseModel):
+    """A demand's value, the part assigned, and why the rest is not."""
+
+    demand_id: str
+    value: float | None
+    assigned: float
+    unmatched: float
+    status: ReasonModel
+
+
+class AssignModel(BaseModel):
+    """The capacity-respecting assignment."""
+
+    as_of: str
+    min_score: float
+    total_value: float
+    assigned_value: float
+    flows: list[FlowModel]
+    demands: list[AssignedDemandModel]
+
+
+@dataclass
+class AssignResult:
+    """A global assignment: ``flows`` (demand_id, producer_id, item_id, value, score), ``demands``
+    (demand_id, value, assigned, unmatched, status as a :class:`Message`), ``slots``
+    (producer_id, item_id, capacity, used). Values in CNY per year."""
+
+    flows: pd.DataFrame
+    demands: pd.DataFrame
+    slots: pd.DataFrame
+    as_of: str
+    min_score: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The flow rows."""
+        return self.flows.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: totals, flows, and each demand's assigned and unmatched value with a reason."""
+        return {"as_of": self.as_of, "min_score": self.min_score,
+                "total_value": float(self.demands["value"].fillna(0).sum()),
+                "assigned_value": float(self.flows["value"].sum()) if len(self.flows) else 0.0,
+                "flows": [{k: _num(v) for k, v in r.items()} for r in self.flows.to_dict("records")],
+                "demands": [{"demand_id": r.demand_id, "value": _num(r.value), "assigned": float(r.assigned),
+                             "unmatched": float(r.unmatched), "status": _reason(r.status)}
+                            for r in self.demands.itertuples(index=False)]}
+
+    def model(self) -> AssignModel:
+        """The pydantic model of :meth:`to_dict`."""
+        return AssignModel.model_validate(self.to_dict())
+
+    def summary(self, lang: str | None = None) -> list[str]:
+        """Totals, then each demand not fully assigned with its reason."""
+        d = self.to_dict()
+        lines = [render("match.assign.summary", {"assigned": d["assigned_value"], "total": d["total_value"]}, lang)]
+        for r in self.demands.itertuples(index=False):
+            if r.unmatched > 0 or r.assigned == 0:
+                lines.append(f"{r.demand_id}: {r.status.render(lang)}")
+        return lines
+
+
+__all__ = ["AssignModel", "AssignResult", "CandidateModel", "DegreeModel", "DegreeResult", "DegreeRowModel", "DemandMatchModel", "MatchModel",
            "MatchResult", "ReasonModel"]

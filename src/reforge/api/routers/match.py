@@ -2,7 +2,7 @@
 
 Who sees what: analysts and admins see every demand and the degree; an enterprise account
 sees the matches of its own demands (``/match/demands``) and the demands it is a candidate for
-with its own row only (``/match/offers``: no competitor's score is shown), never the degree.
+with its own row only (``/match/offers``: no competitor's score is shown), never the degree or the assignment.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from reforge.api.deps import Analyst, CurrentUser, Engine
 from reforge.errors import DataMissing, InvalidInput, NotFound
-from reforge.match.result import CandidateModel, DegreeModel, MatchModel
+from reforge.match.result import AssignModel, CandidateModel, DegreeModel, MatchModel
 
 router = APIRouter(tags=["match"])
 
@@ -110,3 +110,11 @@ def degree(user: Analyst, engine: Engine, as_of: AsOf = None, mode: Mode = "both
     """Matching degree per item and chain: demand value, value with a qualified domestic supplier, share."""
     from reforge.match import matching_degree
     return _run(matching_degree, engine, as_of, mode, min_score=min_score).to_dict()
+
+
+@router.get("/match/assign", response_model=AssignModel)
+def assign(user: Analyst, engine: Engine, as_of: AsOf = None, mode: Mode = "both", min_score: MinScore = 0.0) -> dict:
+    """Demand value assigned to qualified suppliers within their spare capacities (maximal matched
+    value); each demand's unassigned value with a reason (analysts)."""
+    from reforge.match import assign_demands
+    return _run(assign_demands, engine, None, as_of, mode, min_score=min_score).to_dict()
