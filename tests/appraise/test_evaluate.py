@@ -148,3 +148,15 @@ def test_discourse_share_of_downstream_users_rises_with_their_weight(adb):
     d = criteria_weights(adb, ["AP1"]).to_dict()["discourse"]
     assert set(d) == {"academic", "downstream_user", "key_part_expert"}
     assert d["key_part_expert"]["change"] == 0  # E4 is excluded (inconsistent): leaving it out changes nothing
+
+
+def test_ranking_carries_its_sensitivity(adb):
+    from reforge.appraise.sensitivity import switch_points
+    ids = ["AP1", "AP2", "AP3"]
+    r = rank_appraisals(adb, ids, method="weighted_sum", weighting="equal")
+    x = decision_matrix(adb, ids).to_numpy()
+    ref = switch_points(x, [1 / 3] * 3, method="weighted_sum")
+    got = r.to_dict()["sensitivity"]
+    assert [p["below"] for p in got["switch_points"]] == [p["below"] for p in ref]
+    assert [p["criterion"] for p in got["switch_points"]] == ["market", "novelty", "reliability"]
+    assert 0 <= got["top_kept"] <= 1 and r.model().sensitivity["top_kept"] == got["top_kept"]

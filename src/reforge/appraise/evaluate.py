@@ -20,6 +20,7 @@ from reforge.appraise.panel import propose
 from reforge.appraise.result import PanelResult, RankingResult, WeightsResult
 from reforge.appraise.roles import load_roles
 from reforge.appraise.scoring import ranks, topsis, vikor, weighted_sum
+from reforge.appraise.sensitivity import rank_stability, switch_points
 from reforge.engine.base import Engine
 from reforge.errors import DataMissing, InvalidInput, NotFound
 from reforge.messages import Message
@@ -215,7 +216,12 @@ def rank_appraisals(engine: Engine, appraisal_ids: Sequence[str] | None = None, 
     per = own.pivot_table(index="expert_id", columns="appraisal_id", values="ws", aggfunc="sum").reindex(columns=ids)
     full = per.dropna()
     w_kendall = kendall_w(full.to_numpy()) if len(full) >= 2 else None
-    return RankingResult(method, weighting, criteria, w, table, mat, notes, w_kendall, len(full))
+    sens = {"switch_points": [{**p, "criterion": criteria[int(p["criterion"])],  # type: ignore[call-overload]
+                               "top_below": None if p["top_below"] is None else ids[int(p["top_below"])],  # type: ignore[arg-type]
+                               "top_above": None if p["top_above"] is None else ids[int(p["top_above"])]}  # type: ignore[arg-type]
+                              for p in switch_points(x, w, method=method)],
+            **rank_stability(x, w, method=method, draws=200)}
+    return RankingResult(method, weighting, criteria, w, table, mat, notes, w_kendall, len(full), sens)
 
 
 def build_panel(engine: Engine, appraisal_id: str, size: int | None = None, fields: Sequence[str] | None = None,

@@ -122,6 +122,7 @@ class RankingModel(BaseModel):
     items: list[RankedModel]
     kendall_w: float | None
     n_raters: int
+    sensitivity: dict[str, Any]
     notes: list[MessageModel]
 
 
@@ -138,6 +139,7 @@ class RankingResult:
     notes: list[Message] = field(default_factory=list)
     kendall_w: float | None = None  # agreement of the experts who scored every appraisal
     n_raters: int = 0
+    sensitivity: dict[str, Any] = field(default_factory=dict)  # switch points, top_kept, mean_spearman
 
     def to_frame(self) -> pd.DataFrame:
         """The ranking with the decision matrix's columns beside it."""
@@ -153,6 +155,7 @@ class RankingResult:
         return {"method": self.method, "weighting": self.weighting, "criteria": list(self.criteria),
                 "weights": {c: float(w) for c, w in zip(self.criteria, self.weights, strict=True)},
                 "items": items, "kendall_w": self.kendall_w, "n_raters": self.n_raters,
+                "sensitivity": self.sensitivity,
                 "notes": [_msg(n) for n in self.notes]}
 
     def model(self) -> RankingModel:
@@ -164,6 +167,11 @@ class RankingResult:
         lines += [f"  {int(r.rank):>3}  {r.appraisal_id}  {r.score:.4f}  {r.title}" for r in self.table.itertuples()]
         if self.kendall_w is not None:
             lines.append(f"  agreement: Kendall's W {self.kendall_w:.3f} over {self.n_raters} experts")
+        if self.sensitivity:
+            lines.append(f"  stability: top kept in {self.sensitivity['top_kept']:.0%} of weight draws")
+            for p in self.sensitivity["switch_points"]:
+                lines.append(f"  {p['criterion']} (weight {p['weight']:.3f}): top changes below {p['below']} / "
+                             f"above {p['above']}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
