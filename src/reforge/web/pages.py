@@ -537,6 +537,8 @@ def mount_web(app: FastAPI) -> None:
     """Add the pages, the static files and the login/forbidden handlers to ``app``."""
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(router)
+    from reforge.web.appraise_pages import router as appraise_router  # the /appraise page
+    app.include_router(appraise_router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -1,0 +1,91 @@
+"""The /appraise page in headless Chromium (Debian's, via Playwright) in both languages."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from reforge.cli.serve import DEMO_PASSWORDS, create_demo_accounts
+from tests.api.server import running_server
+from tests.appraise.conftest import fill
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    from reforge.engine import DuckDBEngine
+    from reforge.schema import ensure_schema
+    path = tmp_path_factory.mktemp("appraise_page") / "p.duckdb"
+    with DuckDBEngine(path) as e:
+        ensure_schema(e)
+        fill(e)
+        e.execute("UPDATE appraisals SET title = ? WHERE appraisal_id = 'AP3'", [HOSTILE])
+    create_demo_accounts(path)
+    with running_server(path, login_limit=1000) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        from tests.conftest import skip_unless_ci
+        skip_unless_ci("Debian chromium is not installed")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _page(browser, base_url, who, lang):
+    ctx = browser.new_context(viewport={"width": 1300, "height": 900}, base_url=base_url, bypass_csp=True)
+    ctx.add_cookies([{"name": "lang", "value": lang, "url": base_url}])
+    page = ctx.new_page()
+    page.goto("/login")
+    page.fill("#username", who)
+    page.fill("#password", DEMO_PASSWORDS[who])
+    page.click("#login-submit")
+    page.wait_for_load_state("networkidle")
+    return ctx, page
+
+
+@pytest.mark.parametrize("lang, title, conflict, downstream", [
+    ("en", "Appraisal of new products", "conflict of interest: works for the applicant", "Downstream complete-machine user"),
+    ("zh", "新产品与科技成果评审", "利益冲突：任职于申请单位", "下游整机用户"),
+])
+def test_analyst_sees_ranking_discourse_and_panel(browser, base_url, lang, title, conflict, downstream):
+    ctx, page = _page(browser, base_url, "analyst", lang)
+    resp = page.goto("/appraise?kind=new_product&year=2025&id=AP2")
+    assert resp.status == 200
+    assert page.inner_text("#appraise-title") == title
+    assert page.locator("#appraise-ranking tbody tr").count() == 3
+    assert downstream in page.inner_text("#appraise-discourse")
+    panel = page.inner_text("#appraise-panel")
+    assert conflict in panel and "E1" in panel
+    assert re.search(r"W = 1[.,]000", page.inner_text("#appraise-kendall"))
+    assert HOSTILE in page.inner_text("#appraise-list")  # shown as text, never run
+    assert page.evaluate("window.__pwned === undefined")
+    body = page.inner_text("body")
+    assert "appraise." not in body  # no message code leaks untranslated
+    if lang == "zh":
+        assert "Appraisal of new products" not in body and "conflict of interest" not in body
+    ctx.close()
+
+
+def test_enterprise_sees_only_its_own_appraisals(browser, base_url):
+    ctx, page = _page(browser, base_url, "enterprise", "en")
+    resp = page.goto("/appraise?id=AP2")
+    assert resp.status == 200
+    rows = page.locator("#appraise-list tbody tr")
+    assert rows.count() == 1 and "AP1" in rows.first.inner_text()
+    assert page.locator("#appraise-ranking").count() == 0 and page.locator("#appraise-panel").count() == 0
+    ctx.close()
