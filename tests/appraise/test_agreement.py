@@ -69,3 +69,18 @@ def test_leave_role_out_by_hand():
     assert d["downstream_user"]["voice"] == pytest.approx(0.5)
     solo = discourse_shares(PANEL[:1], ["r", "c", "n"])
     assert solo == {"downstream_user": {"change": 1.0, "share": 1.0, "voice": 1.0}}
+
+
+def test_leave_one_out_rho_flags_the_contrarian():
+    stats = pytest.importorskip("scipy.stats")
+    from reforge.appraise.agreement import leave_one_out_rho
+    rng = np.random.default_rng(4)
+    truth = np.arange(6, dtype=float)
+    s = np.vstack([truth + rng.normal(0, 0.5, 6) for _ in range(4)] + [-truth])
+    rho = leave_one_out_rho(s)
+    assert rho[-1] < 0 and (rho[:-1] > 0.5).all()
+    for k in range(5):
+        ref = stats.spearmanr(s[k], np.delete(s, k, axis=0).mean(axis=0)).statistic
+        assert rho[k] == pytest.approx(ref)
+    with pytest.raises(InvalidInput):
+        leave_one_out_rho([[1, 2, 3], [3, 2, 1]])

@@ -160,3 +160,10 @@ def test_ranking_carries_its_sensitivity(adb):
     assert [p["below"] for p in got["switch_points"]] == [p["below"] for p in ref]
     assert [p["criterion"] for p in got["switch_points"]] == ["market", "novelty", "reliability"]
     assert 0 <= got["top_kept"] <= 1 and r.model().sensitivity["top_kept"] == got["top_kept"]
+
+
+def test_contrarian_expert_is_noted_as_outlier(adb):
+    adb.execute("UPDATE appraisal_scores SET score = 100 - score WHERE expert_id = 'E3'")
+    r = rank_appraisals(adb, ["AP1", "AP2", "AP3"], weighting="equal")
+    out = [n for n in r.notes if n.code == "appraise.note.outlier"]
+    assert [n.params["expert"] for n in out] == ["E3"] and out[0].params["rho"] < 0

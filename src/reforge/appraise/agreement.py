@@ -4,6 +4,9 @@
   ranking ``n`` alternatives, with the tie correction: ``W = 12 S / (m^2 (n^3 - n) - m sum T)``,
   ``S`` the squared deviations of the rank sums from their mean, ``T = sum (t^3 - t)`` over
   each expert's groups of ``t`` tied alternatives (midranks). 0 = no agreement, 1 = identical.
+- Outlier experts: Spearman's rho of each expert's ranking against the others' mean
+  (leave-one-out); an expert below ``outlier_rho`` (default 0: ranking against the panel)
+  is an outlier.
 - Discourse share (leave-role-out): the group criterion weights are computed with every
   role, then once without each role's experts; a role's *change* is the total variation
   distance ``0.5 * sum |w_all - w_without|`` and its *share* is its change over the sum of
@@ -71,3 +74,20 @@ def discourse_shares(judgments: Sequence[ExpertJudgment], criteria: Sequence[str
     total = sum(change.values())
     return {r: {"change": change[r], "share": change[r] / total if total > 0 else 0.0, "voice": voice[r]}
             for r in roles}
+
+
+def leave_one_out_rho(scores: object) -> np.ndarray:
+    """Per expert: Spearman's rho between the expert's ranking and the ranking by the mean score
+    of all other experts (midranks for ties). An outlier has a low or negative rho."""
+    s = np.asarray(scores, dtype=float)
+    if s.ndim != 2 or s.shape[0] < 3 or s.shape[1] < 3 or not np.all(np.isfinite(s)):
+        raise InvalidInput("outliers need finite scores of at least 3 experts on at least 3 alternatives",
+                           code="appraise.outliers.shape", params={"shape": list(s.shape)})
+    out = np.empty(s.shape[0])
+    for k in range(s.shape[0]):
+        mine = midranks(s[k])
+        rest = midranks(np.delete(s, k, axis=0).mean(axis=0))
+        a, b = mine - mine.mean(), rest - rest.mean()
+        den = np.sqrt((a * a).sum() * (b * b).sum())
+        out[k] = float((a * b).sum() / den) if den > 0 else 0.0
+    return out

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reforge.appraise import ahp, sql
-from reforge.appraise.agreement import discourse_shares, kendall_w
+from reforge.appraise.agreement import discourse_shares, kendall_w, leave_one_out_rho
 from reforge.appraise.group import ExpertJudgment, group_weights
 from reforge.appraise.objective import critic_weights, entropy_weights
 from reforge.appraise.panel import propose
@@ -28,6 +28,7 @@ from reforge.messages import Message
 RANK_METHODS = ("topsis", "weighted_sum", "vikor")
 WEIGHTINGS = ("ahp", "entropy", "critic", "equal")
 _SCALE = (1 / 9 - 1e-9, 9 + 1e-9)
+OUTLIER_RHO = 0.0  # an expert whose ranking correlates below this with the rest is flagged
 
 
 def _matrix(rows: pd.DataFrame, criteria: Sequence[str]) -> np.ndarray:
@@ -216,6 +217,11 @@ def rank_appraisals(engine: Engine, appraisal_ids: Sequence[str] | None = None, 
     per = own.pivot_table(index="expert_id", columns="appraisal_id", values="ws", aggfunc="sum").reindex(columns=ids)
     full = per.dropna()
     w_kendall = kendall_w(full.to_numpy()) if len(full) >= 2 else None
+    if len(full) >= 3 and len(ids) >= 3:
+        for eid, rho in zip(full.index, leave_one_out_rho(full.to_numpy()), strict=True):
+            if rho < OUTLIER_RHO:
+                notes.append(Message("appraise.note.outlier", {"expert": str(eid), "rho": float(rho),
+                                                                "threshold": OUTLIER_RHO}))
     sens = {"switch_points": [{**p, "criterion": criteria[int(p["criterion"])],  # type: ignore[call-overload]
                                "top_below": None if p["top_below"] is None else ids[int(p["top_below"])],  # type: ignore[arg-type]
                                "top_above": None if p["top_above"] is None else ids[int(p["top_above"])]}  # type: ignore[arg-type]
