@@ -79,3 +79,10 @@ def test_eligible_and_insurance_commands(tmp_path):
         "appraise.insurance.rate_capped"
     r = _run("insurance", "first_set", "--insured-value", "-5", "--rate", "0.02")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_whatif_command(dbfile):
+    r = _run("whatif", "--kind", "new_product", "--weights", "equal", "--db", dbfile, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["role"] == "downstream_user" and out["weight"] == 2.0 and out["top"] in {"AP1", "AP2", "AP3"}

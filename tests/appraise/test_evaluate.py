@@ -167,3 +167,26 @@ def test_contrarian_expert_is_noted_as_outlier(adb):
     r = rank_appraisals(adb, ["AP1", "AP2", "AP3"], weighting="equal")
     out = [n for n in r.notes if n.code == "appraise.note.outlier"]
     assert [n.params["expert"] for n in out] == ["E3"] and out[0].params["rho"] < 0
+
+
+def test_role_weight_at_which_the_top_changes(adb):
+    from reforge.appraise.whatif import role_switch_points
+    ids = ["AP1", "AP2", "AP3"]
+    # the downstream user alone rates AP2 far above AP1 and AP3: with enough voice AP2 comes first
+    adb.execute("UPDATE appraisal_scores SET score = 100 WHERE expert_id = 'E1' AND appraisal_id = 'AP2'")
+    adb.execute("UPDATE appraisal_scores SET score = 10 WHERE expert_id = 'E1' AND appraisal_id IN ('AP1', 'AP3')")
+    adb.execute("UPDATE appraisal_scores SET score = score + 10 WHERE expert_id <> 'E1' AND appraisal_id = 'AP1'")
+    res = role_switch_points(adb, ids, role="downstream_user", weighting="equal", method="weighted_sum")
+    # brute force over the full rankings: the top is stable between the switch points and flips past them
+    def top(w):
+        t = rank_appraisals(adb, ids, method="weighted_sum", weighting="equal", role_weights={"downstream_user": w}).table
+        return t.appraisal_id.iloc[0]
+    assert res["weight"] == 2.0 and res["top"] == top(2.0)
+    flips = [k for k in ("below", "above") if res[k] is not None]
+    assert flips
+    for k in flips:
+        edge = res[k]
+        assert top(edge) == res[f"top_{k}"] != res["top"]
+        assert top(edge * (1.001 if k == "below" else 0.999)) == res["top"]
+    with pytest.raises(InvalidInput):
+        role_switch_points(adb, ids, role="astrologer")

@@ -115,6 +115,14 @@ def criteria_weights(engine: Engine, appraisal_ids: Sequence[str] | None = None,
     """
     ap = _batch(engine, appraisal_ids, kind, year)
     ids = list(ap.appraisal_id)
+    criteria, judges = load_judges(engine, ids)
+    g = group_weights(judges, criteria, method, role_weights, on_inconsistent)
+    shares = discourse_shares(judges, criteria, method, role_weights, on_inconsistent)
+    return WeightsResult(ids, g, load_roles(role_weights).weights(), shares)
+
+
+def load_judges(engine: Engine, ids: Sequence[str]) -> tuple[list[str], list[ExpertJudgment]]:
+    """(criteria, one judge per (appraisal, expert) matrix) of the given appraisals."""
     jd = sql.judgments(engine, ids)
     if jd.empty:
         raise DataMissing("no pairwise judgments for these appraisals", code="appraise.data.no_judgments",
@@ -132,9 +140,7 @@ def criteria_weights(engine: Engine, appraisal_ids: Sequence[str] | None = None,
         weight = float(ex.at[eid, "weight"]) if eid in ex.index else 1.0
         label = eid if len(ids) == 1 else f"{eid}@{aid}"
         judges.append(ExpertJudgment(label, m, role, weight))
-    g = group_weights(judges, criteria, method, role_weights, on_inconsistent)
-    shares = discourse_shares(judges, criteria, method, role_weights, on_inconsistent)
-    return WeightsResult(ids, g, load_roles(role_weights).weights(), shares)
+    return criteria, judges
 
 
 def decision_matrix(engine: Engine, ids: Sequence[str],
@@ -144,8 +150,14 @@ def decision_matrix(engine: Engine, ids: Sequence[str],
     if sc.empty:
         raise DataMissing("no expert scores for these appraisals", code="appraise.data.no_scores",
                           params={"n": len(ids)})
+    return matrix_from_scores(sc, sql.experts(engine), ids, role_weights)
+
+
+def matrix_from_scores(sc: pd.DataFrame, experts: pd.DataFrame, ids: Sequence[str],
+                       role_weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The voice-weighted mean scores (reduced data; see :func:`decision_matrix`)."""
     rules = load_roles(role_weights)
-    ex = sql.experts(engine).set_index("expert_id")
+    ex = experts.set_index("expert_id")
     role = sc.expert_id.map(ex["role"]).where(lambda s: s.notna(), None)
     own = sc.expert_id.map(ex["weight"]).fillna(1.0).astype(float)
     sc = sc.assign(voice=[rules.weight(r if isinstance(r, str) else None) for r in role] * own.to_numpy())

@@ -226,3 +226,23 @@ def insurance_cmd(kind: Annotated[str, typer.Argument(help="first_set or first_b
         console.print(f"{k}: {res[k]}", markup=False, highlight=False)
     for m in res["notes"]:
         console.print(f"note: {m.render(lg)}", markup=False, highlight=False)
+
+
+@app.command("whatif")
+def whatif(ids: IdsOpt = None,
+           kind: Annotated[str | None, typer.Option("--kind", help="appraisal kind (batch)")] = None,
+           year: Annotated[int | None, typer.Option("--year", help="appraisal year (batch)")] = None,
+           role: Annotated[str, typer.Option("--role", help="the role whose weight is moved")] = "downstream_user",
+           method: Annotated[str, typer.Option("--method", help="topsis, weighted_sum or vikor")] = "topsis",
+           weighting: Annotated[str, typer.Option("--weights", help="ahp, entropy, critic or equal")] = "ahp",
+           role_weight: RoleOpt = None, engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None,
+           warehouse: WarehouseOpt = None, fmt: FormatOpt = Fmt.table) -> None:
+    """The weight of a role at which the top appraisal of the batch changes (below and above)."""
+    from reforge.appraise.whatif import role_switch_points
+    with engine_from(engine, db, warehouse) as e:
+        res = role_switch_points(e, ids, kind, year, role, method, weighting, _role_weights(role_weight))
+    if fmt == Fmt.json:
+        sys.stdout.write(dumps(res) + "\n")
+        return
+    console.print(f"{res['role']} at weight {res['weight']}: top {res['top']}; changes to {res['top_below']} "
+                  f"below {res['below']}, to {res['top_above']} above {res['above']}", markup=False, highlight=False)
