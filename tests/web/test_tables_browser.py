@@ -306,3 +306,34 @@ def test_industry_search_by_name(browser, base_url, demo_db, shots, lang):
     page.wait_for_selector("#ent-results p.na")
     assert ("没有唯一" if lang == "zh" else "No single GB/T 4754 industry") in page.inner_text("#ent-results")
     page.context.close()
+
+
+def test_hostile_table_parameters_never_500_or_script(base_url, demo_db):
+    from reforge.cli.serve import DEMO_PASSWORDS
+    c = httpx.Client(base_url=base_url, timeout=120)
+    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    c.post("/login", data={"username": "analyst", "password": DEMO_PASSWORDS["analyst"], "next": "/",
+                           "csrf_token": m.group(1) if m else ""})
+    script = "<script>alert(1)</script>"
+    con = duckdb.connect(str(demo_db), read_only=True)
+    n = con.execute("SELECT COUNT(*) FROM enterprises").fetchone()[0]
+    con.close()
+    for path, status in [("/enterprises?sort=uscc;DROP TABLE enterprises&dir=sideways", 200),
+                         (f"/enterprises?province_code={script}", 422), (f"/enterprises?industry_code={script}", 422),
+                         ("/enterprises?page=99999999999999999999999", 422), ("/credit?format=pdf", 422),
+                         ("/credit?page=99999999999999999999999&sort=x&dir=y", 200),
+                         (f"/credit?grade={script}", 200), ("/tiers?c_page=-5&n_sort=__class__&export=x", 200),
+                         (f"/tiers?format=csv&export={script}", 200)]:
+        r = c.get(path)
+        assert r.status_code == status, (path, r.status_code)
+        assert script not in r.text, path
+    assert c.get("/api/v1/enterprises", params={"sort": "uscc; DROP"}).status_code in (401, 422)
+    hdr = api_token(base_url, "analyst")
+    assert httpx.get(f"{base_url}/api/v1/enterprises", headers=hdr, params={"sort": "uscc; DROP"}).status_code == 422
+    r = httpx.get(f"{base_url}/api/v1/credit/scores", headers=hdr, params={"format": "csv", "lang": script}, timeout=120)
+    assert r.status_code == 422  # longer than any language code
+    r = httpx.get(f"{base_url}/api/v1/credit/scores", headers=hdr, params={"format": "csv", "lang": "<b>"}, timeout=120)
+    assert r.status_code == 200 and r.content.decode("utf-8-sig").startswith("USCC,")  # unknown language: English
+    con = duckdb.connect(str(demo_db), read_only=True)
+    assert con.execute("SELECT COUNT(*) FROM enterprises").fetchone()[0] == n
+    con.close()
