@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from reforge.demo import community, credit, firms, macro, supply, tiers
+from reforge.demo import community, credit, firms, macro, matching, supply, tiers
 from reforge.demo.atlas import (
     IMPORT_DEP_MIN,
     REACH_MIN,
@@ -151,6 +151,7 @@ def build_tables(n_firms: int = 20000, seed: int = 7,
     out["indicators"] = macro.make_indicators(rngs[9])
     out["io_tables"], out["io_sectors"] = macro.make_io(rngs[9])
     out["item_sectors"] = macro.make_item_sectors()
+    out = matching.plant_matching(out, int(seed))
     if realism:
         from reforge.demo.realism import apply_realism
         out = apply_realism(out, int(seed))
