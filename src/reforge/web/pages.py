@@ -26,7 +26,7 @@ from reforge.api.auth import ACCESS_TOKEN_SECONDS, User, create_access_token
 from reforge.api.capabilities import NotAvailable
 from reforge.api.contract import MAX_PAGE
 from reforge.api.db import Database
-from reforge.api.deps import COOKIE, get_db, optional_user, revoke_session
+from reforge.api.deps import COOKIE, get_db, optional_user, region_scope, revoke_session
 from reforge.engine.base import EngineError
 from reforge.errors import ReforgeError
 from reforge.schema.tables import DATA_TABLES
@@ -316,7 +316,8 @@ def _search(db: Database, user: User, request: Request) -> dict:
     f = eq.SearchFilters(q=qp.get("q") or None, province_code=province,
                          industry_code=industry, size_class=qp.get("size_class") or None,
                          designation=qp.get("designation") or None, chain_id=qp.get("chain_id") or None,
-                         uscc=user.uscc if user.role == "enterprise" else None)
+                         uscc=user.uscc if user.role == "enterprise" else None,
+                         region=region_scope(user))  # as the API: a city-scoped account sees (and exports) its city
     raw = qp.get("page", "1").strip() or "1"
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:  # 2**62 overflowed the offset (a 500)
         raise BadRequest("common.bad_page", max=f"{MAX_PAGE:,}")

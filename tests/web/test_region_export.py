@@ -1,0 +1,55 @@
+"""A region-scoped account sees and downloads only its region's enterprises on the dashboard
+(the same scope as the API's search), on a real server with the small API database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import duckdb
+import httpx
+import pytest
+
+from reforge.cli.serve import create_demo_accounts
+from tests.api import smalldb
+from tests.api.conftest import login
+from tests.api.server import running_server
+
+E1, E2, E3, E4 = smalldb.E1, smalldb.E2, smalldb.E3, smalldb.E4
+PW = "region-pass-1"
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    p = smalldb.build(tmp_path_factory.mktemp("regionweb") / "small.duckdb")
+    con = duckdb.connect(str(p))
+    con.execute("UPDATE enterprises SET city_code = NULL, county_code = '320506' WHERE uscc = ?", [E4])
+    con.close()
+    create_demo_accounts(p)
+    with running_server(p, login_limit=1000, login_per_ip=1000) as u:
+        r = httpx.post(u + "/api/v1/users", headers=login(u, "admin"),
+                       json={"username": "sz", "password": PW, "role": "analyst", "region": "320500"})
+        assert r.status_code == 201, r.text
+        yield u
+
+
+def page_client(url: str, username: str, password: str) -> httpx.Client:
+    c = httpx.Client(base_url=url, timeout=60)
+    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    r = c.post("/login", data={"username": username, "password": password, "next": "/",
+                               "csrf_token": m.group(1) if m else ""})
+    assert r.status_code == 303, r.text
+    return c
+
+
+@pytest.mark.parametrize("fmt", ["csv", "page"])
+def test_region_scoped_account_sees_and_exports_only_its_region(url, fmt):
+    c = page_client(url, "sz", PW)
+    if fmt == "csv":
+        r = c.get("/enterprises", params={"format": "csv", "lang": "en"})
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert {x[0] for x in rows[1:]} == {E1, E4}
+    else:
+        body = c.get("/enterprises").text
+        assert E1 in body and E4 in body and E2 not in body and E3 not in body
