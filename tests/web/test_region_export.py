@@ -53,3 +53,9 @@ def test_region_scoped_account_sees_and_exports_only_its_region(url, fmt):
     else:
         body = c.get("/enterprises").text
         assert E1 in body and E4 in body and E2 not in body and E3 not in body
+
+
+def test_region_scoped_account_gets_404_for_a_profile_outside_its_region(url):
+    c = page_client(url, "sz", PW)
+    assert c.get(f"/enterprises/{E1}").status_code == 200
+    assert c.get(f"/enterprises/{E2}").status_code == 404

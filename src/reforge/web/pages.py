@@ -373,8 +373,9 @@ def enterprise_page(uscc: str, request: Request, user: PageUser, db: DBDep) -> R
     if user.role == "enterprise" and user.uscc != uscc:
         return render(request, "error.html", user, status_code=404, message="common.not_found")
     with db.reader() as e:
-        p = eq.profile(e, uscc)
-        if p is None:
+        scope = region_scope(user)
+        p = eq.profile(e, uscc) if scope is None or eq.in_region(e, uscc, scope) else None
+        if p is None:  # unknown, or outside the account's region (as the API: 404)
             return render(request, "error.html", user, status_code=404, message="common.not_found")
         scr = cap(sv.firm_analysis, e, uscc)
         cr = cap(sv.firm_credit, e, uscc, None)
