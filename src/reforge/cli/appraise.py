@@ -246,3 +246,15 @@ def whatif(ids: IdsOpt = None,
         return
     console.print(f"{res['role']} at weight {res['weight']}: top {res['top']}; changes to {res['top_below']} "
                   f"below {res['below']}, to {res['top_above']} above {res['above']}", markup=False, highlight=False)
+
+
+@app.command("report")
+def report(appraisal_id: Annotated[str, typer.Argument(help="appraisal id")],
+           out: Annotated[Path, typer.Option("--out", help="HTML file to write")],
+           engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
+           lang: LangOpt = None) -> None:
+    """An HTML report of one appraisal: panel, weights, consistency, rankings, discourse, sensitivity."""
+    from reforge.appraise.report import appraisal_report
+    with engine_from(engine, db, warehouse) as e:
+        appraisal_report(e, appraisal_id, lang, out)
+    console.print(f"report written to {out}", markup=False, highlight=False)
