@@ -90,3 +90,10 @@ def test_industry_by_name_or_code():
     assert names.resolve_industry("计算机、通信和其他电子设备制造业") == div == "39"
     assert names.resolve_industry("制造") == "C"  # 制造业, the one section containing the text
     assert names.resolve_industry("没有这种行业") is None and names.resolve_industry("设备制造") is None  # none / several
+
+
+def test_unknown_and_large_values_never_in_exponent_notation():
+    f = {"condition": "mbr_avg3", "value": 28_175_236.0, "threshold": 400_000_000}
+    assert names.condition_text(f, "zh") == "近3年主营业务收入平均值 2,817.52万元 < 4亿元"
+    g = {"condition": "some_new_rule", "value": 28_175_236.4, "threshold": 4e8}
+    assert names.condition_text(g, "en") == "some new rule 28,175,236 < 400,000,000"

@@ -59,6 +59,7 @@ CONDITIONS: dict[str, tuple[str, str]] = {
     "rd_mid": ("R&D (medium firms)", "研发投入（中型企业）"),
     "rd_large": ("R&D (large firms)", "研发投入（大型企业）"),
     "new_equity_2y": ("new equity in 2 years", "近2年新增股权融资"),
+    "mbr_avg3": ("main-business revenue, 3-year average", "近3年主营业务收入平均值"),
     "class1_ip": ("Class I IP", "I类知识产权"),
     "ip": ("IP", "知识产权"),
     "niche_years": ("years in the niche", "从事细分领域年限"),
@@ -79,7 +80,7 @@ CONDITIONS: dict[str, tuple[str, str]] = {
     "veto.data_fraud": ("data fraud", "数据造假"),
 }
 PERCENT = {"main_share", "debt_ratio", "revenue_growth", "mb_growth", "rd_intensity"}
-MONEY = {"revenue", "rd_sum", "rd_amount", "new_equity_2y", "rd_small", "rd_mid", "rd_large"}
+MONEY = {"revenue", "rd_sum", "rd_amount", "new_equity_2y", "rd_small", "rd_mid", "rd_large", "mbr_avg3"}
 NOT_MET = ("not met", "不满足")
 
 
@@ -235,7 +236,7 @@ def _value(key: str, v: float, lang: str) -> str:
                     return f"{v / unit:,.2f}".rstrip("0").rstrip(".") + word + "元"
             return f"{v:,.0f}元"
         return f"{v:,.0f} CNY"
-    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.3g}"
+    return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 1000 else f"{v:,.3g}"
 
 
 def condition_text(f: dict, lang: str = "en") -> str:
