@@ -89,3 +89,45 @@ def test_enterprise_sees_only_its_own_appraisals(browser, base_url):
     assert rows.count() == 1 and "AP1" in rows.first.inner_text()
     assert page.locator("#appraise-ranking").count() == 0 and page.locator("#appraise-panel").count() == 0
     ctx.close()
+
+
+@pytest.fixture(scope="module")
+def links_url(tmp_path_factory):
+    from reforge.engine import DuckDBEngine
+    from reforge.schema import ensure_schema
+    from tests.appraise.links_data import fill_links
+    path = tmp_path_factory.mktemp("appraise_links_page") / "l.duckdb"
+    with DuckDBEngine(path) as e:
+        ensure_schema(e)
+        fill(e)
+        fill_links(e)
+    create_demo_accounts(path)
+    with running_server(path, login_limit=1000) as url:
+        yield url
+
+
+@pytest.mark.parametrize("lang, gap, label, rank", [
+    ("en", "closes a gap", "chokepoint", "the applicant ranks 1 of 1 qualified suppliers"),
+    ("zh", "可补短板", "卡脖子", "申报企业在 1 家合格供应商中排第 1 名"),
+])
+def test_links_card_in_both_languages(browser, links_url, lang, gap, label, rank):
+    ctx, page = _page(browser, links_url, "analyst", lang)
+    assert page.goto("/appraise?id=AP9").status == 200
+    card = page.inner_text("#appraise-links")
+    assert gap in card and rank in card
+    rows = page.locator("#appraise-link-chains tbody tr")
+    assert rows.count() == 2 and label in rows.first.inner_text() and "mt" in rows.first.inner_text()
+    adopters = [page.locator("#appraise-link-adopters tbody tr").nth(i).inner_text() for i in range(3)]
+    assert ["400" in adopters[0], "200" in adopters[1], "180" in adopters[2]] == [True, True, True]
+    assert "appraise." not in page.inner_text("body")
+    ctx.close()
+
+
+def test_enterprise_links_card_without_other_firms_values(browser, links_url):
+    ctx, page = _page(browser, links_url, "enterprise", "en")
+    assert page.goto("/appraise?id=AP9").status == 200
+    first = page.locator("#appraise-link-adopters tbody tr").first.inner_text()
+    assert "400" not in first and "100" in first  # its own sales shown, the buyer's total withheld
+    assert page.goto("/appraise?id=AP7").status == 200
+    assert page.locator("#appraise-links").count() == 0  # another firm's appraisal
+    ctx.close()

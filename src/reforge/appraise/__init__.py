@@ -4,7 +4,8 @@ Weights: AHP per expert (:mod:`.ahp`), group aggregation with role-weighted voic
 (:mod:`.group`, roles in ``roles.yaml``), entropy / CRITIC objective weights (:mod:`.objective`);
 scoring of alternatives by weighted sum, TOPSIS and VIKOR (:mod:`.scoring`); Kendall's W and
 discourse shares by leave-role-out (:mod:`.agreement`). First set / batch / version
-eligibility and insurance arithmetic (:mod:`.catalogue`, rules in ``catalogue.yaml``). Entry points on the
+eligibility and insurance arithmetic (:mod:`.catalogue`, rules in ``catalogue.yaml``); links to the chain
+items a product addresses and to the item's adopters (:mod:`.links`). Entry points on the
 database (:mod:`.evaluate`, SQL in :mod:`.sql`, results in :mod:`.result`).
 """
 
@@ -19,10 +20,11 @@ from reforge.appraise.evaluate import (
            submit_judgments,
 )
 from reforge.appraise.group import ExpertJudgment, GroupWeights, group_weights
+from reforge.appraise.links import LinksResult, appraisal_links, links_for
 from reforge.appraise.objective import critic_weights, entropy_weights
 from reforge.appraise.roles import ROLES, load_roles
 from reforge.appraise.scoring import ranks, topsis, vikor, weighted_sum
 
-__all__ = ["Consistency", "build_panel", "ExpertJudgment", "GroupWeights", "ROLES", "aggregate_judgments",
-           "aggregate_priorities", "consistency", "criteria_weights", "critic_weights", "decision_matrix", "eligibility", "insurance", "load_catalogue", "discourse_shares", "kendall_w", "entropy_weights", "group_weights",
+__all__ = ["Consistency", "LinksResult", "appraisal_links", "build_panel", "ExpertJudgment", "GroupWeights", "ROLES", "aggregate_judgments",
+           "aggregate_priorities", "consistency", "criteria_weights", "critic_weights", "decision_matrix", "eligibility", "insurance", "load_catalogue", "discourse_shares", "kendall_w", "entropy_weights", "group_weights", "links_for",
            "load_roles", "rank_appraisals", "ranks", "repair", "submit_judgments", "topsis", "vikor", "weighted_sum"]

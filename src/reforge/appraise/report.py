@@ -1,6 +1,8 @@
 """The HTML report of one appraisal, in English or Chinese: panel, criterion weights and
 consistency, the batch's ranking under each method, discourse shares, the ranking's response
-to the downstream users' weight (a plot) and Kendall's W. Built on :mod:`reforge.report.html`.
+to the downstream users' weight (a plot), Kendall's W, and the catalogue links: the chain items
+the product addresses (does it close a gap?), the item's buyers and the demands for it
+(:mod:`reforge.appraise.links`). Built on :mod:`reforge.report.html`.
 
 The batch is the appraisals of the same kind and year. A part whose data is missing (no
 judgments, a batch of one) is replaced by a note saying why.
@@ -74,10 +76,15 @@ def appraisal_report(engine: Engine, appraisal_id: str, lang: str | None = None,
             rep.paragraph(t("appraise.report.equal_weights"), note=True)
         cols = {}
         last = None
-        for method in ("topsis", "weighted_sum", "vikor"):
-            r = rank_appraisals(engine, ids, method=method, weighting=weighting)
-            cols[method] = dict(zip(r.table.appraisal_id, r.table["rank"], strict=True))
-            last = r if method == "topsis" else last
+        try:
+            for method in ("topsis", "weighted_sum", "vikor"):
+                r = rank_appraisals(engine, ids, method=method, weighting=weighting)
+                cols[method] = dict(zip(r.table.appraisal_id, r.table["rank"], strict=True))
+                last = r if method == "topsis" else last
+        except ReforgeError as e:  # e.g. no expert scores yet: say why, keep the rest of the report
+            rep.paragraph(render(e.code, e.params, lg), note=True)
+            ids = []
+    if len(ids) >= 2:
         titles = dict(zip(batch.appraisal_id, batch.title, strict=True))
         rep.table(pd.DataFrame([{"ID": a, t("appraise.page.col_title"): titles[a],
                                  **{m: int(cols[m][a]) for m in cols}} for a in ids]))
@@ -88,6 +95,7 @@ def appraisal_report(engine: Engine, appraisal_id: str, lang: str | None = None,
                 rep.paragraph(n.render(lg), note=True)
         rep.heading(t("appraise.report.sensitivity"))
         _sensitivity_plot(rep, engine, ids, weighting, titles, t)
+    _links(rep, engine, appraisal_id, lg, t)
     html_text = rep.to_html()
     if path is not None:
         rep.write(path)
@@ -116,3 +124,43 @@ def _sensitivity_plot(rep: HtmlReport, engine: Engine, ids: list[str], weighting
         rep.figure(fig, t("appraise.report.sensitivity_caption"))
     rep.table(pd.DataFrame({"ID": ids, t("appraise.page.col_title"): [titles[a] for a in ids],
                             **{f"w={w:g}": [scores[a][i] for a in ids] for i, w in enumerate(WEIGHT_STEPS)}}))
+
+
+def _links(rep: HtmlReport, engine: Engine, appraisal_id: str, lg: str, t) -> None:  # noqa: ANN001
+    """The chain items, adopters and demands of the appraisal (notes when there are none)."""
+    from reforge.appraise.links import appraisal_links
+    rep.heading(t("appraise.report.links"))
+    try:
+        lk = appraisal_links(engine, appraisal_id)
+    except ReforgeError as e:
+        rep.paragraph(render(e.code, e.params, lg), note=True)
+        return
+    if lk.item_id is not None:
+        name = lk.item_name_zh if lg == "zh" else lk.item_name
+        rep.paragraph(f"{lk.item_id} {name or ''} — "
+                      + t("appraise.page.closes_gap" if lk.closes_gap else "appraise.page.no_gap"))
+    if lk.chains:
+        rep.table(pd.DataFrame([{t("appraise.page.chain"): f"{c['chain_id']} "
+                                 f"{(c['chain_name_zh'] if lg == 'zh' else c['chain_name']) or ''}",
+                                 t("appraise.page.label"): t(f"appraise.link.label.{c['label'] or 'unknown'}"),
+                                 t("appraise.page.priority"): c["priority"],
+                                 t("appraise.page.reasons"): c["message"].render(lg)} for c in lk.chains]),
+                  float_format="{:,.1f}")
+    if lk.adopters:
+        rep.heading(t("appraise.page.adopters", item=lk.item_id, year=lk.adopters_year, n=lk.adopters_n,
+                      total=lk.adopters_total_value), level=3)
+        rep.table(pd.DataFrame([{t("appraise.page.firm"): f"{a['uscc']} {a['name'] or ''}",
+                                 t("appraise.page.province"): a["province_code"] or "—",
+                                 t("appraise.page.value"): a["value"],
+                                 t("appraise.page.applicant_value"): a["applicant_value"],
+                                 t("appraise.page.already"): "✔" if a["already_supplies"] else ""}
+                                for a in lk.adopters]), float_format="{:,.0f}")
+    if lk.demands:
+        rep.heading(t("appraise.page.demands"), level=3)
+        rep.table(pd.DataFrame([{t("appraise.page.demand"): d["demand_id"],
+                                 t("appraise.page.firm"): f"{d['uscc']} {d['name'] or ''}",
+                                 t("appraise.page.value"): d["value"],
+                                 t("appraise.page.applicant"): d["status"].render(lg)} for d in lk.demands]),
+                  float_format="{:,.0f}")
+    for n in lk.notes:
+        rep.paragraph(n.render(lg), note=True)

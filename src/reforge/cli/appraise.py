@@ -62,6 +62,16 @@ def _print(res: object, fmt: Fmt, lang: str | None) -> None:
         console.print(text, markup=False, highlight=False)
 
 
+def _localised(text: str, messages: list, lang: str | None) -> str:
+    """``text`` with each English message replaced by its rendering in ``lang``."""
+    if lang is not None:
+        from reforge.messages import resolve_lang
+        if resolve_lang(lang) != "en":
+            for m in messages:
+                text = text.replace(str(m), m.render(lang))
+    return text
+
+
 def _messages(res: object) -> list:
     out = list(getattr(res, "notes", []) or [])
     g = getattr(res, "group", None)
@@ -182,8 +192,13 @@ def judge(appraisal_id: Annotated[str, typer.Argument(help="appraisal id")],
 def eligible(kind: Annotated[str, typer.Argument(help="first_set, first_batch or first_version")],
              product: Annotated[Path, typer.Argument(help="JSON file with the product's fields "
                                                           "(see appraise/catalogue.yaml)")],
+             appraisal: Annotated[str | None, typer.Option("--appraisal", help="appraisal id: add its chain "
+                                                                              "items and adopters (needs the database)")]
+             = None,
+             engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
              fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
-    """Check a product against the catalogue rules of its kind, rule by rule with sources."""
+    """Check a product against the catalogue rules of its kind, rule by rule with sources (with
+    ``--appraisal``: also the chain items the product addresses and its downstream adopters)."""
     from reforge.appraise import eligibility
     from reforge.messages import resolve_lang
     try:
@@ -195,13 +210,23 @@ def eligible(kind: Annotated[str, typer.Argument(help="first_set, first_batch or
         raise InvalidInput(f"{product} must hold a JSON object", code="appraise.cli.bad_file",
                            params={"path": str(product)})
     res = eligibility(kind, data)
+    links = None
+    if appraisal is not None:
+        from reforge.appraise.links import appraisal_links
+        with engine_from(engine, db, warehouse) as e:
+            links = appraisal_links(e, appraisal)
     if fmt == Fmt.json:
-        sys.stdout.write(dumps({**res, "reasons": [m.to_dict() for m in res["reasons"]]}) + "\n")
+        out = {**res, "reasons": [m.to_dict() for m in res["reasons"]]}
+        if links is not None:
+            out["links"] = links.to_dict()
+        sys.stdout.write(dumps(out) + "\n")
         return
     lg = resolve_lang(lang)
     console.print(f"{res['name']}: {res['decision']}", markup=False, highlight=False)
     for m in res["reasons"]:
         console.print(f"  {m.render(lg)}", markup=False, highlight=False)
+    if links is not None:
+        console.print(_localised(links.summary(), links.messages(), lang), markup=False, highlight=False)
 
 
 @app.command("insurance")
@@ -258,3 +283,33 @@ def report(appraisal_id: Annotated[str, typer.Argument(help="appraisal id")],
     with engine_from(engine, db, warehouse) as e:
         appraisal_report(e, appraisal_id, lang, out)
     console.print(f"report written to {out}", markup=False, highlight=False)
+
+
+@app.command("links")
+def links(appraisal: Annotated[list[str], typer.Option("--appraisal", help="appraisal id (repeatable)")],
+          top: Annotated[int, typer.Option("--top", min=1, max=1000, help="adopters and demands listed")] = 10,
+          as_of: Annotated[str | None, typer.Option("--as-of", help="date of the demand matching, YYYY-MM-DD "
+                                                                    "(default: end of the appraisal's year)")]
+          = None,
+          engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
+          fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """The chain items an appraisal's product addresses (does it close a blank or chokepoint?),
+    the firms that buy the item and the demands for it, with the applicant's place in each."""
+    from reforge.appraise.links import links_for
+    from reforge.appraise.sql import appraisal as one
+    with engine_from(engine, db, warehouse) as e:
+        for a in appraisal:
+            one(e, a)  # NotFound for an unknown id
+        res = links_for(e, appraisal, top, as_of)
+    if fmt == Fmt.json:
+        d = [r.to_dict() for r in res]
+        sys.stdout.write(dumps(d[0] if len(d) == 1 else d) + "\n")
+    elif fmt == Fmt.csv:
+        import pandas as pd
+
+        from reforge.report.export import write_csv_frame
+        write_csv_frame(pd.concat([r.to_frame().assign(appraisal_id=r.appraisal_id) for r in res],
+                                  ignore_index=True), sys.stdout)
+    else:
+        for r in res:
+            console.print(_localised(r.summary(), r.messages(), lang), markup=False, highlight=False)

@@ -2,7 +2,7 @@
 discourse shares, and the proposed panel of one appraisal with reasons, in English or Chinese.
 
 Analysts and admins see everything; an enterprise account sees only the list of its own
-appraisals. Texts come from the Babel catalogs (codes ``appraise.page.*`` and the result's
+appraisals and, for one of them, its chain items and adopters (without other firms' values). Texts come from the Babel catalogs (codes ``appraise.page.*`` and the result's
 message codes), rendered in the page language.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from reforge.messages import Message
 from reforge.messages import render as render_message
 from reforge.web.pages import DBDep, PageUser, cap, lang_of, render
 
@@ -25,12 +26,13 @@ def appraise_page(request: Request, user: PageUser, db: DBDep, kind: str | None 
                   id: str | None = None) -> Response:
     """The page; ``kind``/``year`` choose the batch, ``id`` the appraisal whose panel is shown."""
     from reforge.appraise import build_panel, criteria_weights, rank_appraisals, sql
+    from reforge.appraise.links import appraisal_links
     lang = lang_of(request)
     kind = kind if kind in KINDS else None
     year = year if year is not None and 1990 <= year <= 2100 else None
     own = user.uscc if user.role == "enterprise" else None
     ctx: dict[str, Any] = {"kinds": KINDS, "kind": kind, "year": year, "sel": None, "ranking": None,
-                           "weights": None, "panel": None, "is_analyst": user.role in ("admin", "analyst")}
+                           "weights": None, "panel": None, "links": None, "is_analyst": user.role in ("admin", "analyst")}
 
     def m(code: str, **params: Any) -> str:
         return render_message(code, params, lang)
@@ -59,4 +61,12 @@ def appraise_page(request: Request, user: PageUser, db: DBDep, kind: str | None 
             if ctx["is_analyst"]:
                 p = cap(build_panel, e, id)
                 ctx["panel"] = p["data"].to_dict() if p["ok"] else None
-    return render(request, "appraise/index.html", user, m=m, msg=msg, **ctx)
+            lk = cap(appraisal_links, e, id)
+            if lk["ok"]:
+                ctx["links"] = lk["data"] if ctx["is_analyst"] else lk["data"].redacted()
+            ctx["links_error"] = lk["error"]
+
+    def tr(message: Message) -> str:
+        return message.render(lang)
+
+    return render(request, "appraise/index.html", user, m=m, msg=msg, tr=tr, **ctx)

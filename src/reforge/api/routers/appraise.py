@@ -2,7 +2,9 @@
 
 Who may do what: admins and analysts read everything and submit an expert's judgments;
 an enterprise account sees only its own appraisals (list and weights; another firm's
-appraisal is 404, not 403, so ids do not leak) and never sees panels or rankings.
+appraisal is 404, not 403, so ids do not leak) and never sees panels or rankings. The links
+of an appraisal (chain items, adopters, demands) follow the same rule; an enterprise account
+gets them without other firms' purchase and demand values.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from reforge.api.deps import DB, Analyst, CurrentUser, Engine
+from reforge.appraise.links import LinksModel
 from reforge.appraise.result import PanelModel, RankingModel, WeightsModel
 from reforge.errors import NotFound
 
@@ -121,6 +124,21 @@ def weights(appraisal_id: Annotated[str, Path(pattern=_ID)], user: CurrentUser, 
     _own(engine, user, appraisal_id)
     return criteria_weights(engine, [appraisal_id], method=method, role_weights=_role_weights(role_weight),
                             on_inconsistent="repair" if repair else "exclude").to_dict()
+
+
+@router.get("/appraise/appraisals/{appraisal_id}/links", response_model=LinksModel)
+def links(appraisal_id: Annotated[str, Path(pattern=_ID)], user: CurrentUser, engine: Engine,
+          top: Annotated[int, Query(ge=1, le=100)] = 10,
+          as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None) -> dict:
+    """The chain items the appraisal's product addresses (closes a gap?), the item's buyers and
+    the demands for it with the applicant's place (an enterprise account: its own appraisals,
+    other firms' values left out)."""
+    from reforge.appraise.links import appraisal_links
+    if user.role not in ("admin", "analyst", "enterprise"):
+        raise HTTPException(403, "not allowed")
+    _own(engine, user, appraisal_id)
+    res = appraisal_links(engine, appraisal_id, top, as_of)
+    return (res.redacted() if user.role == "enterprise" else res).to_dict()
 
 
 @router.get("/appraise/ranking", response_model=RankingModel)
