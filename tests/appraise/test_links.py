@@ -177,6 +177,12 @@ def test_cli_links_json_table_and_eligible(ldbfile, tmp_path):
     assert [x["notes"][0]["code"] for x in both] == ["appraise.link.no_item", "appraise.link.year_fallback"]
     r = _cli("links", "--appraisal", "AP9", "--db", ldbfile, "--lang", "zh")
     assert r.returncode == 0 and "BRG在产业链 mt 上为卡脖子" in r.stdout
+    r = _cli("links", "--appraisal", "AP9", "--appraisal", "AP1", "--db", ldbfile, "--format", "csv")
+    rows = r.stdout.strip().splitlines()
+    assert r.returncode == 0 and "FutureWarning" not in r.stderr
+    assert rows[0] == "part,id,label,priority,closes_gap,value,applicant_value,already_supplies,appraisal_id"
+    assert rows[1:3] == ["chain,mt,chokepoint,87.0629,True,,,,AP9", "chain,wind,sound,3.5839,False,,,,AP9"]
+    assert len(rows) == 6 and rows[3].startswith(f"adopter,{BUYER},firm 3C,,,400.0,100.0,True")
     r = _cli("links", "--appraisal", "NOPE", "--db", ldbfile, "--format", "json")
     assert r.returncode != 0 and "NOPE" in r.stderr
     product = tmp_path / "p.json"

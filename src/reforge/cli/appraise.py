@@ -308,8 +308,9 @@ def links(appraisal: Annotated[list[str], typer.Option("--appraisal", help="appr
         import pandas as pd
 
         from reforge.report.export import write_csv_frame
-        write_csv_frame(pd.concat([r.to_frame().assign(appraisal_id=r.appraisal_id) for r in res],
-                                  ignore_index=True), sys.stdout)
+        frames = [f.assign(appraisal_id=r.appraisal_id) for r in res if not (f := r.to_frame()).empty]
+        write_csv_frame(pd.concat(frames, ignore_index=True) if frames
+                        else res[0].to_frame().assign(appraisal_id=None), sys.stdout)
     else:
         for r in res:
             console.print(_localised(r.summary(), r.messages(), lang), markup=False, highlight=False)
