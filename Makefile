@@ -37,10 +37,13 @@ run: $(VENV)/.installed $(DB)
 	$(BIN)/reforge demo-accounts --db $(DB) --url http://$(HOST):$(PORT)/
 	$(BIN)/reforge serve --host $(HOST) --port $(PORT) --db $(DB)
 
-## make test: venv + install + the whole test suite (DuckDB, Spark, API, browser)
+## make test: venv + install + the whole test suite (DuckDB, Spark, API, browser, Spark cluster)
+## in two pytest-xdist workers, a test file per worker at a time (module fixtures such as a
+## running server or a Spark session are built once per file); TEST_WORKERS=0 runs serially
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest -q -p no:cacheprovider tests
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
 
 test-fast: $(VENV)/.installed
 	$(BIN)/pytest -q -m "not spark and not browser and not slow" tests

@@ -132,7 +132,9 @@ def test_per_user_rate_limit_answers_429(db, counted):
         refill = (time.monotonic() - t0) * 0.25  # tokens regained while the four ran
         assert [r.status_code for r in rs] == [200, 200, 200, 429]
         wait = int(rs[3].headers["retry-after"])
-        assert 3 <= wait <= 4 and refill < 0.25  # (1 token - what refilled) at 0.25 per s, rounded up
+        # (1 token - what refilled) at 0.25 per s, rounded up; ``refill`` bounds what came back
+        # before the fourth request (a loaded machine may take over a second for the four)
+        assert refill < 1 and math.ceil((1 - refill) / 0.25) <= wait <= 4
         assert rs[3].json()["code"] == "rate_limited"
         assert httpx.get(url + PATH, headers=other, timeout=30).status_code == 200  # another account
         time.sleep(wait)

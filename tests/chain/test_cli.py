@@ -71,7 +71,7 @@ def test_willems_commands(tmp_path: Path):
     from tests.conftest import FIXTURES
     fix = FIXTURES / "chain" / "willems2008"
     db = tmp_path / "w.duckdb"
-    out = _run("chain", "import-willems", str(fix), "--db", str(db))
+    out = " ".join(_run("chain", "import-willems", str(fix), "--db", str(db)).split())  # lines wrap at 80
     assert "chains 5" in out and "chain_links 584" in out
     d = json.loads(_run("chain", "list", "--format", "json", "--db", str(db)))
     assert [c["chain_id"] for c in d["chains"]] == ["willems_01", "willems_02", "willems_05", "willems_07",

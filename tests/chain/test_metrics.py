@@ -204,3 +204,28 @@ def test_margin_and_stability(duck):
     assert m["A"]["stable"] is True  # chokepoint wins whatever the domestic share does nearby
     # X: no purchases, no producer; only its template reach (0) is known
     assert m["X"]["margin"] == {"metric": "downstream_reach", "value": 0.0, "cut": 0.2, "distance": -0.2}
+
+
+def test_reasons_are_coded_and_render_in_chinese(duck):
+    """Reasons carry codes + parameters (issue 12): the JSON keeps the English text and adds
+    ``reason_codes``; the Chinese rendering names the country and the values from the hand
+    computation (A: import dependence 0.7, all of it from Japan, reach 1.0; B: 2 foreign)."""
+    from reforge.messages import render
+    put_tables(duck, toy_tables())
+    b = bottlenecks(duck, "toy")
+    m = _by_id(b)
+    codes = {c["code"]: c["params"] for c in m["A"]["reason_codes"]}
+    assert set(codes) == {"chain.reason.chokepoint", "chain.reason.weak_gap"}
+    assert codes["chain.reason.chokepoint"]["country"] == "JP"
+    assert codes["chain.reason.chokepoint"]["import_dependence"] == pytest.approx(0.7)
+    zh = render("chain.reason.chokepoint", codes["chain.reason.chokepoint"], "zh")
+    assert zh.startswith("卡脖子：进口依赖度 0.700") and "日本" in zh and "JP" not in zh
+    assert m["A"]["reasons"][0].startswith("chokepoint: import dependence 0.700")
+    assert "top country Japan" in m["A"]["reasons"][0]
+    # B: every rule that holds is named (blank, and a chokepoint on Germany's 0.7)
+    assert [c["code"] for c in m["B"]["reason_codes"]] == ["chain.reason.blank", "chain.reason.chokepoint"]
+    zh_b = b.to_frame("zh").set_index("item_id").at["B", "reasons"]
+    assert zh_b.startswith("空白：没有国内生产者（国外 2 家）; 卡脖子：进口依赖度 1.000") and "德国占进口 0.700" in zh_b
+    assert b.to_frame("en").set_index("item_id").at["X", "reasons"].startswith("missing: no producer")
+    import json
+    json.dumps(b.to_dict())  # JSON-ready

@@ -1,6 +1,7 @@
 """The CLI: help lists every command, errors are one line with exit code 2, sql and export work."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -72,7 +73,9 @@ def test_database_locked_by_writer_gives_clear_message(db):
     """A second process that wants to write while another holds the file gets a clear message."""
     holder = DuckDBEngine(db)  # this process holds the write lock
     try:
-        r = run("import", "enterprises", str(db), "--db", str(db))
-        assert r.returncode == 2 and "locked" in r.stderr and "Traceback" not in r.stderr
+        env = {**os.environ, "REFORGE_WAIT": "1"}  # give up after 1 s instead of the default 60 s
+        r = run("import", "enterprises", str(db), "--db", str(db), env=env)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert "in use by another process" in r.stderr and "REFORGE_WAIT" in r.stderr
     finally:
         holder.close()

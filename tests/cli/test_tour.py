@@ -6,7 +6,7 @@ working directory that links ``.venv``, ``examples`` and ``tests`` from the repo
 real `reforge serve` process on it, and runs every command as its own bash process (after the
 block's ``.``/``export`` lines). Only ``reforge serve`` itself and comments are skipped; the one
 substitution is ``/tmp/new.duckdb`` -> a file in the scratch directory. Every command must exit
-0 while the server keeps answering ``/api/v1/health`` and a login.
+0 while the server keeps answering ``/api/v1/health`` and an authenticated read.
 """
 
 from __future__ import annotations
@@ -93,6 +93,12 @@ def test_readme_tour_runs_verbatim_beside_a_running_server(tmp_path):
                 time.sleep(0.1)
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
+        # one login (the login rate limit is per client address, and every call here comes from
+        # 127.0.0.1); after each command the token must still read the database through the server
+        tok = httpx.post(f"{url}/api/v1/auth/token",
+                         data={"username": "analyst", "password": "analyst-demo-pass"}, timeout=60)
+        assert tok.status_code == 200, tok.text
+        auth = {"Authorization": f"Bearer {tok.json()['access_token']}"}
         failures = []
         for cmd in commands:
             line = cmd.replace("/tmp/new.duckdb", str(tmp_path / "new.duckdb"))
@@ -102,9 +108,8 @@ def test_readme_tour_runs_verbatim_beside_a_running_server(tmp_path):
             if r.returncode != 0:
                 failures.append(f"{cmd}\n  exit {r.returncode}: {r.stderr[-800:]}")
             assert server.poll() is None, f"server died during {cmd!r}"
-            tok = httpx.post(f"{url}/api/v1/auth/token",
-                             data={"username": "analyst", "password": "analyst-demo-pass"}, timeout=60)
-            assert tok.status_code == 200, (cmd, tok.text)
+            me = httpx.get(f"{url}/api/v1/enterprises", params={"limit": 1}, headers=auth, timeout=60)
+            assert me.status_code == 200, (cmd, me.text)
         assert not failures, "\n".join(failures)
         stop.set()
         poller.join(timeout=60)

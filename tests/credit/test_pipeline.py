@@ -70,7 +70,16 @@ def test_score_contract_and_equality_with_in_memory(trained, province_db):
     r = score(province_db, year=2023)
     d = r.to_dict()
     assert set(d) == {"year", "firms"} and d["year"] == 2023
-    assert set(d["firms"][0]) == {"uscc", "score", "pd", "grade", "reasons", "overlays"}
+    # the contract's keys, extended by the codes beside the texts (issue 12)
+    assert set(d["firms"][0]) == {"uscc", "score", "pd", "grade", "reasons", "overlays", "reason_codes",
+                                  "overlay_codes"}
+    from reforge.messages import render_coded
+    for f in d["firms"][:50]:
+        assert len(f["reason_codes"]) == len(f["reasons"]) and len(f["overlay_codes"]) == len(f["overlays"])
+        for c in f["reason_codes"]:
+            assert c["code"] == "credit.reason.factor"
+            zh = render_coded(c, "zh")
+            assert zh.endswith(f"扣 {c['params']['loss']} 分") and not any(w in zh for w in ("points", "bin "))
     with DuckDBEngine(province_db, read_only=True) as e:
         df = panel(e, 2023, 2023).sort_values("uscc").reset_index(drop=True)
     sc = Scorecard.from_spec(trained.spec)

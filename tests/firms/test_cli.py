@@ -52,7 +52,10 @@ def test_screen_json_contract(db):
     f = d["firms"]
     assert [x["uscc"] for x in f] == ["91320000MA00000001", "91320000MA00000002"]
     for x in f:
-        assert list(x) == ["uscc", "outcome", "score", "points", "reasons", "failed", "missing"]
+        # the contract's keys in order, extended by the codes of the reasons (issue 12)
+        assert list(x) == ["uscc", "outcome", "score", "points", "reasons", "failed", "missing", "reason_codes"]
+        assert [c["code"] for c in x["reason_codes"]] and all(c["code"].startswith("screen.reason.")
+                                                              for c in x["reason_codes"])
     assert f[0]["outcome"] == "pass"
     assert f[1]["failed"] == [{"condition": "niche_share", "value": 0.09, "threshold": 0.1, "gap": 0.01}]
 

@@ -39,11 +39,18 @@ def test_same_seed_any_order_gives_identical_bootstrap_ses(engine):
     first = _numbers(_fit(engine, 11), KINDS)
     second = _numbers(_fit(engine, 11), list(reversed(KINDS)))
     third = _numbers(_fit(engine, 11), ["dynamic", "simple", "calendar", "group"])
-    assert first == second == third
+    # equal up to float summation order (DuckDB's parallel sums differ in the last bits between
+    # fits); a different stream would move each SE by whole per cent, 10 orders above this tolerance
+    for other in (second, third):
+        for k in KINDS:
+            se, crit, by = other[k]
+            assert se == pytest.approx(first[k][0], rel=1e-9)
+            assert crit == (None if first[k][1] is None else pytest.approx(first[k][1], rel=1e-9))
+            assert by == pytest.approx(first[k][2], rel=1e-9)
     # the cell-level SEs (computed before any aggregate) agree too
     a, b = _fit(engine, 11), _fit(engine, 11)
     b.aggregate("dynamic")
-    np.testing.assert_array_equal(a.cells["se"].to_numpy(), b.cells["se"].to_numpy())
+    np.testing.assert_allclose(a.cells["se"].to_numpy(), b.cells["se"].to_numpy(), rtol=1e-9)
 
 
 def test_the_streams_are_random_draws_not_constants(engine):

@@ -121,9 +121,9 @@ def test_every_page_in_both_languages(browser, base_url, shots, lang):
     page = new_page(browser, base_url, "analyst", lang)
     pages = {"overview": "/", "chains": "/chains", "chain": f"/chains/{chain['chain_id']}",
              "enterprises": "/enterprises", "enterprise": f"/enterprises/{uscc}", "tiers": "/tiers",
-             "policy": "/policy", "credit": "/credit", "sectors": "/sectors"}
-    nav = {"en": ["Overview", "Chains", "Enterprises", "Tiers", "Policy", "Credit", "Sectors"],
-           "zh": ["总览", "产业链", "企业", "梯度培育", "政策评估", "信用", "产业部门"]}[lang]
+             "policy": "/policy", "credit": "/credit", "sectors": "/sectors", "appraise": "/appraise"}
+    nav = {"en": ["Overview", "Chains", "Enterprises", "Tiers", "Policy", "Credit", "Sectors", "Appraisal"],
+           "zh": ["总览", "产业链", "企业", "梯度培育", "政策评估", "信用", "产业部门", "新产品评审"]}[lang]
     for name, path in pages.items():
         resp = visit(page, path, shots, f"{name}_{lang}")
         assert resp.status == 200, (path, resp.status)
@@ -223,8 +223,15 @@ def test_upload_bad_file_shows_errors_and_writes_nothing(browser, base_url, shot
     page.wait_for_selector("#import-errors")
     rows = page.locator("#import-errors tbody tr")
     assert rows.count() >= 3
-    cols = set(page.locator("#import-errors tbody tr td:nth-child(3)").all_inner_texts())
+    cols = set(page.locator("#import-errors tbody tr td:nth-child(4)").all_inner_texts())
     assert {"uscc", "name", "industry_code"} <= cols
+    # the line in the file is the data row + 1 (the header line), and the reason is in the page's language
+    data_rows = page.locator("#import-errors tbody tr td:nth-child(2)").all_inner_texts()
+    lines = page.locator("#import-errors tbody tr td:nth-child(3)").all_inner_texts()
+    assert [int(x) + 1 for x in data_rows if x] == [int(x) for x in lines if x] and any(lines)
+    reasons = page.locator("#import-errors tbody tr td:nth-child(6)").all_inner_texts()
+    cjk = [any("\u4e00" <= ch <= "\u9fff" for ch in r) for r in reasons]
+    assert all(cjk) if lang == "zh" else not any(cjk), reasons
     msg = page.inner_text("#import-failed")
     assert ("Nothing was imported" in msg) if lang == "en" else ("未导入任何数据" in msg)
     page.screenshot(path=str(shots / f"data_upload_errors_{lang}.png"), full_page=True)
@@ -267,3 +274,36 @@ def test_enterprise_search_and_paging(browser, base_url, shots):
         assert page.locator("#ent-results tbody tr td a").first.inner_text() == p2["items"][0]["uscc"]
     page.screenshot(path=str(shots / "enterprises_search_zh.png"), full_page=True)
     page.context.close()
+
+
+# three or more English words in a row: a sentence, not a code (codes such as main_share or
+# tax_rating_d have no spaces) nor a unit
+ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}\b")
+
+
+def test_chinese_pages_give_the_analysis_in_chinese(browser, base_url, shots):
+    """Issue 12: on the Chinese pages the reasons of the chain labels, of the credit grade, of
+    the screening outcomes and the credit overlays are Chinese sentences (codes rendered
+    through the zh catalog), and the English pages' chain reasons have no Chinese."""
+    chain = httpx.get(f"{base_url}/api/v1/chains", headers=api_token(base_url, "analyst")).json()[0]
+    firms = httpx.get(f"{base_url}/api/v1/enterprises", params={"limit": 6},
+                      headers=api_token(base_url, "analyst")).json()["items"]
+    page = new_page(browser, base_url, "analyst", "zh")
+    texts: dict[str, list[str]] = {}
+    visit(page, f"/chains/{chain['chain_id']}", shots, "reasons_chain_zh")
+    texts["chain"] = page.locator("ul.reasons li").all_inner_texts()
+    for f in firms:
+        visit(page, f"/enterprises/{f['uscc']}", shots, f"reasons_enterprise_{f['uscc']}_zh")
+        texts.setdefault("enterprise", []).extend(page.locator("ul.reasons li").all_inner_texts())
+    page.context.close()
+    assert len(texts["chain"]) >= 10 and len(texts["enterprise"]) >= 12, texts
+    english = {k: [x for x in v if ENGLISH_RUN.search(x)] for k, v in texts.items()}
+    assert english == {"chain": [], "enterprise": []}, english
+    assert all(CJK_RE.search(x) for v in texts.values() for x in v), texts
+    assert any("扣" in x and "分" in x for x in texts["enterprise"])  # a credit reason
+    assert any("项条件" in x or "要求" in x for x in texts["enterprise"])  # a screening reason
+    en = new_page(browser, base_url, "analyst", "en")
+    visit(en, f"/chains/{chain['chain_id']}", shots, "reasons_chain_en")
+    en_chain = en.locator("ul.reasons li").all_inner_texts()
+    en.context.close()
+    assert len(en_chain) == len(texts["chain"]) and not any(CJK_RE.search(x) for x in en_chain), en_chain

@@ -46,6 +46,7 @@ from reforge.chain.graph import Template, lit, load_template, require_tables
 from reforge.chain.thresholds import Thresholds, load_thresholds
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
+from reforge.messages import Message, codes_of
 
 LABELS = ("missing", "blank", "chokepoint", "weak", "insufficient_data", "sound")
 MISSING_CODES = ("tech_level_unknown", "no_purchases")
@@ -201,13 +202,15 @@ def missing_inputs(m: dict) -> list[dict]:
     return out
 
 
-def label_item(m: dict, th: Thresholds) -> tuple[str, list[str]]:
+def label_item(m: dict, th: Thresholds) -> tuple[str, list[Message]]:
     """Label and reasons of one item from its metrics; precedence missing > blank > chokepoint >
     weak > insufficient_data > sound (``insufficient_data``: see ``missing_inputs``).
 
-    Reasons name every rule that holds (not only the winning one) with the metric values.
+    Reasons name every rule that holds (not only the winning one) with the metric values. Each
+    reason is a :class:`~reforge.messages.Message` (code ``chain.reason.*`` + parameters): an
+    English string that the faces render in the reader's language.
     """
-    reasons: list[str] = []
+    reasons: list[Message] = []
     dom = int(m.get("domestic_producers") or 0)
     fore = int(m.get("foreign_producers") or 0)
     imp = _num(m.get("import_dependence"))
@@ -218,26 +221,26 @@ def label_item(m: dict, th: Thresholds) -> tuple[str, list[str]]:
     missing = dom == 0 and fore == 0
     blank = dom == 0
     if missing:
-        reasons.append("missing: no producer at all in the data (0 domestic, 0 foreign)")
+        reasons.append(Message("chain.reason.missing"))
     elif blank:
-        reasons.append(f"blank: no domestic producer ({fore} foreign)")
+        reasons.append(Message("chain.reason.blank", {"foreign": fore}))
     choke = (imp is not None and top is not None and imp >= th.chokepoint_import_dependence
              and top >= th.chokepoint_top_country_share and reach >= th.chokepoint_downstream_reach)
     if choke:
-        reasons.append(
-            f"chokepoint: import dependence {imp:.3f} >= {th.chokepoint_import_dependence}, "
-            f"top country {m.get('top_country')} {top:.3f} of imports >= {th.chokepoint_top_country_share}, "
-            f"downstream reach {reach:.3f} >= {th.chokepoint_downstream_reach}")
+        reasons.append(Message("chain.reason.chokepoint", {
+            "import_dependence": imp, "import_cut": th.chokepoint_import_dependence,
+            "country": m.get("top_country"), "top_share": top, "top_cut": th.chokepoint_top_country_share,
+            "reach": reach, "reach_cut": th.chokepoint_downstream_reach}))
     weak = False
     if dom > 0:
         if dshare is not None and dshare < th.weak_domestic_share:
             weak = True
-            reasons.append(f"weak: domestic share {dshare:.3f} < {th.weak_domestic_share}")
+            reasons.append(Message("chain.reason.weak_share", {"share": dshare, "cut": th.weak_domestic_share}))
         if gap is not None and gap >= th.weak_tech_gap:
             weak = True
-            reasons.append(f"weak: technology gap {gap:g} levels >= {th.weak_tech_gap:g} "
-                           f"(best domestic {_num(m.get('best_domestic_level')):g} vs frontier "
-                           f"{_num(m.get('frontier_level')):g})")
+            reasons.append(Message("chain.reason.weak_gap", {
+                "gap": gap, "cut": th.weak_tech_gap, "best": _num(m.get("best_domestic_level")),
+                "frontier": _num(m.get("frontier_level"))}))
     if missing:
         label = "missing"
     elif blank:
@@ -249,18 +252,12 @@ def label_item(m: dict, th: Thresholds) -> tuple[str, list[str]]:
     elif gaps := missing_inputs(m):
         label = "insufficient_data"
         for g in gaps:
-            if g["code"] == "tech_level_unknown":
-                reasons.append(f"insufficient data: {dom} domestic producer(s) but no technology level "
-                               f"known for the year (no active capability row), so the technology gap "
-                               f"cannot be checked")
-            else:
-                reasons.append("insufficient data: nobody buys the item in the year, so the domestic "
-                               "share and import dependence cannot be checked")
+            code = ("chain.reason.insufficient_tech" if g["code"] == "tech_level_unknown"
+                    else "chain.reason.insufficient_purchases")
+            reasons.append(Message(code, {"domestic": dom}))
     else:
         label = "sound"
-        reasons.append(f"sound: {dom} domestic producer(s), domestic share "
-                       f"{'n/a' if dshare is None else f'{dshare:.3f}'}, technology gap "
-                       f"{'n/a' if gap is None else f'{gap:g}'}")
+        reasons.append(Message("chain.reason.sound", {"domestic": dom, "share": dshare, "gap": gap}))
     return label, reasons
 
 
@@ -333,11 +330,17 @@ class Bottlenecks:
         return {"chain_id": self.chain_id, "thresholds": self.thresholds.model_dump(),
                 "items": [dict(i) for i in self.items]}
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per item; ``reasons`` joined by '; '."""
+    def to_frame(self, lang: str | None = None) -> pd.DataFrame:
+        """One row per item; ``reasons`` joined by '; ', in ``lang`` (default: English, or
+        ``$REFORGE_LANG``) rendered from ``reason_codes``."""
+        from reforge.messages import render_coded, resolve_lang
+        lg = resolve_lang(lang)
         df = pd.DataFrame(self.items)
         if not df.empty:
-            df["reasons"] = df["reasons"].map("; ".join)
+            df["reasons"] = [
+                "; ".join(render_coded(c, lg) for c in codes) if codes else "; ".join(rs)
+                for codes, rs in zip(df.get("reason_codes", [None] * len(df)), df["reasons"], strict=True)]
+            df = df.drop(columns=["reason_codes"], errors="ignore")  # the codes are for JSON readers
             df["missing"] = df["missing"].map(lambda gs: ", ".join(g["code"] for g in gs))
             df["margin"] = df["margin"].map(lambda g: "" if not g else f"{g['metric']} {g['distance']:+.3g}")
         return df
@@ -400,7 +403,8 @@ def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | N
         m["is_end_product"] = None if ep is None else bool(ep)
         label, reasons = label_item(m, th)
         row = {"item_id": iid, "name": m["name"], "name_zh": m["name_zh"], "foundation": m["foundation"],
-               "label": label, "reasons": reasons, "priority": priority_score(label, m, th),
+               "label": label, "reasons": [str(r) for r in reasons], "reason_codes": codes_of(reasons),
+               "priority": priority_score(label, m, th),
                "segment": m["segment"], "is_end_product": m["is_end_product"],
                "downstream_reach": m["downstream_reach"], "missing": missing_inputs(m),
                "margin": label_margin(m, th), "stable": label_stable(m, th, label)}

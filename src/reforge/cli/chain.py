@@ -80,8 +80,12 @@ def bottlenecks_cmd(
                                               "(.png/.svg/.pdf)")] = None,
     engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
     fmt: FormatOpt = Fmt.table,
+    lang: Annotated[str | None, typer.Option("--lang", envvar="REFORGE_LANG",
+                                             help="language of the reasons in table/csv output: en or zh "
+                                                  "(JSON keeps English `reasons` plus `reason_codes`)")] = None,
 ) -> None:
-    """Metrics, label (blank/missing/chokepoint/weak/sound), reasons and priority of every item."""
+    """Metrics, label (blank/missing/chokepoint/weak/insufficient_data/sound), reasons and priority
+    of every item."""
     from reforge.chain import bottlenecks
     from reforge.chain.thresholds import load_thresholds, parse_overrides
     from reforge.errors import ReforgeError
@@ -98,7 +102,7 @@ def bottlenecks_cmd(
     if plot is not None:
         b.plot(plot)
         err_console.print(f"wrote {plot}")
-    df = b.to_frame()
+    df = b.to_frame(lang)
     emit(b.to_dict(), fmt, df[[c for c in TABLE_COLS if c in df.columns]] if fmt == Fmt.table else df,
          title=f"{chain}: items by priority (year {b.year})")
 

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, model_validator
 
 from reforge.credit.grades import GradeScale
+from reforge.messages import Localized, Message
 
 OVERLAYS_FILE = Path(__file__).with_name("overlays.yaml")
 
@@ -39,6 +40,7 @@ class Condition(BaseModel):
 class OverlayRule(BaseModel):
     id: str
     description: str
+    description_zh: str | None = None
     when: Condition
     action: Literal["set", "cap"]
     grade: str
@@ -148,7 +150,7 @@ def apply_overlays(rank: np.ndarray, df: pd.DataFrame, rules: OverlaySet,
     return out, applied
 
 
-def overlay_text(r: OverlayRule) -> str:
-    """One line naming the rule and its effect."""
-    verb = "grade set to" if r.action == "set" else "grade capped at"
-    return f"{r.description}: {verb} {r.grade} (rule {r.id})"
+def overlay_text(r: OverlayRule) -> Message:
+    """One line naming the rule and its effect (code ``credit.overlay.set`` / ``.cap``)."""
+    desc = Localized({"en": r.description, "zh": r.description_zh})
+    return Message(f"credit.overlay.{r.action}", {"description": desc, "grade": r.grade, "rule": r.id})

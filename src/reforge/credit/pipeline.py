@@ -26,6 +26,7 @@ from reforge.credit.store import load_model, save_model
 from reforge.credit.validate import metrics
 from reforge.engine import DuckDBEngine, Engine
 from reforge.errors import ReforgeError
+from reforge.messages import codes_of
 
 
 def grade_table(y: np.ndarray, ranks: np.ndarray, scale: GradeScale) -> pd.DataFrame:
@@ -81,7 +82,8 @@ class ScoreResult:
     def to_dict(self) -> dict[str, Any]:
         return {"year": self.year, "firms": [
             {"uscc": r.uscc, "score": int(r.score), "pd": float(r.pd), "grade": r.grade,
-             "reasons": list(r.reasons), "overlays": list(r.overlays)}
+             "reasons": [str(x) for x in r.reasons], "overlays": [str(x) for x in r.overlays],
+             "reason_codes": codes_of(r.reasons), "overlay_codes": codes_of(r.overlays)}
             for r in self.frame.itertuples(index=False)]}
 
     def to_frame(self) -> pd.DataFrame:
@@ -245,7 +247,8 @@ def score_record(spec: dict, record: dict[str, Any], top: int = 3, overlays: Ove
 
     ``record``: feature name -> value (missing keys count as missing values; overlay
     features such as ``serious_dishonesty`` are read when present). Returns
-    ``{"score", "pd", "grade", "statistical_grade", "reasons", "overlays"}``.
+    ``{"score", "pd", "grade", "statistical_grade", "reasons", "overlays", "reason_codes",
+    "overlay_codes"}`` (codes: ``[{"code", "params"}]`` beside the English texts).
     """
     scale = grades or load_grades()
     rules = overlays or load_overlays()
@@ -258,5 +261,7 @@ def score_record(spec: dict, record: dict[str, Any], top: int = 3, overlays: Ove
     s = sc.score(row)
     final, applied = _final_ranks(sc, row, rules, scale)
     stat = sc.grade(row)[0]
+    reasons, ovs = sc.explain(row, top)[0], applied[0]
     return {"score": int(s[0]), "pd": float(pd_of_score(spec, s)[0]), "grade": scale.names[int(final[0]) - 1],
-            "statistical_grade": stat, "reasons": sc.explain(row, top)[0], "overlays": applied[0]}
+            "statistical_grade": stat, "reasons": [str(x) for x in reasons], "overlays": [str(x) for x in ovs],
+            "reason_codes": codes_of(reasons), "overlay_codes": codes_of(ovs)}

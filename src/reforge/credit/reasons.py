@@ -2,7 +2,9 @@
 
 For each scorecard feature the loss is the points of the feature's best bin minus the
 points the firm got; the top adverse factors read like
-``"debt ratio 0.82 (bin ≥ 0.75) −34 points"``.
+``"debt ratio 0.82 (bin ≥ 0.75) −34 points"``. Each line is a :class:`~reforge.messages.Message`
+(code ``credit.reason.factor``; the feature, value and bin are messages or plain values of
+their own), so the faces render it in the reader's language.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import math
 from typing import Any
 
 import numpy as np
+
+from reforge.messages import Message, has
 
 MINUS = "\u2212"
 
@@ -50,6 +54,35 @@ def bin_text(fspec: dict, idx: int) -> str:
     return f"bin {fmt_value(s[idx - 1])}\u2013{fmt_value(s[idx])}"
 
 
+def bin_message(fspec: dict, idx: int) -> Message:
+    """``bin_text`` as a coded message (``credit.bin.*``)."""
+    n = len(fspec["points"])
+    text = bin_text(fspec, idx)
+    if idx == n:
+        return Message("credit.bin.missing", text=text)
+    if idx == n + 1:
+        return Message("credit.bin.unseen", text=text)
+    if fspec["dtype"] == "categorical":
+        cats = fspec["categories"][idx]
+        return Message("credit.bin.categories", {"categories": list(cats[:4]), "more": max(len(cats) - 4, 0)},
+                       text=text)
+    sp = fspec["splits"]
+    if len(sp) == 0:
+        return Message("credit.bin.all", text=text)
+    if idx == 0:
+        return Message("credit.bin.below", {"cut": fmt_value(sp[0])}, text=text)
+    if idx == len(sp):
+        return Message("credit.bin.at_least", {"cut": fmt_value(sp[-1])}, text=text)
+    return Message("credit.bin.range", {"low": fmt_value(sp[idx - 1]), "high": fmt_value(sp[idx])}, text=text)
+
+
+def feature_name(fspec: dict) -> Message | str:
+    """The feature's name: a catalog message ``credit.feature.<name>`` when the catalogs know
+    the feature, else its label as given to the scorecard."""
+    code = f"credit.feature.{fspec['name']}"
+    return Message(code, text=str(fspec["label"])) if has(code) and has(code, "zh") else str(fspec["label"])
+
+
 def best_points(fspec: dict) -> int:
     """The most points the feature can give (over regular bins and a populated missing bin)."""
     cand = list(fspec["points"])
@@ -59,7 +92,7 @@ def best_points(fspec: dict) -> int:
 
 
 def reason_lines(specs: list[dict], values: list[Any], bins: list[int], points: list[int],
-                 top: int = 3) -> list[str]:
+                 top: int = 3) -> list[Message]:
     """Top adverse factors of one firm: values, bin indices and points per feature."""
     losses = []
     for j, f in enumerate(specs):
@@ -70,5 +103,10 @@ def reason_lines(specs: list[dict], values: list[Any], bins: list[int], points: 
     out = []
     for loss, j in losses[:top]:
         f = specs[j]
-        out.append(f"{f['label']} {fmt_value(values[j])} ({bin_text(f, bins[j])}) {MINUS}{loss} points")
+        v = values[j]
+        missing = v is None or (isinstance(v, float) and math.isnan(v))
+        text = f"{f['label']} {fmt_value(v)} ({bin_text(f, bins[j])}) {MINUS}{loss} points"
+        out.append(Message("credit.reason.factor", {
+            "feature": feature_name(f), "value": Message("credit.value.missing", text="missing") if missing
+            else fmt_value(v), "bin": bin_message(f, bins[j]), "loss": loss}, text=text))
     return out

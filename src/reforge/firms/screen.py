@@ -24,6 +24,7 @@ import pandas as pd
 
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
+from reforge.firms.condition_names import condition_name
 from reforge.firms.metrics import METRICS, feature_sql, input_label
 from reforge.firms.rules_model import (
     TIERS,
@@ -35,6 +36,7 @@ from reforge.firms.rules_model import (
     load_rules,
     rules_for_year,
 )
+from reforge.messages import Localized, Message, codes_of, has
 
 EPS = 1e-9
 Only = Literal["pass", "fail", "near-miss", "insufficient_data"]
@@ -425,20 +427,33 @@ def _metrics_of(c: Condition) -> list[str]:
     return [x.metric for x in [*c.when, *c.all, *(y for alt in c.alternatives for y in alt)]]
 
 
+def _label(condition: str, label: str) -> Localized:
+    """A condition's label from the rules (English) with its Chinese name."""
+    return Localized({"en": label, "zh": condition_name(condition, "zh")})
+
+
+def _tier_name(tier: str) -> Message | str:
+    code = f"firms.tier.{tier}"
+    return Message(code, text=tier) if has(code) and has(code, "zh") else tier
+
+
 def explain_row(row: pd.Series, plan: TierPlan) -> dict[str, Any]:
-    """One firm's entry of the JSON contract: outcome, score, points, reasons, failed, missing."""
+    """One firm's entry of the JSON contract: outcome, score, points, reasons (English texts;
+    ``reason_codes`` beside them: ``screen.reason.*`` codes + params), failed, missing."""
     dy = int(row["data_year"])
     if _val(row.get("no_figures")):
         return {"uscc": str(row["uscc"]), "outcome": "insufficient_data", "score": None, "points": {},
-                "reasons": [f"no figures for {dy} in enterprise_years"], "failed": [],
-                "missing": [f"enterprise_years ({dy})"]}
+                "reasons": [str(r := Message("screen.reason.no_figures", {"year": dy},
+                                             text=f"no figures for {dy} in enterprise_years"))],
+                "failed": [], "missing": [f"enterprise_years ({dy})"], "reason_codes": codes_of([r])}
     failed: list[dict[str, Any]] = []
-    reasons: list[str] = []
+    reasons: list[Message] = []
     missing: list[str] = []
     for v in plan.rules.vetoes:
         if _state(row.get(f"v_{v.id}")):
             failed.append({"condition": f"veto.{v.id}", "value": "listed", "threshold": "not listed", "gap": None})
-            reasons.append(f"veto {v.id}: {v.label}")
+            reasons.append(Message("screen.reason.veto", {"veto": v.id, "label": _label(f"veto.{v.id}", v.label)},
+                                   text=f"veto {v.id}: {v.label}"))
     for ind in plan.indicators:
         if _val(row.get(f"p_{ind.id}")) is None:
             ms = ind.metrics if ind.kind != "provincial" else _provincial_metrics()
@@ -448,11 +463,14 @@ def explain_row(row: pd.Series, plan: TierPlan) -> dict[str, Any]:
             for m in miss:
                 if m not in missing:
                     missing.append(m)
-            reasons.append(f"points for {ind.id} undecided: missing {', '.join(miss) or 'inputs'}")
+            reasons.append(Message("screen.reason.points_undecided", {"indicator": ind.id, "missing": miss},
+                                   text=f"points for {ind.id} undecided: missing {', '.join(miss) or 'inputs'}"))
     unverified_used: list[str] = []
     for c in plan.conditions:
         st = _state(row.get(f"c_{c.id}"))
         tag = " [unverified criterion]" if c.unverified else ""
+        mtag: Message | str = Message("screen.reason.unverified_tag", text=tag) if c.unverified else ""
+        label = _label(c.id, c.label)
         if st is False:
             bad = [x for x in c.all if _leaf_state(row, x) is False] or c.all
             multi = len(c.all) > 1
@@ -465,11 +483,18 @@ def explain_row(row: pd.Series, plan: TierPlan) -> dict[str, Any]:
                                "threshold": _threshold(leaf), "gap": _gap(leaf, v)})
                 gap = _gap(leaf, v)
                 if leaf.op in ("is_true", "is_false"):
-                    reasons.append(f"{c.id}: {c.label} — not met ({leaf.metric} = "
-                                   f"{'yes' if v == 1 else 'no' if v == 0 else _fmt(v)}){tag}")
+                    shown = 'yes' if v == 1 else 'no' if v == 0 else _fmt(v)
+                    reasons.append(Message("screen.reason.not_met", {
+                        "condition": c.id, "label": label, "metric": leaf.metric,
+                        "value": v == 1 if v in (0, 1) else Message("common.na", text=shown), "tag": mtag},
+                        text=f"{c.id}: {c.label} — not met ({leaf.metric} = {shown}){tag}"))
                 else:
-                    reasons.append(f"{c.id}: {c.label} — {leaf.metric} is {_fmt(v)}, needs {leaf.op} "
-                                   f"{_fmt(_threshold(leaf))}" + (f" (gap {_fmt(gap)})" if gap is not None else "") + tag)
+                    text = (f"{c.id}: {c.label} — {leaf.metric} is {_fmt(v)}, needs {leaf.op} "
+                            f"{_fmt(_threshold(leaf))}" + (f" (gap {_fmt(gap)})" if gap is not None else "") + tag)
+                    reasons.append(Message("screen.reason.fails" if gap is None else "screen.reason.fails_gap", {
+                        "condition": c.id, "label": label, "metric": leaf.metric, "value": _fmt(v),
+                        "op": leaf.op, "threshold": _fmt(_threshold(leaf)), "gap": _fmt(gap), "tag": mtag},
+                        text=text))
         elif st is None:
             miss = _missing_inputs(row, _metrics_of(c), dy, plan)
             if any(x.metric.startswith("score") for x in [*c.all, *c.when]):
@@ -477,17 +502,23 @@ def explain_row(row: pd.Series, plan: TierPlan) -> dict[str, Any]:
             for m in miss:
                 if m not in missing:
                     missing.append(m)
-            reasons.append(f"{c.id}: undecided, missing {', '.join(miss) or 'inputs'}{tag}")
+            reasons.append(Message("screen.reason.undecided", {"condition": c.id, "label": label, "missing": miss,
+                                                               "tag": mtag},
+                                   text=f"{c.id}: undecided, missing {', '.join(miss) or 'inputs'}{tag}"))
         elif c.unverified:
             unverified_used.append(c.id)
         applies = all(_leaf_state(row, x) for x in c.when)
         if st is True and applies and c.alternatives and not all(_leaf_state(row, x) for x in c.all):
-            reasons.append(f"{c.id}: met by an alternative route ({c.label})")
+            reasons.append(Message("screen.reason.alternative", {"condition": c.id, "label": label},
+                                   text=f"{c.id}: met by an alternative route ({c.label})"))
     outcome = str(row["outcome"])
     if outcome == "pass":
-        reasons.insert(0, f"meets all {len(plan.conditions)} conditions of {plan.tier} ({plan.rules.id} rules)")
+        reasons.insert(0, Message("screen.reason.pass", {
+            "n": len(plan.conditions), "tier": _tier_name(plan.tier), "rules": plan.rules.id},
+            text=f"meets all {len(plan.conditions)} conditions of {plan.tier} ({plan.rules.id} rules)"))
     if unverified_used:
-        reasons.append("relies on unverified [C] criteria: " + ", ".join(unverified_used))
+        reasons.append(Message("screen.reason.unverified", {"conditions": unverified_used},
+                               text="relies on unverified [C] criteria: " + ", ".join(unverified_used)))
     points: dict[str, dict[str, Any]] = {}
     for ind in plan.indicators:
         points.setdefault(ind.block, {})[ind.id] = _val(row.get(f"p_{ind.id}"))
@@ -495,7 +526,8 @@ def explain_row(row: pd.Series, plan: TierPlan) -> dict[str, Any]:
         points[b]["subtotal"] = _val(row.get(f"score_min_{b}"))
     return {"uscc": str(row["uscc"]), "outcome": outcome,
             "score": _val(row.get("score_min")) if plan.indicators else None,
-            "points": points, "reasons": reasons, "failed": failed, "missing": missing}
+            "points": points, "reasons": [str(r) for r in reasons], "failed": failed, "missing": missing,
+            "reason_codes": codes_of(reasons)}
 
 
 def _provincial_metrics() -> list[str]:

@@ -25,6 +25,7 @@ from reforge.firms.metrics import METRICS, input_label
 from reforge.firms.rules_model import TIERS
 from reforge.firms.screen import EPS, _val, data_years, prepare_features
 from reforge.firms.validity import valid_sql
+from reforge.messages import Localized, Message, codes_of
 
 SIGNALS_FILE = Path(__file__).resolve().parent / "signals.yaml"
 
@@ -40,6 +41,7 @@ class Signal(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     label: str
+    label_zh: str | None = None
     metric: str
     amber: Trigger | None = None
     red: Trigger | None = None
@@ -154,22 +156,32 @@ class Warnings:
     def firms(self) -> list[dict[str, Any]]:
         out = []
         for _, r in self.frame.iterrows():
-            reasons, missing, signals = [], [], {}
+            reasons: list[Message] = []
+            missing: list[str] = []
+            signals: dict[str, Any] = {}
             for s in self.config.signals:
                 lv = r[f"s_{s.id}"]
                 signals[s.id] = lv
                 v = _val(r.get(f"m_{s.metric}"))
+                label = Localized({"en": s.label, "zh": s.label_zh})
                 if lv in ("amber", "red"):
-                    reasons.append(f"{lv}: {s.label} ({s.metric} = {v:.4g})" if isinstance(v, float)
-                                   else f"{lv}: {s.label}")
+                    level = Message(f"warn.level.{lv}", text=lv)
+                    if isinstance(v, float):
+                        reasons.append(Message("warn.reason.value", {"level": level, "label": label, "metric": s.metric,
+                                                                     "value": float(f"{v:.4g}")},
+                                               text=f"{lv}: {s.label} ({s.metric} = {v:.4g})"))
+                    else:
+                        reasons.append(Message("warn.reason.level", {"level": level, "label": label},
+                                               text=f"{lv}: {s.label}"))
                 elif lv == "unknown":
                     miss = [input_label(c, int(r["year"])) for c in METRICS[s.metric].inputs
                             if _val(r.get(c)) is None]
                     missing += [m for m in miss if m not in missing]
-                    reasons.append(f"unknown: {s.label} (missing {', '.join(miss)})")
+                    reasons.append(Message("warn.reason.unknown", {"label": label, "missing": miss},
+                                           text=f"unknown: {s.label} (missing {', '.join(miss)})"))
             out.append({"uscc": r["uscc"], "tier": r["tier"], "cohort": _val(r.get("cohort")),
                         "province_code": r["province_code"], "level": r["level"], "signals": signals,
-                        "reasons": reasons, "missing": missing})
+                        "reasons": [str(x) for x in reasons], "missing": missing, "reason_codes": codes_of(reasons)})
         return out
 
     def summary(self) -> pd.DataFrame:

@@ -155,12 +155,60 @@ class Message(str):
                 "text": str.__str__(self)}
 
 
+class Localized(Message):
+    """A text given in each language by the data itself (e.g. a rule's description in a YAML
+    file), usable as a message parameter: it renders as its own text for the language (English
+    when that language is missing). Its code is ``text.localized``; params are ``{lang: text}``."""
+
+    CODE = "text.localized"
+
+    def __new__(cls, texts: Mapping[str, str | None]) -> Localized:
+        p = {k: str(v) for k, v in texts.items() if v}
+        return super().__new__(cls, cls.CODE, p, text=p.get(DEFAULT_LANG) or next(iter(p.values()), ""))
+
+    def render(self, lang: str | None = None) -> str:
+        return self.params.get(resolve_lang(lang)) or str.__str__(self)
+
+
 def _plain(v: Any) -> Any:
     if isinstance(v, Message):
         return v.to_dict()
     if isinstance(v, list | tuple):
         return [_plain(x) for x in v]
     return v.item() if hasattr(v, "item") and not isinstance(v, str) else v
+
+
+def codes_of(items: Any) -> list[dict[str, Any]]:
+    """``[{"code", "params"}]`` of a list of messages, JSON-ready, to put beside their texts (a
+    plain string gets code None and its text as ``params.text``)."""
+    out = []
+    for x in items or []:
+        if isinstance(x, Message):
+            d = x.to_dict()
+            out.append({"code": d["code"], "params": d["params"]})
+        else:
+            out.append({"code": None, "params": {"text": str(x)}})
+    return out
+
+
+def render_coded(item: Mapping[str, Any], lang: str | None = None) -> str:
+    """One ``{"code", "params"}`` entry (see :func:`codes_of`) as text in ``lang``; message
+    parameters nested as ``{"code", "params", "text"}`` are rendered too."""
+    if not item.get("code"):
+        return str((item.get("params") or {}).get("text", ""))
+    if item["code"] == Localized.CODE:
+        return Localized(item.get("params") or {}).render(lang)
+    return render(item["code"], {k: _revive(v) for k, v in (item.get("params") or {}).items()}, lang)
+
+
+def _revive(v: Any) -> Any:
+    if isinstance(v, Mapping) and v.get("code") == Localized.CODE:
+        return Localized(v.get("params") or {})
+    if isinstance(v, Mapping) and "code" in v and "text" in v:
+        return Message(v["code"], {k: _revive(x) for k, x in (v.get("params") or {}).items()}, text=v["text"])
+    if isinstance(v, list):
+        return [_revive(x) for x in v]
+    return v
 
 
 def text_of(value: Any, lang: str | None = None) -> str:

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from reforge import messages
 from reforge.api import enterprise_queries as eq
 from reforge.api import services as sv
 from reforge.api.auth import ACCESS_TOKEN_SECONDS, User, create_access_token
@@ -27,6 +28,7 @@ from reforge.api.capabilities import NotAvailable
 from reforge.api.contract import MAX_PAGE
 from reforge.api.db import Database
 from reforge.api.deps import COOKIE, get_db, optional_user, region_scope, revoke_session
+from reforge.chain.metrics import LABELS
 from reforge.engine.base import EngineError
 from reforge.errors import ReforgeError
 from reforge.schema.tables import DATA_TABLES
@@ -129,10 +131,18 @@ def render(request: Request, name: str, user: User | None, status_code: int = 20
     def cond(f: dict) -> str:
         return names.condition_text(f, lang)
 
+    def reasons_of(r: dict, key: str = "reasons", codes: str = "reason_codes") -> list[str]:
+        """A result row's reasons (``key``) in the page language: rendered from ``codes`` when
+        the row carries them, else the texts as they are."""
+        coded = r.get(codes)
+        if not coded:
+            return [str(x) for x in r.get(key) or []]
+        return [messages.render_coded(c, lang) for c in coded]
+
     ctx = {"request": request, "user": user, "lang": lang, "t": tr, "t_or": tr_or, "nm": nm,
            "other_lang": "zh" if lang == "en" else "en", "path": request.url.path,
            "qs": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""), safe=""),
-           "tojson": script_json, "fmt": views.fmt, "csrf": csrf.token_for(request), "cond": cond,
+           "tojson": script_json, "fmt": views.fmt, "csrf": csrf.token_for(request), "cond": cond, "reasons_of": reasons_of,
            "region": lambda c: names.region_name(c, lang), "industry": lambda c: names.industry_name(c, lang),
            "country": lambda c: names.country(c, lang), "link": lambda **ch: url_with(request, **ch),
            "tip": lambda k: glossary.tooltip(str(k), lang), "tip_id": lambda k: glossary.TOOLTIPS.get(str(k), ""),
@@ -222,7 +232,7 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
     lang = lang_of(request)
     ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb), lang)
     return render(request, "overview.html", user, counts=counts, ind_charts=ind_charts, glance=glance,
-                  warn=warn, warn_summary=views.warning_summary(warn["data"]) if warn["ok"] else None)
+                  labels=LABELS, warn=warn, warn_summary=views.warning_summary(warn["data"]) if warn["ok"] else None)
 
 
 # ---- chains --------------------------------------------------------------------------------------

@@ -49,17 +49,28 @@ def records(data: Any, keys: tuple[str, ...] = ("firms", "items", "rows", "warni
     return []
 
 
-def key_counts(engine: Engine) -> dict[str, int]:
-    """Counts shown on the overview."""
-    q = """SELECT
+def key_counts(engine: Engine) -> dict[str, Any]:
+    """Counts shown on the overview. Designations count when valid on ``as_of``: 31 December of
+    the default data year (``coverage.default_year``), or today without enterprise-year data;
+    an expiry left empty means the per-kind validity of the rules data (``firms.validity``)."""
+    from datetime import date
+
+    from reforge.coverage import default_year
+    from reforge.firms.validity import valid_sql
+
+    year = default_year(engine)
+    as_of = date(year, 12, 31) if year else date.today()
+    valid = valid_sql("CAST(? AS DATE)", "kind", "CAST(granted_on AS DATE)", "CAST(expires_on AS DATE)")
+    q = f"""SELECT
       (SELECT COUNT(*) FROM enterprises) AS enterprises,
       (SELECT COUNT(*) FROM chains) AS chains,
       (SELECT COUNT(DISTINCT item_id) FROM chain_items) AS items,
-      (SELECT COUNT(DISTINCT uscc) FROM designations WHERE kind = 'little_giant') AS little_giants,
-      (SELECT COUNT(DISTINCT uscc) FROM designations WHERE kind = 'srdi_sme') AS srdi,
+      (SELECT COUNT(DISTINCT uscc) FROM designations WHERE kind = 'little_giant' AND {valid}) AS little_giants,
+      (SELECT COUNT(DISTINCT uscc) FROM designations WHERE kind = 'srdi_sme' AND {valid}) AS srdi,
       (SELECT COUNT(*) FROM supply_links) AS supply_links"""
-    r = engine.fetch_df(q).iloc[0]
-    return {k: int(r[k]) for k in r.index}
+    n = valid.count("?")
+    r = engine.fetch_df(q, [as_of.isoformat()] * (2 * n)).iloc[0]
+    return {**{k: int(r[k]) for k in r.index}, "as_of": as_of.isoformat()}
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
@@ -91,7 +102,8 @@ def indicator_charts(rows: list[dict], tr_or: Callable[[str, str], str], lang: s
         years = sorted({y for s in regions.values() for y in s})
         series = {series_name(reg, lang): [s.get(y) for y in years] for reg, s in sorted(regions.items())}
         title = tr_or(f"ind.{ind}", ind.replace("_", " "))
-        out.append({"id": f"ind-{ind}", "option": charts.line(title, years, series, units[ind])})
+        unit = tr_or(f"unit.{units[ind]}", units[ind]) if units[ind] else ""
+        out.append({"id": f"ind-{ind}", "option": charts.line(title, years, series, unit)})
     return out
 
 
@@ -191,7 +203,7 @@ def panel_chart(years: list[dict], tr: Tr) -> dict | None:
     series = {tr("ent.revenue"): [r.get("revenue") for r in years],
               tr("ent.rd_expense"): [r.get("rd_expense") for r in years],
               tr("ent.net_profit"): [r.get("net_profit") for r in years]}
-    return charts.line(tr("ent.panel"), xs, series, "CNY")
+    return charts.line(tr("ent.panel"), xs, series, tr("unit.yuan"))
 
 
 def screening_view(d: Any) -> list[dict]:
