@@ -38,9 +38,10 @@ run: $(VENV)/.installed $(DB)
 	$(BIN)/reforge serve --host $(HOST) --port $(PORT) --db $(DB)
 
 ## make test: venv + install + the whole test suite (DuckDB, Spark, API, browser, Spark cluster)
-## in two pytest-xdist workers, a test file per worker at a time (module fixtures such as a
+## in three pytest-xdist workers (the tests wait on servers, JVMs and browsers about half of the
+## time, so three keep two cores busy), a test file per worker at a time (module fixtures such as a
 ## running server or a Spark session are built once per file); TEST_WORKERS=0 runs serially
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=25 tests

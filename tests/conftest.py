@@ -17,6 +17,24 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
+# the longest test files start first, so that under pytest-xdist (``make test``: two workers,
+# a file per worker at a time) they run beside the many short ones instead of after them
+LONG_FIRST = ("tests/cluster/", "tests/cli/test_tour.py", "tests/web/test_browser.py",
+              "tests/web/test_tables_browser.py")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Move the files of ``LONG_FIRST`` to the front, in that order (a stable sort: the order
+    within a file and among the other files is kept)."""
+    root = Path(__file__).resolve().parents[1]
+
+    def rank(item) -> int:
+        rel = Path(str(item.fspath)).resolve().relative_to(root).as_posix()
+        return next((i for i, p in enumerate(LONG_FIRST) if rel.startswith(p)), len(LONG_FIRST))
+
+    items.sort(key=rank)
+
+
 def in_ci() -> bool:
     """True under CI (``CI`` set to 1/true/yes, as ``.ci/run`` does): optional parts must be present."""
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 LABEL_COLOURS = {"missing": "#7f0000", "blank": "#d62728", "chokepoint": "#ff7f0e", "weak": "#f2c94c",
-                 "sound": "#2ca02c", "other": "#9e9e9e"}
+                 "insufficient_data": "#6a6aa0", "sound": "#2ca02c", "other": "#9e9e9e"}
 
 
 def line(title: str, x: Sequence[Any], series: dict[str, Sequence[float | None]],
