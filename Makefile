@@ -38,13 +38,14 @@ run: $(VENV)/.installed $(DB)
 	$(BIN)/reforge serve --host $(HOST) --port $(PORT) --db $(DB)
 
 ## make test: venv + install + the whole test suite (DuckDB, Spark, API, browser, Spark cluster)
-## in three pytest-xdist workers (the tests wait on servers, JVMs and browsers about half of the
-## time, so three keep two cores busy), a test file per worker at a time (module fixtures such as a
-## running server or a Spark session are built once per file); TEST_WORKERS=0 runs serially
-TEST_WORKERS ?= 3
+## in two pytest-xdist workers, a test file per worker at a time (module fixtures such as a
+## running server or a Spark session are built once per file), in collection order (tests/conftest.py
+## puts the longest files first; xdist would otherwise start the files with most tests first);
+## TEST_WORKERS=0 runs serially
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 tests
 
 test-fast: $(VENV)/.installed
 	$(BIN)/pytest -q -m "not spark and not browser and not slow" tests

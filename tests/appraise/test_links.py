@@ -41,9 +41,9 @@ def test_item_is_chokepoint_on_one_chain_and_sound_on_the_other(ldb):
     assert m0.code == "appraise.link.closes" and m1.code == "appraise.link.no_gap"
     assert m0.params["chain"] == "mt" and m0.params["item"] == "BRG"
     assert m0.params["label"].code == "appraise.link.label.chokepoint"
-    assert str(m0) == "BRG is chokepoint on chain mt: the product would close a gap"
-    assert m0.render("zh") == "BRG在产业链 mt 上为卡脖子：该产品可补此短板"
-    assert m1.render("zh") == "BRG在产业链 wind 上为自主可控：无短板可补"
+    assert str(m0) == "Bearing is chokepoint on chain Machine tools: the product would close a gap"
+    assert m0.render("zh") == "轴承在“机床”产业链上为卡脖子：该产品可补此短板"
+    assert m1.render("zh") == "轴承在“风电”产业链上为自主可控：无短板可补"
 
 
 def test_adopters_ordered_by_value_with_hand_totals(ldb):
@@ -132,9 +132,9 @@ def test_to_dict_is_json_with_codes_and_redaction(ldb):
 
 # --- faces: report, CLI, API --------------------------------------------------------------
 @pytest.mark.parametrize("lang, words", [
-    ("en", ["Chain items and downstream adopters", "BRG is chokepoint on chain mt: the product would close a gap",
+    ("en", ["Chain items and downstream adopters", "Bearing is chokepoint on chain Machine tools: the product would close a gap",
             "Buyers of BRG in 2024: 3 firms, 780 CNY", "the applicant ranks 1 of 1 qualified suppliers"]),
-    ("zh", ["涉及的产业链环节与下游应用方", "BRG在产业链 mt 上为卡脖子：该产品可补此短板",
+    ("zh", ["涉及的产业链环节与下游应用方", "轴承在“机床”产业链上为卡脖子：该产品可补此短板",
             "2024 年 BRG 的采购方：3 家企业，780 元", "申报企业在 1 家合格供应商中排第 1 名"]),
 ])
 def test_report_carries_the_links(ldb, lang, words):
@@ -176,7 +176,7 @@ def test_cli_links_json_table_and_eligible(ldbfile, tmp_path):
     both = json.loads(r.stdout)
     assert [x["notes"][0]["code"] for x in both] == ["appraise.link.no_item", "appraise.link.year_fallback"]
     r = _cli("links", "--appraisal", "AP9", "--db", ldbfile, "--lang", "zh")
-    assert r.returncode == 0 and "BRG在产业链 mt 上为卡脖子" in r.stdout
+    assert r.returncode == 0 and "轴承在“机床”产业链上为卡脖子" in r.stdout
     r = _cli("links", "--appraisal", "AP9", "--appraisal", "AP1", "--db", ldbfile, "--format", "csv")
     rows = r.stdout.strip().splitlines()
     assert r.returncode == 0 and "FutureWarning" not in r.stderr

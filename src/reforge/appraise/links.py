@@ -36,7 +36,7 @@ from reforge.appraise.result import MessageModel, _opt, _plain
 from reforge.engine.base import Engine
 from reforge.engine.sqlbuild import ident
 from reforge.errors import InvalidInput, ReforgeError
-from reforge.messages import Message, codes_of
+from reforge.messages import Localized, Message, codes_of
 
 GAP_LABELS = ("missing", "blank", "chokepoint", "weak")
 TOP = 10
@@ -173,11 +173,16 @@ class LinksResult:
                               "demands": [{**d, "value": None} for d in self.demands]})
 
 
-def label_message(chain_id: str, item_id: str, label: str | None) -> Message:
-    """``appraise.link.closes`` / ``appraise.link.no_gap`` with the label as a catalog message."""
+def label_message(chain_id: str, item_id: str, label: str | None, chain_name: Localized | None = None,
+                  item_name: Localized | None = None) -> Message:
+    """``appraise.link.closes`` / ``appraise.link.no_gap`` with the label as a catalog message;
+    ``chain``/``item`` are the ids, ``chain_name``/``item_name`` the names in both languages
+    (the ids when no name is known)."""
     lab = Message(f"appraise.link.label.{label or 'unknown'}")
     code = "appraise.link.closes" if label in GAP_LABELS else "appraise.link.no_gap"
-    return Message(code, {"chain": chain_id, "item": item_id, "label": lab})
+    return Message(code, {"chain": chain_id, "item": item_id, "label": lab,
+                          "chain_name": chain_name or Localized({"en": chain_id}),
+                          "item_name": item_name or Localized({"en": item_id})})
 
 
 def appraisal_links(engine: Engine, appraisal_id: str, top: int = TOP, as_of: str | None = None) -> LinksResult:
@@ -283,7 +288,10 @@ def _chains(engine: Engine, out: dict[str, LinksResult], keyed: list[dict[str, A
                                "year": y, "label": label, "priority": it.get("priority"),
                                "closes_gap": label in GAP_LABELS,
                                "reason_codes": it.get("reason_codes") or codes_of(it.get("reasons", [])),
-                               "message": label_message(key[0], k["item_id"], label)})
+                               "message": label_message(
+                                   key[0], k["item_id"], label,
+                                   Localized({"en": _opt(r.name) or key[0], "zh": _opt(r.name_zh)}),
+                                   Localized({"en": it.get("name") or k["item_id"], "zh": it.get("name_zh")}))})
         res.chains.sort(key=lambda c: (not c["closes_gap"], -(c["priority"] or 0.0), c["chain_id"]))
 
 
