@@ -67,3 +67,30 @@ def test_policy_view_event_study_band():
     assert o["att"] == 0.1 and o["chart"]["xAxis"]["data"] == ["-1", "0"]
     lo, width = o["chart"]["series"][0]["data"], o["chart"]["series"][1]["data"]
     assert lo[1] == 0.2 - 1.96 * 0.1 and abs(width[1] - 2 * 1.96 * 0.1) < 1e-12
+
+
+def test_overview_counts_designations_valid_at_the_end_of_the_data_year():
+    """Issue 13/14: the overview counts Little Giants and SRDI SMEs valid on 31 December of the
+    default data year (2023 here), an empty expiry meaning grant + 3 years (firms.validity)."""
+    import pandas as pd
+
+    from reforge.engine import DuckDBEngine
+    e = DuckDBEngine(":memory:")
+    e.register("enterprises", pd.DataFrame({"uscc": list("ABCD")}))
+    e.register("enterprise_years", pd.DataFrame({"uscc": list("ABCD"), "year": [2023] * 4}))
+    e.register("chains", pd.DataFrame({"chain_id": ["c"]}))
+    e.register("chain_items", pd.DataFrame({"chain_id": ["c"], "item_id": ["i"]}))
+    e.register("supply_links", pd.DataFrame({"supplier_id": ["A"]}))
+    d = pd.DataFrame([
+        ("A", "little_giant", "2019-06-01", None),          # no expiry: ends 2022-06-01 -> not counted
+        ("B", "little_giant", "2022-01-01", None),          # ends 2025-01-01 -> counted
+        ("B", "little_giant", "2019-01-01", "2021-12-31"),  # an older grant of B: the firm counts once
+        ("C", "srdi_sme", "2021-03-01", "2023-06-30"),      # explicit expiry before 31 Dec -> not counted
+        ("D", "srdi_sme", "2023-12-31", None),              # granted on the day -> counted
+        ("A", "srdi_sme", "2024-01-02", None),              # granted after the day -> not counted
+    ], columns=["uscc", "kind", "granted_on", "expires_on"])
+    e.register("d_in", d)
+    e.execute("CREATE TABLE designations AS SELECT uscc, kind, CAST(granted_on AS DATE) AS granted_on, "
+              "CAST(expires_on AS DATE) AS expires_on FROM d_in")
+    c = views.key_counts(e)
+    assert (c["little_giants"], c["srdi"], c["as_of"], c["enterprises"]) == (1, 1, "2023-12-31", 4)
