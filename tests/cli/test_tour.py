@@ -103,8 +103,10 @@ def test_readme_tour_runs_verbatim_beside_a_running_server(tmp_path):
         for cmd in commands:
             line = cmd.replace("/tmp/new.duckdb", str(tmp_path / "new.duckdb"))
             script = "\n".join([*prelude, line])
+            t0 = time.perf_counter()
             r = subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True, text=True,
                                timeout=1200)
+            print(f"{time.perf_counter() - t0:6.1f} s  {cmd}")  # shown with -s or on failure
             if r.returncode != 0:
                 failures.append(f"{cmd}\n  exit {r.returncode}: {r.stderr[-800:]}")
             assert server.poll() is None, f"server died during {cmd!r}"
@@ -115,7 +117,7 @@ def test_readme_tour_runs_verbatim_beside_a_running_server(tmp_path):
         poller.join(timeout=60)
         assert health and set(health) == {200}, health
         # the tour's outputs were written (to the scratch directory, not the repository)
-        for out in ("lg.html", "credit.html", "indicators.png"):
+        for out in ("lg.html", "credit.html", "indicators.png", "grades.xlsx"):
             assert (work / out).stat().st_size > 0, out
     finally:
         stop.set()

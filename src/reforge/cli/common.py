@@ -93,8 +93,14 @@ def dumps(obj: Any) -> str:
 
 
 def print_frame(df: pd.DataFrame, fmt: Fmt | str, title: str | None = None, max_rows: int = 60) -> None:
-    """Print a DataFrame as a rich table, JSON records or CSV."""
+    """Print a DataFrame as a rich table, JSON records or CSV (or collect it for ``--out FILE``)."""
+    from reforge.cli.output import current, hint_if_long
+    if (sink := current()) is not None:
+        sink.add_frame(df, title)
+        return
     f = getattr(fmt, "value", fmt)
+    if f in ("json", "csv"):
+        hint_if_long(len(df))
     if f == "json":
         sys.stdout.write(dumps(df.to_dict(orient="records")) + "\n")
     elif f == "csv":  # formula-like text cells neutralised for spreadsheets (reforge.report.export)
@@ -108,7 +114,14 @@ def print_frame(df: pd.DataFrame, fmt: Fmt | str, title: str | None = None, max_
 def print_rows(columns: list[str], rows: list[tuple], fmt: Fmt | str, title: str | None = None,
                max_rows: int = 60) -> None:
     """Print plain rows (tuples in ``columns`` order) like :func:`print_frame`, without pandas."""
+    from reforge.cli.output import current, hint_if_long
+    if (sink := current()) is not None:
+        import pandas as pd
+        sink.add_frame(pd.DataFrame(list(rows), columns=columns), title)
+        return
     f = getattr(fmt, "value", fmt)
+    if f in ("json", "csv"):
+        hint_if_long(len(rows))
     if f == "json":
         sys.stdout.write(dumps([dict(zip(columns, r, strict=True)) for r in rows]) + "\n")
     elif f == "csv":
@@ -141,7 +154,12 @@ def _cell(v: Any) -> str:
 
 
 def emit(obj: dict, fmt: Fmt | str, frame: pd.DataFrame | None = None, title: str | None = None) -> None:
-    """Print a result: JSON is the whole object; table/csv print ``frame``."""
+    """Print a result: JSON is the whole object; table/csv print ``frame``. With ``--out FILE``
+    the object (``.json``) or the frame (``.xlsx``/``.csv``) goes to the file instead."""
+    from reforge.cli.output import current
+    if (sink := current()) is not None:
+        sink.add_object(obj, frame, title)
+        return
     f = getattr(fmt, "value", fmt)
     if f == "json" or frame is None:
         sys.stdout.write(dumps(obj) + "\n")

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from reforge.cli.common import err_console
+from reforge.cli.output import add_out_option, add_out_options
 
 # capability groups, imported on first use: name -> (module holding a Typer ``app``, help line).
 # The help line must equal the module's own Typer help (a test compares them).
@@ -55,7 +56,9 @@ def load_group(name: str) -> TyperGroup:
     holder = typer.Typer(add_completion=False)
     holder.add_typer(importlib.import_module(mod).app, name=name)
     holder.callback()(lambda: None)  # a holder with one group stays a group
-    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    group = typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    add_out_options(group)  # --out FILE on every command (reforge.cli.output)
+    return group
 
 
 class LazyRootGroup(TyperGroup):
@@ -66,6 +69,8 @@ class LazyRootGroup(TyperGroup):
         plain = {n: c for n, c in self.commands.items() if not isinstance(c, TyperGroup)}
         groups = {n: c for n, c in self.commands.items() if isinstance(c, TyperGroup)}
         lazy = {n: _Unloaded(name=n, help=h, no_args_is_help=True) for n, (_, h) in _LAZY_GROUPS.items()}
+        for c in plain.values():
+            add_out_option(c)
         self.commands = {**plain, **lazy, **groups}
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
