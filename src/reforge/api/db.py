@@ -30,9 +30,10 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from fastapi import HTTPException
@@ -49,6 +50,10 @@ from reforge.engine.sharing import (
 from reforge.schema import ensure_schema
 
 log = logging.getLogger(__name__)
+
+# tables no analysis reads: writes to them (a login, a token, an audit row of a rejected upload)
+# keep the analysis caches (Database.data_cached)
+NOT_ANALYSED = frozenset({"users", "api_tokens", "revoked_tokens", "audit_log", "policy_runs"})
 
 
 class CursorEngine(DuckDBEngine):
@@ -146,6 +151,9 @@ class Database:
         self.poll = poll
         self.tag = uuid.uuid4().hex[:12]  # marks this server's own write requests
         self.cache: dict = {}  # page-level memo of analysis results, cleared by every write
+        self.data_cache: dict = {}  # key -> (data fingerprint, result): kept while the data is unchanged
+        self._fingerprint: tuple[int, str] | None = None  # (generation, digest of the analysed tables)
+        self._fp_lock = threading.Lock()
         self.users: dict = {}  # bearer token -> (user, expiry), cleared by every write
         self.generation = 0  # bumped by every write (own or another process's)
         self.write_lock = threading.RLock()  # serialises this server's writes
@@ -187,6 +195,41 @@ class Database:
         self.generation += 1
         self.cache.clear()
         self.users.clear()
+
+    def data_fingerprint(self, e: DuckDBEngine) -> str:
+        """A digest of every table an analysis may read (row count and order-free sum of row
+        hashes per table; all tables but NOT_ANALYSED), computed once per write generation."""
+        gen = self.generation
+        fp = self._fingerprint
+        if fp is not None and fp[0] == gen:
+            return fp[1]
+        with self._fp_lock:
+            from reforge.engine.sqlbuild import ident, literal
+            from reforge.schema.tables import TABLES
+            names = [t.name for t in TABLES if t.name not in NOT_ANALYSED and e.table_exists(t.name)]
+            sql = " UNION ALL ".join(f"SELECT {literal(n)} AS t, COUNT(*) AS n, CAST(SUM(hash(x)) AS VARCHAR) AS h "
+                                     f"FROM {ident(n)} x" for n in names)
+            rows = e.fetch_df(sql).itertuples(index=False) if names else []
+            digest = ";".join(f"{t}:{n}:{h}" for t, n, h in rows)
+            self._fingerprint = (gen, digest)
+            return digest
+
+    def data_cached(self, e: DuckDBEngine, key: tuple, fn: Callable[[], Any], limit: int = 20000,
+                    keep: Callable[[Any], bool] = lambda v: True) -> Any:
+        """``fn()`` memoised while the analysed data stays the same: a write that changes no
+        analysed table (an account, an audit row of a rejected upload) keeps the result.
+        A value for which ``keep`` is false is returned but not kept."""
+        fp = self.data_fingerprint(e)
+        hit = self.data_cache.get(key)
+        if hit is not None and hit[0] == fp:
+            return hit[1]
+        value = fn()
+        if not keep(value):
+            return value
+        if len(self.data_cache) >= limit:
+            self.data_cache.clear()
+        self.data_cache[key] = (fp, value)
+        return value
 
     def announce(self, url: str) -> None:
         """Name the server's URL in ``<db>.server.json`` (messages of waiting CLI commands)."""

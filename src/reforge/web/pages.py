@@ -29,7 +29,7 @@ from reforge.api.contract import MAX_PAGE
 from reforge.api.db import Database
 from reforge.api.deps import COOKIE, get_db, optional_user, region_scope, revoke_session
 from reforge.chain.metrics import LABELS
-from reforge.engine.base import EngineError
+from reforge.engine.base import Engine, EngineError
 from reforge.errors import ReforgeError
 from reforge.schema.tables import DATA_TABLES
 from reforge.web import charts, csrf, glossary, names, tables, views
@@ -96,11 +96,10 @@ def cap(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
         return {"ok": False, "data": None, "error": f"{type(e).__name__}: {e}", "na": False}
 
 
-def cached(db: Database, key: tuple, fn: Callable[[], Any]) -> Any:
-    """``fn()`` memoised until the next write to the database."""
-    if key not in db.cache:
-        db.cache[key] = fn()
-    return db.cache[key]
+def cached(db: Database, e: Engine, key: tuple, fn: Callable[[], Any]) -> Any:
+    """``fn()`` memoised while the analysed data is unchanged (``Database.data_cached``); a
+    failed capability call (``cap`` with ok false) is not kept."""
+    return db.data_cached(e, key, fn, keep=lambda v: not (isinstance(v, dict) and v.get("ok") is False))
 
 
 def url_with(request: Request, path: str | None = None, **changes: Any) -> str:
@@ -225,10 +224,10 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
         chain_list = sv.list_chains(e)
         glance = []
         for c in chain_list:
-            b = cached(db, ("bottlenecks", c["chain_id"]), lambda c=c: cap(sv.bottlenecks, e, c["chain_id"]))
+            b = cached(db, e, ("bottlenecks", c["chain_id"]), lambda c=c: cap(sv.bottlenecks, e, c["chain_id"]))
             glance.append({**c, "labels": views.label_counts(b["data"]) if b["ok"] else None,
                            "na": b["na"], "error": b["error"]})
-        warn = cached(db, ("warnings",), lambda: cap(sv.warnings, e, None))
+        warn = cached(db, e, ("warnings",), lambda: cap(sv.warnings, e, None))
     lang = lang_of(request)
     ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb), lang)
     return render(request, "overview.html", user, counts=counts, ind_charts=ind_charts, glance=glance,
@@ -241,7 +240,7 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
 def chains_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     with db.reader() as e:
         chain_list = sv.list_chains(e)
-        gen = cached(db, ("generic",), lambda: cap(sv.generic_technologies, e, 20))
+        gen = cached(db, e, ("generic",), lambda: cap(sv.generic_technologies, e, 20))
     return render(request, "chains.html", user, chains=chain_list, generic=gen,
                   generic_rows=views.records(gen["data"]) if gen["ok"] else [])
 
@@ -253,7 +252,7 @@ def chain_page(chain_id: str, request: Request, user: AnalystUser, db: DBDep) ->
         chain = next((c for c in sv.list_chains(e) if c["chain_id"] == chain_id), None)
         if chain is None:
             return render(request, "error.html", user, status_code=404, message="common.not_found")
-        b = cached(db, ("bottlenecks", chain_id), lambda: cap(sv.bottlenecks, e, chain_id))
+        b = cached(db, e, ("bottlenecks", chain_id), lambda: cap(sv.bottlenecks, e, chain_id))
         cmap = sv.chain_map(e, chain_id)
         countries = views.countries(e, chain_id)
         regions = views.regions(e)
@@ -270,7 +269,7 @@ def chain_page(chain_id: str, request: Request, user: AnalystUser, db: DBDep) ->
 def item_partial(chain_id: str, item_id: str, request: Request, user: AnalystUser, db: DBDep) -> Response:
     with db.reader() as e:
         d = sv.item_detail(e, item_id)
-        b = cached(db, ("bottlenecks", chain_id), lambda: cap(sv.bottlenecks, e, chain_id))
+        b = cached(db, e, ("bottlenecks", chain_id), lambda: cap(sv.bottlenecks, e, chain_id))
     metrics = views.item_metrics(b["data"], item_id) if b["ok"] else None
     if d is None:
         return render(request, "partials/message.html", user, status_code=404, message="common.not_found")
@@ -420,11 +419,11 @@ def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "litt
     tier = tier if tier in ("innovative_sme", "srdi_sme", "little_giant") else "little_giant"
     fmt = _export_format(request)
     with db.reader() as e:
-        scr = cached(db, ("screen", tier), lambda: _named(e, cap(sv.screen, e, tier, None)))
+        scr = cached(db, e, ("screen", tier), lambda: _named(e, cap(sv.screen, e, tier, None)))
         if fmt is None:
-            rev = cached(db, ("review", tier), lambda: _named(e, cap(sv.review, e, tier, None)))
-            warn = cached(db, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None)))
-            coh = cached(db, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier))
+            rev = cached(db, e, ("review", tier), lambda: _named(e, cap(sv.review, e, tier, None)))
+            warn = cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None)))
+            coh = cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier))
     lang = lang_of(request)
     sv_ = views.screen_view(scr["data"]) if scr["ok"] else None
     qp = request.query_params
@@ -473,7 +472,7 @@ def policy_evaluate(request: Request, user: AnalystUser, db: DBDep, programme: A
 def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     fmt = _export_format(request)
     with db.reader() as e:
-        sc = cached(db, ("credit",), lambda: _named(e, cap(sv.credit_scores, e, None)))
+        sc = cached(db, e, ("credit",), lambda: _named(e, cap(sv.credit_scores, e, None)))
         met = cap(sv.credit_model_metrics, e) if sc["ok"] and fmt is None else None
     lang = lang_of(request)
     grade = request.query_params.get("grade") or ""
@@ -496,7 +495,7 @@ def sectors_page(request: Request, user: AnalystUser, db: DBDep, table: str | No
     with db.reader() as e:
         tabs = sv.io_tables(e)
         tid = table if table in {x["table_id"] for x in tabs} else (tabs[0]["table_id"] if tabs else None)
-        ks = cached(db, ("key_sectors", tid), lambda: cap(sv.key_sectors, e, tid)) if tid else None
+        ks = cached(db, e, ("key_sectors", tid), lambda: cap(sv.key_sectors, e, tid)) if tid else None
         names = views.sector_names(e, tid) if tid else {}
     lang = lang_of(request)
     if ks and ks["ok"]:

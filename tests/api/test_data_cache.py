@@ -1,0 +1,87 @@
+"""The server's analysis cache (Database.data_cached) survives writes that change no analysed
+table — an audit row of a rejected upload, a login — and is recomputed after a data change,
+including a change made by another process (a CLI import) while the server runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reforge.api.db import Database
+from reforge.engine import DuckDBEngine
+from tests.api import smalldb
+
+
+@pytest.fixture
+def served(tmp_path) -> Path:
+    return smalldb.build(tmp_path / "served.duckdb")
+
+
+def test_cache_kept_by_audit_writes_and_dropped_by_data_writes(served):
+    d = Database(served, poll=0.05)
+    calls: list[int] = []
+
+    def count_firms(e) -> int:
+        calls.append(1)
+        return e.fetch_scalar("SELECT COUNT(*) FROM enterprises")
+
+    def page() -> int:
+        with d.reader() as e:
+            return d.data_cached(e, ("firms",), lambda: count_firms(e))
+
+    try:
+        n = page()
+        assert n == len(smalldb.ENTERPRISES) and len(calls) == 1
+        assert page() == n and len(calls) == 1  # memoised
+        with d.writer() as w:  # what a rejected upload leaves behind: one audit row
+            w.execute("INSERT INTO audit_log (id, logged_at, username, action, target, rows, detail) "
+                      "VALUES (987654, TIMESTAMP '2026-01-01 00:00:00', 'analyst', 'import_rejected', "
+                      "'enterprises', 0, 'bad file')")
+        assert d.generation == 1
+        assert page() == n and len(calls) == 1  # same data: not recomputed
+        with d.writer() as w:  # a data change: recomputed
+            w.execute("DELETE FROM enterprises WHERE uscc = ?", [smalldb.ENTERPRISES[0]])
+        assert page() == n - 1 and len(calls) == 2
+        # a change of the same row count (an update) is a change too
+        with d.writer() as w:
+            w.execute("UPDATE enterprises SET name = name || 'x' WHERE uscc = ?", [smalldb.ENTERPRISES[1]])
+        assert page() == n - 1 and len(calls) == 3
+        assert page() == n - 1 and len(calls) == 3
+    finally:
+        d.close()
+
+
+def test_failed_results_are_not_kept(served):
+    d = Database(served, poll=0.05)
+    calls: list[int] = []
+
+    def failing() -> dict:
+        calls.append(1)
+        return {"ok": False, "error": "busy"}
+
+    try:
+        with d.reader() as e:
+            for _ in range(2):
+                d.data_cached(e, ("x",), failing, keep=lambda v: v.get("ok") is not False)
+        assert len(calls) == 2
+    finally:
+        d.close()
+
+
+def test_fingerprint_sees_a_write_by_another_connection(served):
+    """A server started on a file changed by another process computes a different fingerprint
+    (within one server, writes by other processes bump the generation through the watcher)."""
+    d = Database(served, poll=0.05)
+    try:
+        with d.reader() as e:
+            before = d.data_fingerprint(e)
+        d.close()
+        with DuckDBEngine(served, read_only=False) as w:
+            w.execute("DELETE FROM supply_links WHERE value < 0 OR value >= 0")
+        d = Database(served, poll=0.05)
+        with d.reader() as e:
+            after = d.data_fingerprint(e)
+        assert before != after and "supply_links:0:" in after
+    finally:
+        d.close()
