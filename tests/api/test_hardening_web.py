@@ -415,3 +415,20 @@ def test_405_lists_every_allowed_method(base_url, tokens):
         assert {m.strip() for m in r.headers["allow"].split(",")} == methods, (path, r.headers["allow"])
         checked += 1
     assert checked >= 20
+
+
+def test_limits_and_overload_are_documented(base_url):
+    """413 on every route with a body, 429/503 with Retry-After on analysis routes, 503 on the
+    routes that read the database; a real 413 has the documented body."""
+    spec = httpx.get(f"{base_url}{API}/openapi.json").json()
+    posts = [(p, m) for p, ops in spec["paths"].items() for m in ops if m in ("post", "put", "patch")]
+    assert posts and all("413" in spec["paths"][p][m]["responses"] for p, m in posts)
+    bott = spec["paths"]["/api/v1/chains/{chain_id}/bottlenecks"]["get"]["responses"]
+    assert {"429", "503"} <= set(bott) and "Retry-After" in bott["429"]["headers"]
+    assert "503" in spec["paths"]["/api/v1/enterprises"]["get"]["responses"]
+    assert "429" not in spec["paths"]["/api/v1/enterprises"]["get"]["responses"]
+    r = httpx.post(f"{base_url}{API}/auth/token", content=b"username=" + b"x" * 200_000,
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    schema = spec["paths"]["/api/v1/auth/token"]["post"]["responses"]["413"]["content"]["application/json"]["schema"]
+    assert set(schema["required"]) <= set(r.json()) and r.json()["code"] == "body_too_large"

@@ -51,6 +51,20 @@ ERR_401 = {"401": _resp("Not authenticated (missing, expired or revoked token)",
 ERR_403 = {"403": _resp("The account's role may not use this endpoint", _MESSAGE)}
 ERR_404 = {"404": _resp("Not found (or not visible to this account)", _MESSAGE)}
 ERR_501 = {"501": _resp("The capability is not in this build", _NOT_AVAILABLE)}
+_CODED = {"type": "object", "title": "CodedError", "required": ["detail", "code", "params"],
+          "properties": {"detail": {"type": "string", "title": "Detail", "description": "in the client's language"},
+                         "code": {"type": "string", "title": "Code"},
+                         "params": {"type": "object", "title": "Params"}}}
+_RETRY = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
+ERR_413 = {"413": _resp("The request body is larger than this route accepts (code body_too_large, params "
+                        "limit in bytes); sent before the body is read", _CODED)}
+ERR_429 = {"429": {**_resp("This account's analysis rate is exceeded (code rate_limited)", _CODED),
+                   "headers": _RETRY}}
+ERR_503_OVERLOAD = {"503": {**_resp("Too many analyses are running or queued (code overloaded), or the "
+                                    "database is being written by an import or a CLI command (detail.code "
+                                    "database_busy)", _MESSAGE), "headers": _RETRY}}
+ERR_503_BUSY = {"503": {**_resp("The database is being written by an import or a CLI command and was not free "
+                                "in time (detail.code database_busy)", _MESSAGE), "headers": _RETRY}}
 
 
 def validation_item(msg: str, *, loc: list | None = None, type_: str = "value_error",
@@ -105,14 +119,18 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
 
 
 def document_errors(app: FastAPI) -> None:
-    """Declare 401/403/404/422/501 in the OpenAPI document of every API route that can answer them.
+    """Declare 401/403/404/413/422/429/501/503 in the OpenAPI document of every API route that can
+    answer them.
 
     401: the route depends on the signed-in user; 403: on a role check; 404: its path names a
-    resource; 422: every route (a library error, e.g. missing data); 501: it calls a capability
-    library (chains, tiers, credit, sectors, policy, firms).
+    resource; 413: it takes a body (POST/PUT/PATCH; ``reforge.api.limits``); 422: every route (a
+    library error, e.g. missing data); 429 and 503 "overloaded": an analysis route
+    (``reforge.api.overload.ANALYSIS_PATHS``); 503 "database busy": it reads the database;
+    501: it calls a capability library (chains, tiers, credit, sectors, policy, firms).
     The document is post-processed (the routes themselves are left as they are).
     """
     from reforge.api import deps
+    from reforge.api.overload import ANALYSIS_PATHS
 
     role_checks = {deps.analyst, deps.admin}
     capability_modules = {f"reforge.api.routers.{m}" for m in
@@ -144,6 +162,11 @@ def document_errors(app: FastAPI) -> None:
                 extra.update(ERR_404)
             if getattr(route.endpoint, "__module__", "") in capability_modules and path != "/api/v1/chains":
                 extra.update(ERR_501)
+            if ANALYSIS_PATHS.match(path):
+                extra.update(ERR_429)
+                extra.update(ERR_503_OVERLOAD)
+            elif deps.get_db in used:
+                extra.update(ERR_503_BUSY)
             for m in methods:
                 op = ops.get(m.lower())
                 if op is not None and "HTTPValidationError" in schema.get("components", {}).get("schemas", {}):
@@ -153,7 +176,7 @@ def document_errors(app: FastAPI) -> None:
                             "schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}})
                 if op is not None:
                     responses = op.setdefault("responses", {})
-                    for code, body in extra.items():
+                    for code, body in {**extra, **(ERR_413 if m in ("POST", "PUT", "PATCH") else {})}.items():
                         responses.setdefault(code, copy.deepcopy(body))
         return schema
 
