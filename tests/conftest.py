@@ -15,6 +15,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+os.environ.setdefault("REFORGE_SPARK_TINY", "1")  # tiny test data: no whole-stage codegen, no AQE
 
 
 # the longest test files start first, so that under pytest-xdist (``make test``: two workers,

@@ -48,6 +48,10 @@ def spark_session(shuffle_partitions: int = 4):
         .config("spark.sql.constraintPropagation.enabled", "false")
         .getOrCreate()
     )
+    if os.environ.get("REFORGE_SPARK_TINY") == "1":
+        # tiny data (tests): compiling generated code and re-planning cost more than they save
+        _SESSION.conf.set("spark.sql.codegen.wholeStage", "false")
+        _SESSION.conf.set("spark.sql.adaptive.enabled", "false")
     _SESSION.sparkContext.setLogLevel("ERROR")
     return _SESSION
 
