@@ -59,3 +59,24 @@ def test_region_scoped_account_gets_404_for_a_profile_outside_its_region(url):
     c = page_client(url, "sz", PW)
     assert c.get(f"/enterprises/{E1}").status_code == 200
     assert c.get(f"/enterprises/{E2}").status_code == 404
+
+
+def test_region_scoped_account_sees_only_its_region_in_tier_results(url):
+    """API screening/review/warnings: the analyst's rows of the region's firms, nothing else;
+    cohorts (aggregates over every region) withheld; the tiers page export likewise."""
+    allh, szh = login(url, "analyst"), login(url, "sz", PW)
+    region = {E1, E4}
+    for path in ("/api/v1/tiers/screen?tier=innovative_sme", "/api/v1/tiers/review", "/api/v1/tiers/warnings"):
+        full, mine = httpx.get(url + path, headers=allh).json(), httpx.get(url + path, headers=szh).json()
+        assert mine["scope"] == {"region": "320500", "withheld": [k for k in ("summary",) if k in full]}
+        assert mine["firms"] == [r for r in full["firms"] if r["uscc"] in region], path
+    screened = httpx.get(url + "/api/v1/tiers/screen?tier=innovative_sme", headers=allh).json()["firms"]
+    assert {r["uscc"] for r in screened} - region  # the test would notice a filter that does nothing
+    mine = httpx.get(url + "/api/v1/tiers/screen?tier=innovative_sme", headers=szh).json()["firms"]
+    assert {r["uscc"] for r in mine} == region & {r["uscc"] for r in screened} != set()
+    coh = httpx.get(url + "/api/v1/tiers/cohorts", headers=szh).json()
+    assert coh["scope"]["withheld"] == ["cohorts"] and "cohorts" not in coh
+    c = page_client(url, "sz", PW)
+    r = c.get("/tiers", params={"tier": "innovative_sme", "format": "csv", "export": "candidates", "lang": "en"})
+    assert r.status_code == 200
+    assert {x[0] for x in list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))[1:]} <= region

@@ -405,6 +405,25 @@ def _named(e: Any, r: dict) -> dict:
     return r
 
 
+def _scope(e: Engine, user: User) -> tuple[str, set[str]] | None:
+    """The account's region and the USCCs in it, or None for an unscoped account."""
+    from reforge.api.scope import region_usccs
+    region = region_scope(user)
+    return (region, region_usccs(e, region)) if region else None
+
+
+def scoped(r: dict, scope: tuple[str, set[str]] | None, lang: str = DEFAULT_LANG) -> dict:
+    """A ``cap`` result as a region-bound account sees it (``reforge.api.scope``); a result of
+    aggregates only (cohorts) becomes "withheld" for such an account."""
+    if scope is None or not r["ok"]:
+        return r
+    from reforge.api.scope import scope_result
+    data = scope_result(r["data"], *scope)
+    if isinstance(data, dict) and data.get("scope", {}).get("withheld") and not views.records(data):
+        return {"ok": False, "data": None, "na": False, "error": t("scope.withheld", lang), "code": "scope.withheld"}
+    return {**r, "data": data}
+
+
 def _export_format(request: Request) -> str | None:
     fmt = request.query_params.get("format")
     if fmt is None:
@@ -419,11 +438,13 @@ def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "litt
     tier = tier if tier in ("innovative_sme", "srdi_sme", "little_giant") else "little_giant"
     fmt = _export_format(request)
     with db.reader() as e:
-        scr = cached(db, e, ("screen", tier), lambda: _named(e, cap(sv.screen, e, tier, None)))
+        scope = _scope(e, user)
+        scr = scoped(cached(db, e, ("screen", tier), lambda: _named(e, cap(sv.screen, e, tier, None))), scope)
         if fmt is None:
-            rev = cached(db, e, ("review", tier), lambda: _named(e, cap(sv.review, e, tier, None)))
-            warn = cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None)))
-            coh = cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier))
+            rev = scoped(cached(db, e, ("review", tier), lambda: _named(e, cap(sv.review, e, tier, None))), scope)
+            warn = scoped(cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None))), scope)
+            coh = scoped(cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier)), scope,
+                         lang_of(request))
     lang = lang_of(request)
     sv_ = views.screen_view(scr["data"]) if scr["ok"] else None
     qp = request.query_params
@@ -472,7 +493,7 @@ def policy_evaluate(request: Request, user: AnalystUser, db: DBDep, programme: A
 def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     fmt = _export_format(request)
     with db.reader() as e:
-        sc = cached(db, e, ("credit",), lambda: _named(e, cap(sv.credit_scores, e, None)))
+        sc = scoped(cached(db, e, ("credit",), lambda: _named(e, cap(sv.credit_scores, e, None))), _scope(e, user))
         met = cap(sv.credit_model_metrics, e) if sc["ok"] and fmt is None else None
     lang = lang_of(request)
     grade = request.query_params.get("grade") or ""

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from reforge.api import services as sv
-from reforge.api.deps import Analyst, Engine
+from reforge.api.deps import Analyst, Engine, region_scope
+from reforge.api.scope import region_usccs, scope_result
 
 router = APIRouter(tags=["credit"])
 
@@ -19,7 +20,8 @@ def scores(user: Analyst, engine: Engine, year: Annotated[int | None, Query(ge=1
            grade: Annotated[str | None, Query(max_length=4, description="only this grade (export)")] = None):
     """Scores, grades and reasons for every firm in ``year`` (default: latest). With ``format``, an
     Excel or CSV file of every firm (or of one ``grade``), highest PD first."""
-    res = sv.credit_scores(engine, year)
+    region = region_scope(user)
+    res = scope_result(sv.credit_scores(engine, year), region, region_usccs(engine, region) if region else None)
     if format is not None:
         from reforge.web.names import add_firm_names
         from reforge.web.tables import download, export_lang, sort_rows

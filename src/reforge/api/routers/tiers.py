@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from reforge.api import services as sv
-from reforge.api.deps import Analyst, Engine
+from reforge.api.deps import Analyst, Engine, region_scope
+from reforge.api.scope import region_usccs, scope_result
 
 router = APIRouter(tags=["tiers"])
 Tier = Literal["innovative_sme", "srdi_sme", "little_giant"]
@@ -20,7 +21,7 @@ def screen(user: Analyst, engine: Engine, tier: Tier = "little_giant", year: Yea
            lang: Annotated[str | None, Query(max_length=10, description="en or zh: export headers")] = None):
     """Candidates (all criteria met) and near-misses for a tier. With ``format``, an Excel or CSV
     file of every screened firm (name, outcome, score, failed conditions in words)."""
-    res = sv.screen(engine, tier, year)
+    res = _scoped(engine, user, sv.screen(engine, tier, year))
     if format is not None:
         from reforge.web.names import add_firm_names
         from reforge.web.tables import download, export_lang, sort_rows
@@ -32,16 +33,23 @@ def screen(user: Analyst, engine: Engine, tier: Tier = "little_giant", year: Yea
 @router.get("/tiers/review")
 def review(user: Analyst, engine: Engine, tier: Tier | None = None, year: Year = None):
     """Designated firms due for review."""
-    return sv.review(engine, tier, year)
+    return _scoped(engine, user, sv.review(engine, tier, year))
 
 
 @router.get("/tiers/warnings")
 def warnings(user: Analyst, engine: Engine, year: Year = None):
     """Early warnings across designated firms."""
-    return sv.warnings(engine, year)
+    return _scoped(engine, user, sv.warnings(engine, year))
 
 
 @router.get("/tiers/cohorts")
 def cohorts(user: Analyst, engine: Engine, tier: Tier | None = None):
-    """Cohort tracking of designated firms by batch."""
-    return sv.cohorts(engine, tier)
+    """Cohort tracking of designated firms by batch (withheld from region-bound accounts: the
+    cohorts count firms of every region)."""
+    return _scoped(engine, user, sv.cohorts(engine, tier))
+
+
+def _scoped(engine: Engine, user: Analyst, res: dict) -> dict:
+    """``res`` limited to the account's region (firm rows of that region; aggregates withheld)."""
+    region = region_scope(user)
+    return scope_result(res, region, region_usccs(engine, region) if region else None)
