@@ -102,6 +102,7 @@ def test_chain_endpoints(demo_url, hdr):
     assert {i["label"] for i in b["items"]} <= {"missing", "blank", "chokepoint", "weak", "sound"}
     g = get(demo_url, "/chains/generic", hdr)
     assert all(len(i["chains"]) >= 2 for i in g["items"])
+    assert get(demo_url, "/chains/generic?top=1", hdr)["items"] == g["items"][:1]
     sim = httpx.post(f"{demo_url}{API}/chains/{chains[0]['chain_id']}/simulate", headers=hdr,
                      json={"remove_country": "JP"}, timeout=300).json()
     assert sim["disrupted_firms_count"] == len(sim["disrupted_firms"]) and sim["lost_value"] >= 0

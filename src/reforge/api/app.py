@@ -6,12 +6,11 @@ import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from reforge.api.auth import LoginGuard
-from reforge.api.capabilities import NotAvailable
 from reforge.api.contract import check_secret_key, install_contract
 from reforge.api.db import Database
 from reforge.api.headers import SecurityHeadersMiddleware, nonce_inline_scripts
@@ -109,10 +108,6 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
                                    swagger_favicon_url="/static/vendor/favicon.png")
         html, csp = nonce_inline_scripts(bytes(page.body).decode())
         return HTMLResponse(html, headers={"Content-Security-Policy": csp})
-
-    @app.exception_handler(NotAvailable)
-    async def _na(request: Request, exc: NotAvailable) -> JSONResponse:
-        return JSONResponse({"detail": str(exc), "feature": exc.feature}, status_code=501)
 
     install_contract(app)  # 422 bodies as validation arrays, Allow on 405, 401/403/404 documented
 

@@ -1,48 +1,16 @@
-"""Calls into the capability libraries (chain, firms, policy, credit, sectors).
+"""JSON-safe conversion of capability results for the API and the dashboard.
 
-Each capability is written in its own package; when a function has not landed
-yet, ``need`` raises ``NotAvailable`` and the API answers 501 (the web page says
-"not available yet") instead of crashing.
+(A capability that is missing or broken is no longer reported as 501 "not available": the API
+imports the libraries directly, so a broken module fails loudly.)
 """
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-
-
-class NotAvailable(Exception):
-    """A capability function is not installed in this build."""
-
-    def __init__(self, feature: str) -> None:
-        super().__init__(f"{feature} is not available in this build yet")
-        self.feature = feature
-
-
-def need(module: str, attr: str) -> Callable[..., Any]:
-    """``module.attr`` or NotAvailable."""
-    try:
-        m = importlib.import_module(module)
-    except ImportError:
-        raise NotAvailable(f"{module}.{attr}") from None
-    f = getattr(m, attr, None)
-    if f is None or not callable(f):
-        raise NotAvailable(f"{module}.{attr}")
-    return f
-
-
-def available(module: str, attr: str) -> bool:
-    """Whether ``module.attr`` exists."""
-    try:
-        need(module, attr)
-        return True
-    except NotAvailable:
-        return False
 
 
 def jsonable(obj: Any) -> Any:

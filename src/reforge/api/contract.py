@@ -4,7 +4,7 @@
   "type", ...}]}``; an error raised by the library (``ReforgeError``, ``EngineError``) or an
   ``HTTPException(422, "text")`` becomes one such item, with the library's ``code`` and
   ``params`` beside the English ``msg`` so a face can translate it.
-- ``document_errors``: 401/403/404/501 responses added to the OpenAPI document of every route
+- ``document_errors``: 401/403/404/413/422/429/503 responses added to the OpenAPI document of every route
   that can answer them (found from its dependencies and path), so no route can forget them.
 - 405 answers carry an ``Allow`` header listing every method any route serves at that path
   (Starlette lists only the methods of the first route whose path matched).
@@ -37,11 +37,6 @@ MAX_LIMIT = 1000
 _MESSAGE = {"type": "object", "title": "ErrorMessage", "required": ["detail"],
             "properties": {"detail": {"title": "Detail", "anyOf": [
                 {"type": "string"}, {"type": "array", "items": {"type": "object"}}, {"type": "object"}]}}}
-_NOT_AVAILABLE = {"type": "object", "title": "NotAvailable", "required": ["detail", "feature"],
-                  "properties": {"detail": {"type": "string", "title": "Detail"},
-                                 "feature": {"type": "string", "title": "Feature"}}}
-
-
 def _resp(description: str, schema: dict) -> dict[str, Any]:
     # an inline schema, not a ``model``: routes are documented after FastAPI built their fields
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -50,7 +45,6 @@ def _resp(description: str, schema: dict) -> dict[str, Any]:
 ERR_401 = {"401": _resp("Not authenticated (missing, expired or revoked token)", _MESSAGE)}
 ERR_403 = {"403": _resp("The account's role may not use this endpoint", _MESSAGE)}
 ERR_404 = {"404": _resp("Not found (or not visible to this account)", _MESSAGE)}
-ERR_501 = {"501": _resp("The capability is not in this build", _NOT_AVAILABLE)}
 _CODED = {"type": "object", "title": "CodedError", "required": ["detail", "code", "params"],
           "properties": {"detail": {"type": "string", "title": "Detail", "description": "in the client's language"},
                          "code": {"type": "string", "title": "Code"},
@@ -119,22 +113,19 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
 
 
 def document_errors(app: FastAPI) -> None:
-    """Declare 401/403/404/413/422/429/501/503 in the OpenAPI document of every API route that can
+    """Declare 401/403/404/413/422/429/503 in the OpenAPI document of every API route that can
     answer them.
 
     401: the route depends on the signed-in user; 403: on a role check; 404: its path names a
     resource; 413: it takes a body (POST/PUT/PATCH; ``reforge.api.limits``); 422: every route (a
     library error, e.g. missing data); 429 and 503 "overloaded": an analysis route
-    (``reforge.api.overload.ANALYSIS_PATHS``); 503 "database busy": it reads the database;
-    501: it calls a capability library (chains, tiers, credit, sectors, policy, firms).
+    (``reforge.api.overload.ANALYSIS_PATHS``); 503 "database busy": it reads the database.
     The document is post-processed (the routes themselves are left as they are).
     """
     from reforge.api import deps
     from reforge.api.overload import ANALYSIS_PATHS
 
     role_checks = {deps.analyst, deps.admin}
-    capability_modules = {f"reforge.api.routers.{m}" for m in
-                          ("chains", "tiers", "credit", "sectors", "policy", "enterprises")}
     build = app.openapi
 
     def calls(dependant: Any) -> set:
@@ -160,8 +151,6 @@ def document_errors(app: FastAPI) -> None:
                 extra.update(ERR_403)
             if "{" in path:
                 extra.update(ERR_404)
-            if getattr(route.endpoint, "__module__", "") in capability_modules and path != "/api/v1/chains":
-                extra.update(ERR_501)
             if ANALYSIS_PATHS.match(path):
                 extra.update(ERR_429)
                 extra.update(ERR_503_OVERLOAD)

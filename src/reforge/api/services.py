@@ -4,34 +4,18 @@ Handlers validate and authorise, then call a function here; each function calls
 the library (``reforge.chain``, ``reforge.firms``, ``reforge.credit``,
 ``reforge.policy``, ``reforge.sectors``) and returns JSON-safe data. Lists that
 the schema tables answer directly (chains, items, indicators, IO tables) are
-read from the tables so they work even before a capability lands. A missing
-library function raises ``NotAvailable`` (HTTP 501).
+read from the tables. Libraries are imported where used (so the API starts without
+loading every capability) and called with explicit arguments: a renamed parameter or a
+broken module fails loudly (500 and a log line) instead of being dropped or shown as 501.
 """
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
-from reforge.api.capabilities import NotAvailable, jsonable, need
+from reforge.api.capabilities import jsonable
 from reforge.api.sql import lit, rows
 from reforge.engine.base import Engine
-
-
-def _call(module: str, attr: str, *args: Any, **kwargs: Any) -> Any:
-    """Call ``module.attr`` passing only the keyword arguments it accepts."""
-    f = need(module, attr)
-    try:
-        params = inspect.signature(f).parameters
-        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-            kwargs = {k: v for k, v in kwargs.items() if k in params}
-    except (TypeError, ValueError):
-        pass
-    try:
-        return f(*args, **kwargs)
-    except ImportError as err:  # a lazily imported part of the capability has not landed
-        raise NotAvailable(f"{module}.{attr} ({err})") from err
-
 
 # ---- chains -------------------------------------------------------------------------------------
 
@@ -50,34 +34,35 @@ def chain_exists(engine: Engine, chain_id: str) -> bool:
 
 def bottlenecks(engine: Engine, chain_id: str) -> dict:
     """Per-item metrics and labels (blank / weak / chokepoint) of one chain."""
-    return jsonable(_call("reforge.chain", "bottlenecks", engine, chain_id))
+    from reforge.chain import bottlenecks as run
+    return jsonable(run(engine, chain_id))
 
 
-def simulate(engine: Engine, chain_id: str, **scenario: Any) -> dict:
-    """Disruption simulation (remove a country / firm / region / item)."""
-    return jsonable(_call("reforge.chain", "simulate", engine, chain_id=chain_id, **scenario))
+def simulate(engine: Engine, chain_id: str | None, **scenario: Any) -> dict:
+    """Disruption simulation (remove a country / firm / region / item) over every chain; asked
+    from one chain (``chain_id``), the result also names it (``scope_chain``) and gives its row
+    of ``by_chain`` as ``chain`` (None when the scenario does not reach it)."""
+    from reforge.chain import simulate as run
+    res = jsonable(run(engine, **scenario))
+    if chain_id is not None:
+        res["scope_chain"] = chain_id
+        res["chain"] = next((c for c in res.get("by_chain") or [] if c.get("chain_id") == chain_id), None)
+    return res
 
 
 def generic_technologies(engine: Engine, top: int | None = None) -> Any:
-    """Generic (cross-chain) technologies ranked."""
-    return jsonable(_call("reforge.chain", "generic_technologies", engine, top=top))
+    """Generic (cross-chain) technologies ranked; the first ``top`` items when given."""
+    from reforge.chain import generic_technologies as run
+    res = jsonable(run(engine))
+    if top is not None and isinstance(res.get("items"), list):
+        res["items"] = res["items"][:top]
+    return res
 
 
 def chain_map(engine: Engine, chain_id: str) -> dict:
-    """``{"nodes": [...], "edges": [...]}`` of a chain; from the library when present, else the tables."""
-    try:
-        return jsonable(_call("reforge.chain", "chain_map", engine, chain_id))
-    except NotAvailable:  # fall back to the plain template
-        pass
-    c = lit(chain_id)
-    nodes = jsonable(engine.fetch_df(f"""
-        SELECT ci.item_id AS id, i.name, i.name_zh, i.foundation, ci.segment, ci.is_end_product
-        FROM chain_items ci JOIN items i ON i.item_id = ci.item_id WHERE ci.chain_id = {c}
-        ORDER BY ci.item_id"""))
-    edges = jsonable(engine.fetch_df(f"""
-        SELECT input_item AS source, output_item AS target, share, criticality
-        FROM chain_links WHERE chain_id = {c} ORDER BY input_item, output_item"""))
-    return {"chain_id": chain_id, "nodes": nodes, "edges": edges}
+    """``{"nodes": [...], "edges": [...]}`` of a chain (``reforge.chain.chain_map``)."""
+    from reforge.chain import chain_map as run
+    return jsonable(run(engine, chain_id))
 
 
 def item_detail(engine: Engine, item_id: str) -> dict | None:
@@ -118,12 +103,14 @@ def _screen_year(engine: Engine, year: int | None) -> int | None:
 
 def screen(engine: Engine, tier: str, year: int | None) -> Any:
     """``{"tier", "rules", "year", "firms": [{uscc, outcome, score, points, reasons, failed, missing}]}``."""
-    return jsonable(_call("reforge.firms", "screen", engine, tier=tier, year=_screen_year(engine, year)))
+    from reforge.firms import screen as run
+    return jsonable(run(engine, tier=tier, year=_screen_year(engine, year)))
 
 
 def review(engine: Engine, tier: str | None, year: int | None) -> Any:
     """Re-screening of designations expiring in ``year`` (default: the year after the panel)."""
-    res = jsonable(_call("reforge.firms", "review", engine, year=_screen_year(engine, year)))
+    from reforge.firms import review as run
+    res = jsonable(run(engine, year=_screen_year(engine, year)))
     if tier and isinstance(res, dict) and isinstance(res.get("firms"), list):
         res["firms"] = [f for f in res["firms"] if f.get("kind") == tier]
     return res
@@ -131,16 +118,19 @@ def review(engine: Engine, tier: str | None, year: int | None) -> Any:
 
 def warnings(engine: Engine, year: int | None = None) -> Any:
     """Early warnings of designated firms from ``year``'s figures (default: the last panel year)."""
-    return jsonable(_call("reforge.firms", "warnings", engine, year=year or latest_data_year(engine)))
+    from reforge.firms import warnings as run
+    return jsonable(run(engine, year=year or latest_data_year(engine)))
 
 
 def cohorts(engine: Engine, tier: str | None = None) -> Any:
-    return jsonable(_call("reforge.firms", "cohorts", engine, tier=tier))
+    from reforge.firms import cohorts as run
+    return jsonable(run(engine, tier=tier))
 
 
 def firm_analysis(engine: Engine, uscc: str) -> dict:
     """``reforge.firms.profile``: screening per tier and warnings of one firm."""
-    return jsonable(_call("reforge.firms", "profile", engine, uscc))
+    from reforge.firms import profile as run
+    return jsonable(run(engine, uscc))
 
 
 def firm_screening(engine: Engine, uscc: str, year: int | None = None) -> Any:
@@ -157,16 +147,19 @@ def firm_warnings(engine: Engine, uscc: str) -> Any:
 # ---- credit --------------------------------------------------------------------------------------
 
 def credit_scores(engine: Engine, year: int | None) -> Any:
-    return jsonable(_call("reforge.credit", "score", engine, year=year))
+    from reforge.credit import score as run
+    return jsonable(run(engine, year=year))
 
 
 def firm_credit(engine: Engine, uscc: str, year: int | None) -> Any:
-    return jsonable(_call("reforge.credit", "score", engine, year=year, uscc=uscc))
+    from reforge.credit import score as run
+    return jsonable(run(engine, year=year, uscc=uscc))
 
 
 def credit_model_metrics(engine: Engine) -> dict | None:
     """Validation metrics stored with the current credit model (AUC, KS, Gini... as trained)."""
-    spec = _call("reforge.credit.store", "load_model", engine)
+    from reforge.credit.store import load_model
+    spec = load_model(engine)
     m = spec.get("metrics") if isinstance(spec, dict) else None
     return jsonable(m) if isinstance(m, dict) else None
 
@@ -187,7 +180,8 @@ def programmes(engine: Engine) -> list[dict]:
 
 def evaluate(engine: Engine, programme: str, outcomes: list[str], by: str | None,
              report: str | None = None) -> Any:
-    return _call("reforge.policy", "evaluate", engine, programme, outcomes, by=by, report=report)
+    from reforge.policy import evaluate as run
+    return run(engine, programme, outcomes, by=by, report=report)
 
 
 # ---- sectors and indicators ----------------------------------------------------------------------
@@ -200,7 +194,8 @@ def io_tables(engine: Engine) -> list[dict]:
 
 
 def key_sectors(engine: Engine, table_id: str) -> Any:
-    return jsonable(_call("reforge.sectors", "key_sectors", engine, table_id))
+    from reforge.sectors import key_sectors as run
+    return jsonable(run(engine, table_id))
 
 
 def indicators(engine: Engine, region: str | None, indicator: str | None) -> list[dict]:

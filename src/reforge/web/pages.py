@@ -24,7 +24,6 @@ from reforge import messages
 from reforge.api import enterprise_queries as eq
 from reforge.api import services as sv
 from reforge.api.auth import ACCESS_TOKEN_SECONDS, User, create_access_token
-from reforge.api.capabilities import NotAvailable
 from reforge.api.contract import MAX_PAGE
 from reforge.api.db import Database
 from reforge.api.deps import COOKIE, get_db, optional_user, region_scope, revoke_session
@@ -87,8 +86,6 @@ def cap(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
     """Run a capability call for a page: ``{"ok", "data", "error", "na"}`` (never raises)."""
     try:
         return {"ok": True, "data": fn(*args, **kwargs), "error": None, "na": False}
-    except NotAvailable as e:
-        return {"ok": False, "data": None, "error": str(e), "na": True}
     except (ReforgeError, EngineError, ValueError) as e:  # a user-level condition, e.g. no model trained
         return {"ok": False, "data": None, "error": str(e), "na": False}
     except Exception as e:  # noqa: BLE001 - a page shows the error instead of failing
