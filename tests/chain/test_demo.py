@@ -40,6 +40,7 @@ def _summary(e):
 
 
 @pytest.mark.spark
+@pytest.mark.extended  # each function's parity is tested on hand-made chains in tests/chain/
 def test_spark_same_numbers(demo_db):
     pytest.importorskip("pyspark")
     with DuckDBEngine(demo_db, read_only=True) as e:
