@@ -140,6 +140,15 @@ def test_every_page_in_both_languages(browser, base_url, shots, lang):
     page.goto("/")
     page.wait_for_load_state("networkidle")
     assert page.locator("div.chart canvas").count() >= 2
+    # value axes and tooltips speak the page's language: 万/亿 in Chinese, k/M/B in English
+    short = page.evaluate("() => [123456789, 35000, 980, 2.5e9].map(window.reforgeShortNum)")
+    assert short == (["1.23亿", "3.5万", "980", "25亿"] if lang == "zh" else ["123.46M", "35k", "980", "2.5B"])
+    page.goto(f"/enterprises/{uscc}")
+    page.wait_for_load_state("networkidle")
+    drawn = page.evaluate("""() => { const el = document.querySelector('div.chart[data-option-id]');
+        const o = echarts.getInstanceByDom(el).getOption();
+        return [o.yAxis[0].axisLabel.formatter === window.reforgeShortNum, o.grid[0].containLabel]; }""")
+    assert drawn == [True, True]
     page.context.close()
 
 

@@ -9,12 +9,24 @@ LABEL_COLOURS = {"missing": "#7f0000", "blank": "#d62728", "chokepoint": "#ff7f0
                  "insufficient_data": "#6a6aa0", "sound": "#2ca02c", "other": "#9e9e9e"}
 
 
+# value axes and tooltips carry the marker NUM; static/app.js swaps in a formatter in the page's
+# language (万/亿 in Chinese, k/M/B in English), since JSON cannot hold a function
+NUM = "@num"
+
+
+def value_axis(name: str = "") -> dict:
+    """A value axis whose labels are short numbers in the page's language."""
+    return {"type": "value", "name": name, "axisLabel": {"formatter": NUM}}
+
+
 def line(title: str, x: Sequence[Any], series: dict[str, Sequence[float | None]],
          y_name: str = "") -> dict:
     """A line chart: one line per entry of ``series`` over ``x``."""
-    return {"title": {"text": title, "textStyle": {"fontSize": 13}}, "tooltip": {"trigger": "axis"},
-            "legend": {"top": 22, "type": "scroll"}, "grid": {"top": 60, "left": 60, "right": 20, "bottom": 30},
-            "xAxis": {"type": "category", "data": list(x)}, "yAxis": {"type": "value", "name": y_name},
+    return {"title": {"text": title, "textStyle": {"fontSize": 13}},
+            "tooltip": {"trigger": "axis", "valueFormatter": NUM},
+            "legend": {"top": 22, "type": "scroll"},
+            "grid": {"top": 60, "left": 20, "right": 20, "bottom": 30, "containLabel": True},
+            "xAxis": {"type": "category", "data": list(x)}, "yAxis": value_axis(y_name),
             "series": [{"name": k, "type": "line", "data": list(v), "connectNulls": True}
                        for k, v in series.items()]}
 
@@ -23,10 +35,11 @@ def bar(title: str, x: Sequence[Any], series: dict[str, Sequence[float | None]],
         stack: bool = False, horizontal: bool = False, colours: Sequence[str] | None = None) -> dict:
     """A (stacked) bar chart."""
     cat = {"type": "category", "data": list(x)}
-    val = {"type": "value"}
-    opt = {"title": {"text": title, "textStyle": {"fontSize": 13}}, "tooltip": {"trigger": "axis"},
+    val = value_axis()
+    opt = {"title": {"text": title, "textStyle": {"fontSize": 13}},
+           "tooltip": {"trigger": "axis", "valueFormatter": NUM},
            "legend": {"top": 22, "type": "scroll"},
-           "grid": {"top": 60, "left": 140 if horizontal else 60, "right": 20, "bottom": 40},
+           "grid": {"top": 60, "left": 20, "right": 20, "bottom": 40, "containLabel": True},
            "xAxis": val if horizontal else cat, "yAxis": cat if horizontal else val,
            "series": [{"name": k, "type": "bar", "data": list(v), **({"stack": "s"} if stack else {})}
                       for k, v in series.items()]}

@@ -218,8 +218,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.gap": ("Gap", "差距"),
     # tiers
     "tiers.title": ("Gradient tiers", "梯度培育"),
-    "scope.withheld": ("Not shown to region-bound accounts: these figures count firms of every region.",
-                       "按地区授权的账户不显示此项：这些数字统计了所有地区的企业。"),
     "tiers.candidates": ("Candidates", "候选企业"),
     "tiers.near_misses": ("Near-misses", "接近达标企业"),
     "tiers.review": ("Review list", "复核名单"),

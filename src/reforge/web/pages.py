@@ -417,7 +417,7 @@ def scoped(r: dict, scope: tuple[str, set[str]] | None, lang: str = DEFAULT_LANG
     from reforge.api.scope import scope_result
     data = scope_result(r["data"], *scope)
     if isinstance(data, dict) and data.get("scope", {}).get("withheld") and not views.records(data):
-        return {"ok": False, "data": None, "na": False, "error": t("scope.withheld", lang), "code": "scope.withheld"}
+        return {"ok": False, "data": None, "na": False, "error": messages.render("scope.withheld", None, lang), "code": "scope.withheld"}
     return {**r, "data": data}
 
 

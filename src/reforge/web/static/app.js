@@ -1,5 +1,30 @@
 // Draw every chart on the page: <div class="chart" data-option-id="ID"> + <script type="application/json" id="ID">.
 (function () {
+  // short numbers in the page's language: 1.2亿 / 3,500万 in Chinese, 120M / 35k in English
+  var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+  function trim(x) { return (Math.round(x * 100) / 100).toLocaleString(zh ? "zh-CN" : "en"); }
+  function shortNum(v) {
+    if (typeof v !== "number" || !isFinite(v)) { return v == null ? "–" : String(v); }
+    var a = Math.abs(v);
+    if (zh) {
+      if (a >= 1e8) { return trim(v / 1e8) + "亿"; }
+      if (a >= 1e4) { return trim(v / 1e4) + "万"; }
+      return trim(v);
+    }
+    if (a >= 1e9) { return trim(v / 1e9) + "B"; }
+    if (a >= 1e6) { return trim(v / 1e6) + "M"; }
+    if (a >= 1e4) { return trim(v / 1e3) + "k"; }
+    return trim(v);
+  }
+  window.reforgeShortNum = shortNum;
+  // replace the "@num" markers of reforge.web.charts by the formatter
+  function numbers(o) {
+    if (Array.isArray(o)) { o.forEach(numbers); return; }
+    if (!o || typeof o !== "object") { return; }
+    Object.keys(o).forEach(function (k) {
+      if (o[k] === "@num") { o[k] = shortNum; } else { numbers(o[k]); }
+    });
+  }
   function draw(root) {
     (root || document).querySelectorAll("div.chart[data-option-id]").forEach(function (el) {
       if (el.dataset.drawn) return;
@@ -7,6 +32,7 @@
       if (!src || !window.echarts) return;
       var chart = echarts.init(el);
       var opt = JSON.parse(src.textContent);
+      numbers(opt);
       if (navigator.webdriver) { opt.animation = false; }  // deterministic screenshots in browser tests
       chart.setOption(opt);
       el.dataset.drawn = "1";
