@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote
 
 import duckdb
 import pandas as pd
@@ -152,6 +153,10 @@ def test_policy_small_sample_warning_and_no_band_where_thin(browser, base_url, d
     assert any(v is not None for v in ch["series"][2]["data"])
     assert all(v is None for v in ch["series"][0]["data"]) and all(v is None for v in ch["series"][1]["data"])
     assert page.locator("#policy-thin").count() == 1
+    # hostile run ids: a 404 page, nothing echoed
+    for bad in ("<script>alert(1)</script>", "' OR 1=1 --", "0" * 200):
+        resp = page.goto("/policy?run=" + quote(bad))
+        assert resp.status == 404 and "<script>alert" not in page.content()
     page.context.close()
 
 
@@ -195,4 +200,10 @@ def test_credit_reasons_relative_to_best_bin_scorecard_and_report(browser, base_
     rep = page.request.get(href)
     assert rep.status == 200 and "Discrimination" in rep.text() and "Scorecard" in rep.text()
     assert spec["model_id"] in rep.text()
+    # the same scorecard from the API, names in the page's language
+    api = page.request.get(f"/api/v1/credit/scorecard?lang={lang}").json()
+    assert api["model_id"] == spec["model_id"] and len(api["rows"]) == rows.count()
+    assert [r["points"] for r in api["rows"] if r["feature"] == spec["features"][0]["name"]] == \
+        [*spec["features"][0]["points"], spec["features"][0]["points_missing"]]
+    assert {r["feature"] for r in api["rows"] if r["best"]} == {f["name"] for f in spec["features"]}
     page.context.close()
