@@ -448,9 +448,7 @@ def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     with db.reader() as e:
         sc = cached(db, ("credit",), lambda: _named(e, cap(sv.credit_scores, e, None)))
         met = cap(sv.credit_model_metrics, e) if sc["ok"] and fmt is None else None
-        lang = lang_of(request)
-        from reforge.web.credit_pages import scorecard_view  # the scorecard table and report link
-        card = scorecard_view(e, lang) if fmt is None else None
+    lang = lang_of(request)
     grade = request.query_params.get("grade") or ""
     rows = views.records(sc["data"]) if sc["ok"] else []
     if grade:
@@ -463,7 +461,9 @@ def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
         view["validation"] = met["data"]
     grades = [g for g in tables.GRADES if any(str(r.get("grade")) == g for r in views.records(sc["data"]))] \
         if sc["ok"] else []
-    return render(request, "credit.html", user, sc=sc, view=view, tp=tp, grade=grade, grades=grades, card=card)
+    from reforge.web.credit_pages import scorecard_card  # the scorecard table and the report link
+    return render(request, "credit.html", user, sc=sc, view=view, tp=tp, grade=grade, grades=grades,
+                  card=scorecard_card(db, user, lang))
 
 
 @router.get("/sectors", response_class=HTMLResponse)
