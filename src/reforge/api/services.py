@@ -186,10 +186,8 @@ def programmes(engine: Engine) -> list[dict]:
 
 
 def evaluate(engine: Engine, programme: str, outcomes: list[str], by: str | None,
-             report: str | None = None, report_lang: str | None = None) -> Any:
-    """Programme evaluation (``reforge.policy.evaluate``); the report in ``report_lang``."""
-    return _call("reforge.policy", "evaluate", engine, programme, outcomes, by=by, report=report,
-                 report_lang=report_lang)
+             report: str | None = None) -> Any:
+    return _call("reforge.policy", "evaluate", engine, programme, outcomes, by=by, report=report)
 
 
 # ---- sectors and indicators ----------------------------------------------------------------------

@@ -61,7 +61,8 @@ def run_evaluation(db: Database, body: Evaluation, username: str, lang: str = "e
                                               f"{', '.join(sorted(known)) or 'none'}"}])
         with tempfile.TemporaryDirectory(prefix="reforge-policy-") as d:
             rep = Path(d) / "report.html"
-            res = sv.evaluate(engine, body.programme, body.outcomes, body.by, report=str(rep), report_lang=lang)
+            from reforge.policy import evaluate as run
+            res = run(engine, body.programme, body.outcomes, by=body.by, report=str(rep), report_lang=lang)
             html = rep.read_text(encoding="utf-8") if rep.exists() else None
     if html is None and hasattr(res, "to_html"):
         html = res.to_html()
