@@ -77,9 +77,11 @@ def test_score_contract_and_equality_with_in_memory(trained, province_db):
     for f in d["firms"][:50]:
         assert len(f["reason_codes"]) == len(f["reasons"]) and len(f["overlay_codes"]) == len(f["overlays"])
         for c in f["reason_codes"]:
-            assert c["code"] == "credit.reason.factor"
+            assert c["code"] == "credit.reason.vs_best"
             zh = render_coded(c, "zh")
-            assert zh.endswith(f"扣 {c['params']['loss']} 分") and not any(w in zh for w in ("points", "bin "))
+            assert zh.endswith(f"比该指标最优分箱低 {c['params']['loss']} 分") and not any(w in zh for w in ("points", "bin "))
+            en = render_coded(c, "en")
+            assert en.endswith(f"\u2212{c['params']['loss']} points vs. the best bin of {render_coded(c['params']['feature'], 'en') if isinstance(c['params']['feature'], dict) else c['params']['feature']}")
     with DuckDBEngine(province_db, read_only=True) as e:
         df = panel(e, 2023, 2023).sort_values("uscc").reset_index(drop=True)
     sc = Scorecard.from_spec(trained.spec)

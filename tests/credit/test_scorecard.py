@@ -114,9 +114,12 @@ def test_explain_gives_points_lost_against_best_bin():
     row = pd.DataFrame({"debt_ratio": [0.97], "noise": [0.0]})
     lines = sc.explain(row)[0]
     lost = max(f["points"]) - f["points"][-1]
-    m = re.fullmatch(r"debt ratio 0\.97 \(bin \u2265 ([0-9.]+)\) \u2212(\d+) points", lines[0])
+    m = re.fullmatch(r"debt ratio 0\.97 \(bin \u2265 ([0-9.]+): ([+\u2212]?\d+) points\) \u2212(\d+) points "
+                     r"vs\. the best bin of debt ratio", lines[0])
     assert m, lines
-    assert int(m.group(2)) == lost
+    assert int(m.group(3)) == lost
+    # the bin's own points, as the scorecard table gives them: best bin's points minus the loss
+    assert int(m.group(2).replace("\u2212", "-")) == f["points"][-1] == max(f["points"]) - lost
     assert float(m.group(1)) == pytest.approx(f["splits"][-1], rel=1e-3)
     best = pd.DataFrame({"debt_ratio": [0.0], "noise": [0.0]})
     assert not any(s.startswith("debt ratio") for s in sc.explain(best)[0])

@@ -309,7 +309,7 @@ def test_chinese_pages_give_the_analysis_in_chinese(browser, base_url, shots):
     english = {k: [x for x in v if ENGLISH_RUN.search(x)] for k, v in texts.items()}
     assert english == {"chain": [], "enterprise": []}, english
     assert all(CJK_RE.search(x) for v in texts.values() for x in v), texts
-    assert any("扣" in x and "分" in x for x in texts["enterprise"])  # a credit reason
+    assert any("比该指标最优分箱低" in x and "分" in x for x in texts["enterprise"])  # a credit reason
     assert any("项条件" in x or "要求" in x for x in texts["enterprise"])  # a screening reason
     en = new_page(browser, base_url, "analyst", "en")
     visit(en, f"/chains/{chain['chain_id']}", shots, "reasons_chain_en")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reforge.web import charts, views
 
 
@@ -57,16 +59,35 @@ def test_credit_grades_in_scale_order():
     assert v["pd_chart"]["series"][0]["data"][2] == 0.03
 
 
-def test_policy_view_event_study_band():
-    run = {"id": "r1", "has_report": True, "outcomes": ["revenue"],
-           "result": {"aggregate": {"simple": {"att": 0.1, "se": 0.05},
-                                    "dynamic": {"by": [{"e": -1, "att": 0.0, "se": 0.1},
-                                                       {"e": 0, "att": 0.2, "se": 0.1}]}}}}
-    v = views.policy_view(run, lambda k: k)
+def test_policy_view_estimate_ci_p_unit_and_band_only_where_estimable():
+    """Hand computation: rd_intensity ATT 0.012 (SE 0.004) shows as 1.20 percentage points,
+    CI 1.2 -/+ 1.959964 x 0.4, p = erfc(3 / sqrt 2) = 0.0027; the event time with 3 treated firms
+    (< 5) and the one without an SE get no band; 12 treated firms (< 30) raise the warning."""
+    import math
+
+    from reforge.web.policy_view import policy_view
+    r = {"unit": {"code": "pp", "scale": 100.0},
+         "aggregate": {"simple": {"att": 0.012, "se": 0.004},
+                       "dynamic": {"by": [{"e": -1, "att": 0.0, "se": 0.001}, {"e": 0, "att": 0.01, "se": 0.002},
+                                          {"e": 1, "att": 0.02, "se": 0.003}, {"e": 2, "att": 0.03, "se": None}]}},
+         "counts": {"treated": 12, "control": 300, "units": 312, "few_treated": True, "min_treated": 30,
+                    "min_cell_treated": 5, "by_e": [{"e": -1, "treated": 12}, {"e": 0, "treated": 12},
+                                                    {"e": 1, "treated": 3}, {"e": 2, "treated": 12}]}}
+    v = policy_view({"id": "abc", "outcomes": ["rd_intensity"], "result": {"outcomes": {"rd_intensity": r}}},
+                    "en", lambda k: k)
     o = v["outcomes"][0]
-    assert o["att"] == 0.1 and o["chart"]["xAxis"]["data"] == ["-1", "0"]
-    lo, width = o["chart"]["series"][0]["data"], o["chart"]["series"][1]["data"]
-    assert lo[1] == 0.2 - 1.96 * 0.1 and abs(width[1] - 2 * 1.96 * 0.1) < 1e-12
+    assert o["att"] == pytest.approx(1.2) and o["att_text"] == "1.20" and o["unit"] == "pp"
+    assert o["ci_low"] == pytest.approx(1.2 - 1.959964 * 0.4) and o["ci_high"] == pytest.approx(1.2 + 1.959964 * 0.4)
+    assert o["p"] == pytest.approx(math.erfc(3 / math.sqrt(2))) and o["p_text"] == "0.003"
+    assert o["warn"] and o["thin"] == [1, 2]
+    lo, width, est = (s["data"] for s in o["chart"]["series"])
+    assert est == pytest.approx([0.0, 1.0, 2.0, 3.0])
+    assert lo[0] == pytest.approx(-1.959964 * 0.1) and lo[2] is None and lo[3] is None
+    assert width[1] == pytest.approx(2 * 1.959964 * 0.2) and width[2] is None
+    # money in 万/亿 in Chinese
+    m = {**r, "unit": {"code": "yuan", "scale": 1.0}, "aggregate": {"simple": {"att": 2.5e6, "se": 1e6}}}
+    z = policy_view({"result": {"outcomes": {"revenue": m}}}, "zh", lambda k: k)["outcomes"][0]
+    assert z["att_text"] == "250.00万" and z["chart"] is None
 
 
 def test_overview_counts_designations_valid_at_the_end_of_the_data_year():

@@ -150,7 +150,15 @@ def evaluate_cmd(
         return
     console.print(f"[bold]{d['programme']}[/bold]: {d['n_treated']} treated firms, cohorts "
                   f"{', '.join(map(str, d['cohorts']))}")
-    cols = ["outcome", "att", "se", "ci_low", "ci_high", "pretest_p", "twfe_static", "n_units"]
-    emit(d, fmt, pd.DataFrame(d["summary"])[cols], title="overall effects (Callaway–Sant'Anna vs TWFE)")
+    cols = ["outcome", "att", "se", "ci_low", "ci_high", "p_value", "n_treated_used", "n_control_used",
+            "pretest_p", "twfe_static", "n_units"]
+    summary = pd.DataFrame(d["summary"])
+    emit(d, fmt, summary[[c for c in cols if c in summary]], title="overall effects (Callaway–Sant'Anna vs TWFE)")
+    from reforge.messages import render
+    from reforge.policy.sample import small_sample_note
+    for o, block in d["outcomes"].items():  # the small-sample floors (see reforge.policy.sample)
+        note = small_sample_note(block["counts"]) if block.get("counts") else None
+        if note is not None:
+            console.print(f"[yellow]{o}:[/yellow] {render(note.code, note.params, lang)}")
     if report:
         console.print(f"report written to {report}")

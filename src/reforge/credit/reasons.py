@@ -1,10 +1,12 @@
 """Reason codes: the factors that cost a firm the most points, in words.
 
 For each scorecard feature the loss is the points of the feature's best bin minus the
-points the firm got; the top adverse factors read like
-``"debt ratio 0.82 (bin ≥ 0.75) −34 points"``. Each line is a :class:`~reforge.messages.Message`
-(code ``credit.reason.factor``; the feature, value and bin are messages or plain values of
-their own), so the faces render it in the reader's language.
+points the firm got; the top adverse factors say what the loss is relative to:
+``"debt ratio 0.82 (bin ≥ 0.75: −12 points) −34 points vs. the best bin of debt ratio"``
+(the bin's own points are those of the scorecard table). Each line is a
+:class:`~reforge.messages.Message` (code ``credit.reason.vs_best``; the feature, value and bin
+are messages or plain values of their own), so the faces render it in the reader's language
+(Chinese: "…，比该指标最优分箱低 34 分").
 """
 
 from __future__ import annotations
@@ -105,8 +107,34 @@ def reason_lines(specs: list[dict], values: list[Any], bins: list[int], points: 
         f = specs[j]
         v = values[j]
         missing = v is None or (isinstance(v, float) and math.isnan(v))
-        text = f"{f['label']} {fmt_value(v)} ({bin_text(f, bins[j])}) {MINUS}{loss} points"
-        out.append(Message("credit.reason.factor", {
+        pts = signed(int(points[j]))
+        text = (f"{f['label']} {fmt_value(v)} ({bin_text(f, bins[j])}: {pts} points) {MINUS}{loss} points "
+                f"vs. the best bin of {f['label']}")
+        out.append(Message("credit.reason.vs_best", {
             "feature": feature_name(f), "value": Message("credit.value.missing", text="missing") if missing
-            else fmt_value(v), "bin": bin_message(f, bins[j]), "loss": loss}, text=text))
+            else fmt_value(v), "bin": bin_message(f, bins[j]), "points": pts, "loss": loss}, text=text))
+    return out
+
+
+def signed(points: int) -> str:
+    """Points with their sign (``+17``, ``−6``, ``0``), as the scorecard table shows them."""
+    return f"+{points}" if points > 0 else (f"{MINUS}{-points}" if points < 0 else "0")
+
+
+def scorecard_rows(spec: dict) -> list[dict[str, Any]]:
+    """The printed scorecard in words: one row per feature and bin (regular bins, then the
+    missing-value bin), ``{feature, name, bin, points, best}`` where ``name`` and ``bin`` are
+    messages (or plain labels) for the faces to render, ``points`` the bin's points and
+    ``best`` whether it is the feature's best bin (the reference of the reasons' losses)."""
+    out: list[dict[str, Any]] = []
+    for f in spec.get("features") or []:
+        top = best_points(f)
+        name = feature_name(f)
+        n = len(f["points"])
+        for i, pts in enumerate(f["points"]):
+            out.append({"feature": f["name"], "name": name, "bin": bin_message(f, i), "points": int(pts),
+                        "best": int(pts) == top})
+        pm = int(f["points_missing"])
+        out.append({"feature": f["name"], "name": name, "bin": bin_message(f, n), "points": pm,
+                    "best": f.get("missing_count", 0) > 0 and pm == top})
     return out

@@ -161,6 +161,16 @@ def build_report(model: Scorecard, dev: pd.DataFrame, test: pd.DataFrame | None,
 
 def credit_report(engine: Engine, out: str | Path, spec: dict | None = None) -> Path:
     """Write the report of the stored (or given) model on the database to ``out``."""
+    return credit_report_build(engine, spec).write(out)
+
+
+def credit_report_html(engine: Engine, spec: dict | None = None) -> str:
+    """The report of the stored (or given) model as one HTML string (nothing written to disk)."""
+    return credit_report_build(engine, spec).to_html()
+
+
+def credit_report_build(engine: Engine, spec: dict | None = None) -> HtmlReport:
+    """The report of the stored (or given) model on the database."""
     from reforge.credit.features import year_range
     from reforge.credit.store import load_model
     spec = spec or load_model(engine)
@@ -174,8 +184,7 @@ def credit_report(engine: Engine, out: str | Path, spec: dict | None = None) -> 
     dev = lab[(lab["year"] >= t0) & (lab["year"] <= t1)]
     test = lab[lab["year"] == spec.get("oot_year")]
     years = {int(y): g for y, g in df[ok].groupby("year")}
-    rep = build_report(model, dev, test, years, target, load_overlays(), load_grades())
-    return rep.write(out)
+    return build_report(model, dev, test, years, target, load_overlays(), load_grades())
 
 
 def cv_report(X: pd.DataFrame, y: np.ndarray, folds: int = 5, seed: int = 0,

@@ -20,6 +20,7 @@ from reforge.engine import Engine
 from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
 from reforge.messages import Message, resolve_lang
+from reforge.policy import sample
 from reforge.policy.did import DidResult, estimate
 from reforge.policy.panel import prepare_panel, q
 from reforge.policy.twfe import twfe
@@ -143,7 +144,10 @@ def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str
     (cohorts with a pre- and post-period inside the panel), outcomes
     (per outcome: att_gt, aggregate, pretest (R ``did``'s test over all pre-treatment cells),
     pretest_event (joint test of the event-study leads, the headline pre-trend test here),
-    n_units, n_obs, uniform_crit, twfe, subgroups, notes), summary (one row per outcome),
+    n_units, n_obs, uniform_crit, twfe, subgroups, notes, counts (firms the estimator used:
+    treated, control, never_treated, units, treated per event time ``by_e`` and the small-sample
+    flags, see ``reforge.policy.sample``), unit ({code, scale} of the outcome)), summary (one row
+    per outcome, with p_value, n_treated_used, n_control_used, few_treated and unit),
     report (path or None). The report is written in ``report_lang`` (``en``/``zh``; default
     ``$REFORGE_LANG`` or English). Texts that are :class:`~reforge.messages.Message` strings
     (``source``, notes) carry a code for rendering in other languages.
@@ -182,9 +186,12 @@ def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str
                 d["uniform_crit"] = res.crit
                 d["pretest_event"] = res.pretest_event()
                 d["twfe"] = tw
-                d["notes"] = res.notes
+                d["counts"] = sample.counts(res, d["aggregate"]["dynamic"].get("by") or [])
+                d["unit"] = sample.unit_of(o)
+                small = sample.small_sample_note(d["counts"])
+                d["notes"] = list(res.notes) + ([small] if small is not None else [])
                 d["note_codes"] = [{"code": n.code, "params": n.to_dict()["params"]} if isinstance(n, Message)
-                                   else {"code": None, "params": {}} for n in res.notes]  # beside the texts
+                                   else {"code": None, "params": {}} for n in d["notes"]]  # beside the texts
                 d["subgroups"] = _subgroups(engine, table, o, control) if by else []
                 out["outcomes"][o] = d
                 results[o] = res
@@ -198,7 +205,9 @@ def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str
                     "pretest_p": d["pretest_event"]["p"] if d["pretest_event"] else None,
                     "pretest_cells_p": d["pretest"]["p"] if d["pretest"] else None,
                     "twfe_static": st["estimate"], "twfe_se": st["se"],
-                    "n_units": d["n_units"]})
+                    "n_units": d["n_units"], "p_value": sample.p_value(simple["att"], simple["se"]),
+                    "n_treated_used": d["counts"]["treated"], "n_control_used": d["counts"]["control"],
+                    "few_treated": d["counts"]["few_treated"], "unit": d["unit"]["code"]})
                 bar.advance(task)
     if report:
         from reforge.policy.report import write_report

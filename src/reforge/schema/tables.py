@@ -371,6 +371,16 @@ TABLES: tuple[Table, ...] = (
         C("rows", "BIGINT"),
         C("detail", "VARCHAR"),
     ), ("id",), "Who did what, when (writes and imports).", service=True),
+    Table("policy_runs", (
+        C("run_id", "VARCHAR", True, doc="random identifier (12 hex digits)"),
+        C("created_at", "TIMESTAMP", True, doc="UTC"),
+        C("username", "VARCHAR", doc="who ran the evaluation"),
+        C("programme", "VARCHAR", True, doc="designation kind or support_events programme"),
+        C("params", "VARCHAR", True, doc="parameters as JSON: programme, outcomes, by, lag, control, bootstrap, seed"),
+        C("result", "VARCHAR", True, doc="the evaluation result as JSON (reforge policy evaluate --format json)"),
+        C("report", "VARCHAR", doc="the self-contained HTML report, when one was made"),
+    ), ("run_id",), "Policy evaluations run on the dashboard or the API (reopened without recomputing).",
+        service=True),
     Table("credit_models", (
         C("model_id", "VARCHAR", True, doc="identifier, e.g. credit-2024-20260101T120000"),
         C("created_at", "TIMESTAMP", True),

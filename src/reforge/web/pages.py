@@ -459,33 +459,6 @@ def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "litt
                   cohort_rows=views.records(coh["data"]) if coh["ok"] else [])
 
 
-@router.get("/policy", response_class=HTMLResponse)
-def policy_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
-    with db.reader() as e:
-        progs = sv.programmes(e)
-    runs = list(request.app.state.policy_runs.values())
-    return render(request, "policy.html", user, programmes=progs, runs=runs,
-                  outcomes=["rd_intensity", "revenue_growth", "log_revenue", "profit_margin", "debt_ratio",
-                            "revenue", "employees", "rd_expense"])
-
-
-@router.post("/policy/evaluate", response_class=HTMLResponse, dependencies=CSRF)
-def policy_evaluate(request: Request, user: AnalystUser, db: DBDep, programme: Annotated[str, Form()],
-                    outcome: Annotated[str, Form()] = "rd_intensity") -> Response:
-    from reforge.api.routers.policy import Evaluation, run_evaluation
-    try:
-        body = Evaluation(programme=programme, outcomes=[outcome])
-    except Exception as err:  # noqa: BLE001 - pydantic validation: show it
-        return render(request, "partials/policy_result.html", user, runs=list(request.app.state.policy_runs.values()),
-                      r={"ok": False, "na": False, "error": str(err), "data": None}, view=None)
-    with db.reader() as e:
-        r = cap(run_evaluation, request, e, body, user.username)
-    lang = lang_of(request)
-    return render(request, "partials/policy_result.html", user, r=r,
-                  runs=list(request.app.state.policy_runs.values()),
-                  view=views.policy_view(r["data"], lambda k: t(k, lang)) if r["ok"] else None)
-
-
 @router.get("/credit", response_class=HTMLResponse)
 def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     fmt = _export_format(request)
@@ -505,7 +478,9 @@ def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
         view["validation"] = met["data"]
     grades = [g for g in tables.GRADES if any(str(r.get("grade")) == g for r in views.records(sc["data"]))] \
         if sc["ok"] else []
-    return render(request, "credit.html", user, sc=sc, view=view, tp=tp, grade=grade, grades=grades)
+    from reforge.web.credit_pages import scorecard_card  # the scorecard table and the report link
+    return render(request, "credit.html", user, sc=sc, view=view, tp=tp, grade=grade, grades=grades,
+                  card=scorecard_card(db, user, lang))
 
 
 @router.get("/sectors", response_class=HTMLResponse)
@@ -568,6 +543,10 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(router)
     from reforge.web.appraise_pages import router as appraise_router  # the /appraise page
     app.include_router(appraise_router)
+    from reforge.web.policy_pages import router as policy_router  # the /policy page and stored runs
+    app.include_router(policy_router)
+    from reforge.web.credit_pages import router as credit_router  # /credit/report
+    app.include_router(credit_router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

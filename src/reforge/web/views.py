@@ -267,36 +267,6 @@ def cohort_chart(d: Any, tr: Tr) -> dict | None:
     return charts.line(f"{tr('tiers.cohorts')}: {tr('col.' + yk)}", xs, series)
 
 
-def policy_view(run: Any, tr: Tr) -> dict | None:
-    """ATT and event-study chart from an evaluation run (``result`` holds the DiD JSON contract)."""
-    if not isinstance(run, dict):
-        return None
-    res = run.get("result")
-    outs: list[dict] = []
-    blocks = res if isinstance(res, dict) else {}
-    # one DiD result per outcome, or the DiD result directly
-    per = blocks.get("outcomes") if isinstance(blocks.get("outcomes"), dict) else None
-    items = per.items() if per else ([(run.get("outcomes", ["outcome"])[0], blocks)] if blocks else [])
-    for outcome, r in items:
-        if not isinstance(r, dict):
-            continue
-        agg = r.get("aggregate") or {}
-        simple = agg.get("simple") or {}
-        dyn = [x for x in (agg.get("dynamic") or {}).get("by") or [] if isinstance(x, dict)]
-        chart = None
-        if dyn:
-            rel = [int(x["e"]) for x in dyn]
-            est = [x.get("att") for x in dyn]
-            se = [x.get("se") for x in dyn]
-            lo = [None if a is None or s is None else a - 1.96 * s for a, s in zip(est, se, strict=True)]
-            hi = [None if a is None or s is None else a + 1.96 * s for a, s in zip(est, se, strict=True)]
-            chart = charts.event_study(tr("policy.event_study"), rel, est, lo, hi,
-                                       tr("policy.relative_year"))
-        outs.append({"outcome": outcome, "att": simple.get("att"), "se": simple.get("se"), "chart": chart,
-                     "pretest": r.get("pretest"), "n_units": r.get("n_units")})
-    return {"id": run.get("id"), "has_report": run.get("has_report"), "outcomes": outs}
-
-
 def credit_page_view(d: Any, tr: Tr) -> dict:
     """Grade distribution chart and validation figures from a scores result."""
     rows = records(d)

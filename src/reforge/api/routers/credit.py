@@ -29,3 +29,27 @@ def scores(user: Analyst, engine: Engine, year: Annotated[int | None, Query(ge=1
         add_firm_names(engine, firms)
         return download("credit", sort_rows(firms, "pd", True), export_lang(lang), format, "credit_scores")
     return res
+
+
+@router.get("/credit/scorecard")
+def scorecard(user: Analyst, engine: Engine,
+              lang: Annotated[Literal["en", "zh"], Query(description="language of feature and bin names")] = "en"
+              ) -> dict:
+    """The stored model's scorecard: ``{model_id, base_points, rows: [{feature, name, bin, points,
+    best}]}``, one row per feature bin (the missing-value bin last); ``best`` marks the bin that
+    reasons count their "points vs. the best bin" against. 404 when no model is stored."""
+    from fastapi import HTTPException
+
+    from reforge.credit.reasons import scorecard_rows
+    from reforge.credit.store import load_model
+    from reforge.errors import ReforgeError
+    from reforge.messages import Message
+    try:
+        spec = load_model(engine)
+    except ReforgeError:
+        raise HTTPException(404, "no credit model stored; run `reforge credit train`") from None
+
+    def text(v: object) -> str:
+        return v.render(lang) if isinstance(v, Message) else str(v)
+    return {"model_id": spec.get("model_id"), "base_points": spec.get("base_points"),
+            "rows": [{**r, "name": text(r["name"]), "bin": text(r["bin"])} for r in scorecard_rows(spec)]}

@@ -1,14 +1,12 @@
 """Policy evaluation: run an evaluation, list results, download the HTML report.
 
-Results are kept in the server's memory for the session (they are cheap to
-recompute and the database stays the single store of data).
+Runs are stored in the database table ``policy_runs`` (user, UTC time, parameters, result and
+report), listed newest first and reopened without recomputing (``reforge.policy.runs``).
 """
 
 from __future__ import annotations
 
 import tempfile
-import threading
-import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -19,10 +17,11 @@ from pydantic import BaseModel, Field
 from reforge.api import services as sv
 from reforge.api.capabilities import jsonable
 from reforge.api.contract import content_disposition
-from reforge.api.deps import Analyst, Engine
+from reforge.api.db import Database
+from reforge.api.deps import DB, Analyst, Engine
+from reforge.errors import NotFound
 
 router = APIRouter(tags=["policy"])
-_lock = threading.Lock()
 
 
 class Evaluation(BaseModel):
@@ -41,58 +40,86 @@ def programmes(user: Analyst, engine: Engine) -> list[dict]:
     return sv.programmes(engine)
 
 
-def run_evaluation(request: Request, engine: Engine, body: Evaluation, username: str) -> dict:
-    """Evaluate, keep the result and its HTML report in memory, return ``{"id", ..., "result"}``."""
-    known = {p["programme"] for p in sv.programmes(engine)}
-    if body.programme not in known:
-        raise HTTPException(422, [{"loc": ["body", "programme"], "type": "value_error",
-                                   "msg": f"unknown programme {body.programme!r}; known: "
-                                          f"{', '.join(sorted(known)) or 'none'}"}])
-    with tempfile.TemporaryDirectory(prefix="reforge-policy-") as d:
-        rep = Path(d) / "report.html"
-        res = sv.evaluate(engine, body.programme, body.outcomes, body.by, report=str(rep))
-        html = rep.read_text(encoding="utf-8") if rep.exists() else None
+def request_lang(request: Request) -> str:
+    """``zh`` when the page language cookie or ``Accept-Language`` asks for Chinese, else ``en``."""
+    if request.cookies.get("lang") == "zh" or request.headers.get("accept-language", "").lower().startswith("zh"):
+        return "zh"
+    return "en"
+
+
+def run_evaluation(db: Database, body: Evaluation, username: str, lang: str = "en") -> dict:
+    """Evaluate on a read cursor, then store the run (result and HTML report in ``lang``) in
+    ``policy_runs`` with one write; return ``{"id", "created_at", "username", ..., "result"}``.
+
+    The read is closed before the write: a writer waits for every reader to leave."""
+    from reforge.policy.runs import save_run
+    with db.reader() as engine:
+        known = {p["programme"] for p in sv.programmes(engine)}
+        if body.programme not in known:
+            raise HTTPException(422, [{"loc": ["body", "programme"], "type": "value_error",
+                                       "msg": f"unknown programme {body.programme!r}; known: "
+                                              f"{', '.join(sorted(known)) or 'none'}"}])
+        with tempfile.TemporaryDirectory(prefix="reforge-policy-") as d:
+            rep = Path(d) / "report.html"
+            from reforge.policy import evaluate as run
+            res = run(engine, body.programme, body.outcomes, by=body.by, report=str(rep), report_lang=lang)
+            html = rep.read_text(encoding="utf-8") if rep.exists() else None
     if html is None and hasattr(res, "to_html"):
         html = res.to_html()
-    rid = uuid.uuid4().hex[:12]
     result = jsonable(res)
-    if isinstance(result, dict) and "report" in result:  # the temp path is gone; point at the download
-        result["report"] = f"/api/v1/policy/results/{rid}/report" if html is not None else None
-    run = {"id": rid, "programme": body.programme, "outcomes": body.outcomes, "by": body.by,
-           "username": username, "has_report": html is not None, "result": result}
-    with _lock:
-        runs = request.app.state.policy_runs
-        runs[run["id"]] = {**run, "report": html}
-    return run
+    params = {"programme": body.programme, "outcomes": body.outcomes, "by": body.by,
+              **{k: result.get(k) for k in ("lag", "control") if isinstance(result, dict)},
+              "bootstrap": 999, "seed": 1, "report_lang": lang}
+    if isinstance(result, dict) and "report" in result:  # the temp path is gone: set below to the download
+        result["report"] = None
+    with db.writer() as w:
+        run = save_run(w, username, params, result, html)
+    if isinstance(result, dict) and "report" in result and html is not None:
+        result["report"] = f"/api/v1/policy/results/{run['id']}/report"
+    return {**run, "result": result}
 
 
 @router.post("/policy/evaluate")
-def evaluate(body: Evaluation, request: Request, user: Analyst, engine: Engine) -> dict:
-    """Staggered difference-in-differences of a programme on the outcomes (ATT, event study)."""
-    return run_evaluation(request, engine, body, user.username)
+def evaluate(body: Evaluation, request: Request, user: Analyst, db: DB) -> dict:
+    """Staggered difference-in-differences of a programme on the outcomes (ATT with 95 % CI and
+    p-value, firms used, event study); the run is stored (see ``/policy/results``)."""
+    return run_evaluation(db, body, user.username, request_lang(request))
 
 
 @router.get("/policy/results")
-def results(request: Request, user: Analyst) -> list[dict]:
-    """Evaluations run on this server: ``[{id, programme, outcomes, by, username, has_report}]``."""
-    return [{k: v for k, v in r.items() if k not in ("result", "report")}
-            for r in request.app.state.policy_runs.values()]
+def results(user: Analyst, engine: Engine) -> list[dict]:
+    """Stored evaluations, newest first: ``[{id, created_at, username, programme, outcomes, by, params,
+    has_report}]``."""
+    from reforge.policy.runs import list_runs
+    return list_runs(engine, 200)
 
 
 @router.get("/policy/results/{run_id}")
-def result(run_id: str, request: Request, user: Analyst) -> dict:
-    """One evaluation with its result."""
-    r = request.app.state.policy_runs.get(run_id)
-    if r is None:
-        raise HTTPException(404, f"evaluation {run_id} not found")
-    return {k: v for k, v in r.items() if k != "report"}
+def result(run_id: str, user: Analyst, engine: Engine) -> dict:
+    """One stored evaluation with its result (as computed then; nothing is recomputed)."""
+    from reforge.policy.runs import load_run
+    try:
+        return with_report_link(load_run(engine, run_id))
+    except NotFound:
+        raise HTTPException(404, f"evaluation {run_id[:40]} not found") from None
+
+
+def with_report_link(run: dict) -> dict:
+    """A stored run whose result points at its report download (stored with ``report`` None)."""
+    res = run.get("result")
+    if isinstance(res, dict) and "report" in res:
+        res["report"] = f"/api/v1/policy/results/{run['id']}/report" if run.get("has_report") else None
+    return run
 
 
 @router.get("/policy/results/{run_id}/report", response_class=HTMLResponse)
-def report(run_id: str, request: Request, user: Analyst) -> HTMLResponse:
-    """The self-contained HTML report (download)."""
-    r = request.app.state.policy_runs.get(run_id)
-    if r is None or not r.get("report"):
-        raise HTTPException(404, f"no report for evaluation {run_id}")
-    return HTMLResponse(r["report"], headers={
-        "Content-Disposition": content_disposition(f"policy-{r['programme']}-{run_id}.html")})
+def report(run_id: str, user: Analyst, engine: Engine) -> HTMLResponse:
+    """The self-contained HTML report (download), as stored with the run."""
+    from reforge.policy.runs import load_report, load_run
+    try:
+        html = load_report(engine, run_id)
+        programme = load_run(engine, run_id)["programme"]
+    except NotFound:
+        raise HTTPException(404, f"no report for evaluation {run_id[:40]}") from None
+    return HTMLResponse(html, headers={
+        "Content-Disposition": content_disposition(f"policy-{programme}-{run_id}.html")})
