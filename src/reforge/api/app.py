@@ -75,7 +75,6 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
         int(_setting(login_hashing, "LOGIN_HASHING", 2)),
         trusted_proxies=trusted_proxies if trusted_proxies is not None
         else os.environ.get("REFORGE_TRUSTED_PROXIES", ""))
-    app.state.policy_runs = {}
 
     workers = int(_setting(analysis_workers, "ANALYSIS_WORKERS", os.cpu_count() or 1))
     limits = default_limits(int(_setting(import_max_bytes, "IMPORT_MAX_BYTES", 200 * MB)),
