@@ -15,7 +15,14 @@ import pandas as pd
 
 def jsonable(obj: Any) -> Any:
     """A JSON-safe version of a result object, DataFrame, numpy value or container (NaN -> None)."""
-    if obj is None or isinstance(obj, bool | str | int):
+    t = type(obj)  # exact-type fast paths first: results hold millions of plain values
+    if t is str or t is int or t is bool or obj is None:
+        return obj
+    if t is dict:
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in obj.items()}
+    if t is list:
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, bool | str | int):
         return obj
     if isinstance(obj, float):
         return None if (math.isnan(obj) or math.isinf(obj)) else obj

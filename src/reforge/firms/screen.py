@@ -557,7 +557,7 @@ class Screening:
         """Per-firm JSON entries (computed once)."""
         if self._entries is None:
             out = []
-            for _, row in self.frame.iterrows():
+            for row in self.frame.to_dict("records"):  # plain dicts: far cheaper than iterrows' Series
                 e = explain_row(row, self.plans[row["rules"]])
                 if self.year is None:
                     e = {"uscc": e["uscc"], "year": int(row["year"]), **{k: v for k, v in e.items() if k != "uscc"}}
@@ -657,7 +657,7 @@ def near_misses(engine: Engine, tier: str, year: int, rules: str | RuleSet | Non
     """
     s = screen(engine, tier, year, rules, province, only="near-miss", features=features)
     rows = []
-    for e, (_, r) in zip(s.entries(), s.frame.iterrows(), strict=True):
+    for e, r in zip(s.entries(), s.frame.to_dict("records"), strict=True):
         plan = s.plans[r["rules"]]
         labels = {c.id: c.label for c in plan.conditions}
         worst = None
