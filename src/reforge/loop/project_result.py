@@ -292,7 +292,7 @@ class BoardResult:
             if s.filled:
                 lines.append(f"{i}. {title}: " + render("loop.board.rows", {"n": len(s.rows)}, lang))
                 for r in s.rows[:8]:
-                    lines.append("   " + ", ".join(f"{k}={_short(v, lang)}" for k, v in r.items()
+                    lines.append("   " + ", ".join(f"{k}={_short(v, lang)}" for k, v in _localised(r, lang).items()
                                                    if not isinstance(v, list | dict)))
             else:
                 lines.append(f"{i}. {title}: " + (s.missing.render(lang) if s.missing else ""))
@@ -300,6 +300,17 @@ class BoardResult:
                     lines.append("   → " + s.action.render(lang))
             lines += ["   " + n.render(lang) for n in s.notes]
         return "\n".join(lines)
+
+
+def _localised(row: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """The row with ``x_zh`` shown as ``x`` in Chinese (``x_en`` in English), the other variants dropped."""
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if k.endswith("_zh") or k.endswith("_en"):
+            continue
+        zh, en = row.get(f"{k}_zh"), row.get(f"{k}_en")
+        out[k] = (zh or v) if lang == "zh" else (en or v)
+    return out
 
 
 def _short(v: Any, lang: str | None) -> str:
