@@ -198,7 +198,8 @@ def _trend(engine: Engine, item_id: str) -> Step:
             except ReforgeError:
                 continue
             i = next(x for x in b.items if x["item_id"] == item_id)
-            rows.append({"chain_id": c["chain_id"], "year": yr, "label": i["label"],
+            rows.append({"chain_id": c["chain_id"], "chain_name": c["name"], "chain_name_zh": c["name_zh"],
+                         "year": yr, "label": i["label"],
                          "domestic_share": i["domestic_share"], "tech_gap": i["tech_gap"]})
     if not rows:
         return _empty("trend", None, item=item_id)

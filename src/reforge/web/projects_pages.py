@@ -56,10 +56,18 @@ def projects_page(request: Request, user: PageUser, db: DBDep, as_of: str | None
     ok, scope = _scope(user)
     day = _as_of(as_of)
     res: dict[str, Any] = {"ok": False, "data": None, "error": None}
+    names: dict[str, str] = {}
     if ok:
         with db.reader() as e:
             res = cap(portfolio, e, day, None, None, scope)
-    return render(request, "projects/portfolio.html", user, as_of=day or "",
+            if res["ok"] and e.table_exists("items"):
+                its = sorted({i for p in res["data"].projects for i in p["items"]})
+                if its:
+                    df = e.fetch_df(f"SELECT item_id, name, name_zh FROM items WHERE item_id IN "
+                                    f"({', '.join('?' for _ in its)})", its)
+                    names = {r.item_id: ((r.name_zh if lang == "zh" else r.name) or r.item_id)
+                             for r in df.itertuples(index=False)}
+    return render(request, "projects/portfolio.html", user, as_of=day or "", item_names=names,
                   p=res["data"].to_dict() if res["ok"] else None, error=res["error"], **_helpers(lang))
 
 
