@@ -1,5 +1,6 @@
-"""`reforge loop projects` and `reforge loop board --item X`: the tackling-project portfolio and
-the board of one item, with ``--format table|json|csv`` and ``--lang en|zh``."""
+"""`reforge loop projects`, `reforge loop board --item X` and `reforge loop outcome`: the tackling-project
+portfolio, the board of one item and the projects' effect on their items, with ``--format
+table|json|csv`` and ``--lang en|zh``."""
 
 from __future__ import annotations
 
@@ -61,7 +62,24 @@ def board(item: Annotated[str, typer.Option("--item", help="item id, e.g. rv_red
     _print(res, fmt, lang)
 
 
+
+
+def outcome(outcome: Annotated[str, typer.Option("--outcome", help="domestic_share, tech_gap or domestic_suppliers")]
+            = "domestic_share",
+            lag: Annotated[int, typer.Option("--lag", help="years from a project's start to its first effect")] = 0,
+            control: Annotated[str, typer.Option("--control", help="never or notyet")] = "never",
+            engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
+            fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Effect of tackling projects on their items (staggered DiD, item as unit), or why it cannot be
+    estimated."""
+    from reforge.loop.outcome import project_outcome
+    with engine_from(engine, db, warehouse) as e:
+        res = project_outcome(e, outcome, lag, control)
+    _print(res, fmt, lang)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``projects`` and ``board`` to the ``loop`` group."""
+    """Add ``projects``, ``board`` and ``outcome`` to the ``loop`` group."""
     app.command("projects")(projects)
     app.command("board")(board)
+    app.command("outcome")(outcome)
