@@ -168,8 +168,10 @@ def plant_projects(tables: dict[str, pd.DataFrame], seed: int) -> dict[str, pd.D
         k += 1
         effect_year = _date(EFFECT_START).year + LAG
         for it in [item, *extra]:
-            sl = _lower_share(sl, it, effect_year)
-            caps = _lower_level(caps, it, effect_year)
+            if EFFECT_SHARE:
+                sl = _lower_share(sl, it, effect_year)
+            if EFFECT_LEVEL:
+                caps = _lower_level(caps, it, effect_year)
     for item in RECENT_ITEMS:
         lead = top_buyer.get(item)
         if lead is None:
@@ -212,8 +214,8 @@ def _lower_share(sl: pd.DataFrame, item: str, effect_year: int) -> pd.DataFrame:
 
 def _lower_level(caps: pd.DataFrame, item: str, effect_year: int) -> pd.DataFrame:
     """The item's best domestic producer (highest level, then capacity) starts in ``effect_year``; the
-    other domestic producers are active before it and stay EFFECT_LEVEL below the best level (so
-    the best level before the effect year is one lower)."""
+    other domestic producers are active before it, at most EFFECT_LEVEL below the best level and the
+    next one in that order exactly so (so the best level before the effect year is one lower)."""
     dom = (caps.producer_type == "enterprise") & (caps.item_id == item) & caps.tech_level.notna()
     if not dom.any():
         return caps
@@ -222,6 +224,8 @@ def _lower_level(caps: pd.DataFrame, item: str, effect_year: int) -> pd.DataFram
     caps.loc[top, "since_year"] = effect_year
     others = dom & (caps.index != top)
     caps.loc[others, "tech_level"] = np.minimum(caps.loc[others, "tech_level"], best - EFFECT_LEVEL)
+    if others.any():  # the best of the others sits exactly EFFECT_LEVEL below the best
+        caps.loc[d.index[1], "tech_level"] = best - EFFECT_LEVEL
     caps.loc[others, "since_year"] = np.minimum(caps.loc[others, "since_year"].fillna(effect_year - 1),
                                                 effect_year - 1)
     return caps
