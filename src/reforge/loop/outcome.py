@@ -20,7 +20,10 @@ a year's outcome dropped to balance the panel); the overall ATT is its ``simple`
 
 Small numbers are stated, not hidden: with fewer than ``MIN_TREATED`` treated items with a
 pre-period or ``MIN_CONTROLS`` comparison items the result says the estimate cannot be made
-(``loop.outcome.too_few``), and any result on fewer than ``SMALL`` treated items carries a note.
+(``loop.outcome.too_few``), any result on fewer than ``SMALL`` treated items carries a note, and so
+does one where every treated item changed by the same amount each year (``loop.outcome.degenerate``:
+the band then reflects the comparison items' spread only and is too narrow; seen with the
+technology gap, a whole number of levels).
 Participating firms as the unit (the issue's second comparison) are not built here.
 """
 
@@ -218,6 +221,9 @@ def project_outcome(engine: Engine, outcome: str = "domestic_share", lag: int = 
         res.reason = Message("loop.outcome.no_se", {"treated": res.n_treated})
         return res
     res.estimable, res.att, res.se = True, att, se
+    wide = df[df.g > 0].pivot(index="item_id", columns="year", values=outcome)
+    if wide.diff(axis=1).iloc[:, 1:].std(axis=0, ddof=0).max() == 0:
+        res.notes.append(Message("loop.outcome.degenerate", {"n": res.n_treated}))
     res.dynamic = [{"e": int(b.get("e")), "att": plain(b.get("att")), "se": plain(b.get("se"))} for b in dyn.by]
     res.att_gt = records(r.cells[["group", "time", "att", "se"]])
     if res.n_treated < SMALL:
