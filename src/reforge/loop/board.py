@@ -117,7 +117,7 @@ def _matching(engine: Engine, item_id: str, day: str) -> Step:
     from reforge.match.rank import INPUTS
     missing = [t for t in (*INPUTS, "chain_items") if not engine.table_exists(t)]
     if missing:
-        return _empty("matching", "/enterprises", item=item_id)
+        return _empty("matching", None, item=item_id)
     n = engine.fetch_scalar("SELECT COUNT(*) FROM demands WHERE item_id = ?", [item_id])
     if not n:
         return _empty("matching", None, item=item_id)
