@@ -180,3 +180,34 @@ def test_cli_json_csv_and_chinese(db):
         ["why", "makers", "matching", "consortium", "projects", "appraisals", "adoption", "trend"]
     r = run(app, ["loop", "board", "--item", "Z", "--db", str(db), "--as-of", AS_OF, "--lang", "zh"])
     assert r.exit_code == 0 and "暂不可用：联合攻关能力（议题 16）" in r.stdout and "loop." not in r.stdout
+
+
+def test_leads_flag_a_falling_grade_or_a_warning(db, monkeypatch):
+    """The lead rule on hand-given grades and warnings (the credit and warning capabilities are tested
+    in their own folders): a grade that falls on the scale or an amber/red warning flags the lead."""
+    import reforge.loop.projects as lp
+    from reforge.credit.grades import load_grades
+    from reforge.messages import Message
+    names = load_grades().names
+    best, mid, low = names[0], names[len(names) // 2], names[-1]
+    grades = {F1: (best, mid), F2: (low, mid)}  # F1 fell, F2 rose
+    monkeypatch.setattr(lp, "credit_grades", lambda e, us, notes: ({u: grades.get(u, (None, None)) for u in us}, 2024))
+    warn = {"91320000000000005E": {"level": "red", "reason_codes": [
+        {"code": "warn.reason.level", "params": {"level": {"code": "warn.level.red", "params": {}, "text": "red"},
+                                                 "label": {"code": "text.localized", "params": {"en": "Losses",
+                                                                                                "zh": "亏损"}}}}]}}
+    monkeypatch.setattr(lp, "_warnings", lambda e, us, y, notes: ({u: w for u, w in warn.items() if u in us}, 2024))
+    with DuckDBEngine(db, read_only=True) as e:
+        r = lp.portfolio(e, AS_OF)
+    got = {x["uscc"]: x for x in r.leads}
+    assert sorted(got) == [F1, "91320000000000005E"]  # F2's grade rose: not flagged
+    assert got[F1]["weakening"] and (got[F1]["grade_prev"], got[F1]["grade"]) == (best, mid)
+    assert got[F1]["project_ids"] == ["P1"]
+    f5 = got["91320000000000005E"]
+    assert f5["warning"] == "red" and not f5["weakening"] and f5["project_ids"] == ["P9"]  # P3 is cancelled
+    texts = [m.render("zh") for m in f5["reasons"]]
+    assert texts[0] == "2024年红色预警" and "亏损" in texts[1]
+    assert all(isinstance(m, Message) for m in f5["reasons"])
+    with DuckDBEngine(db, read_only=True) as e:
+        mine = lp.portfolio(e, AS_OF, scope=F1)
+    assert [x["uscc"] for x in mine.leads] == [F1]  # F5 leads no project of F1's
