@@ -43,3 +43,14 @@ def test_says_when_no_estimate_can_be_made(db):
             with pytest.raises(InvalidInput) as ei:
                 project_outcome(e, **kw)
             assert ei.value.code == code
+
+
+def test_firm_unit_says_when_there_is_no_panel(db):
+    with DuckDBEngine(db, read_only=True) as e:
+        r = project_outcome(e, "rd_intensity", unit="firm")  # the hand-made database has no firm panel
+        assert not r.estimable and r.reason.code == "loop.outcome.one_year" and r.unit == "firm"
+        for kw, code in (({"unit": "region"}, "loop.outcome.bad_unit"),
+                         ({"unit": "firm", "outcome": "domestic_share"}, "loop.outcome.bad_outcome")):
+            with pytest.raises(InvalidInput) as ei:
+                project_outcome(e, **kw)
+            assert ei.value.code == code

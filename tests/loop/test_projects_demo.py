@@ -68,6 +68,23 @@ def test_outcome_recovers_the_planted_effect(demo_db, frames):
     assert not early.estimable or early.n_treated == len(recent & set(s.index))
 
 
+def test_firm_unit_counts_participants(demo_db):
+    """Participating firms (leads and enterprise partners) against chain firms that take no part."""
+    with DuckDBEngine(demo_db, read_only=True) as e:
+        r = project_outcome(e, "log_revenue", unit="firm")
+        ey = e.fetch_df("SELECT uscc, year, revenue FROM enterprise_years")
+        part = e.fetch_df("SELECT lead_uscc AS uscc, start_on FROM projects UNION ALL SELECT pp.partner_id, p.start_on "
+                          "FROM project_partners pp JOIN projects p USING (project_id) WHERE pp.partner_type = 'enterprise'")
+    years = sorted(ey.year.unique())
+    ok = ey[ey.revenue > 0].groupby("uscc").year.nunique()
+    full = set(ok[ok == len(years)].index)
+    first = pd.to_datetime(part.start_on).dt.year.groupby(part.uscc).min()
+    want = {u for u, y in first.items() if u in full and years[0] < y <= years[-1]}
+    assert r.estimable and set(r.treated_units) == want and r.n_treated == len(want) >= 5
+    lo, hi = r.ci
+    assert lo < r.att < hi
+
+
 def test_planted_overdue_milestones_and_uncovered_items(demo_db, frames):
     """The portfolio's parts on the demo (the lead checks, which score every designated firm, are
     left to the hand-made tests)."""

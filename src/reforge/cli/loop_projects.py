@@ -64,17 +64,21 @@ def board(item: Annotated[str, typer.Option("--item", help="item id, e.g. rv_red
 
 
 
-def outcome(outcome: Annotated[str, typer.Option("--outcome", help="domestic_share, tech_gap or domestic_suppliers")]
-            = "domestic_share",
+def outcome(outcome: Annotated[str, typer.Option("--outcome", help="items: domestic_share, tech_gap or "
+                                                                "domestic_suppliers; firms: rd_intensity, "
+                                                                "log_revenue or class1_ip")] = "domestic_share",
+            unit: Annotated[str, typer.Option("--unit", help="item or firm")] = "item",
             lag: Annotated[int, typer.Option("--lag", help="years from a project's start to its first effect")] = 0,
             control: Annotated[str, typer.Option("--control", help="never or notyet")] = "never",
             engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
             fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
-    """Effect of tackling projects on their items (staggered DiD, item as unit), or why it cannot be
-    estimated."""
+    """Effect of tackling projects on their items or participating firms (staggered DiD), or why it
+    cannot be estimated."""
     from reforge.loop.outcome import project_outcome
+    if unit == "firm" and outcome == "domestic_share":
+        outcome = "rd_intensity"
     with engine_from(engine, db, warehouse) as e:
-        res = project_outcome(e, outcome, lag, control)
+        res = project_outcome(e, outcome, lag, control, unit)
     _print(res, fmt, lang)
 
 

@@ -23,8 +23,12 @@ pre-period or ``MIN_CONTROLS`` comparison items the result says the estimate can
 (``loop.outcome.too_few``), any result on fewer than ``SMALL`` treated items carries a note, and so
 does one where every treated item changed by the same amount each year (``loop.outcome.degenerate``:
 the band then reflects the comparison items' spread only and is too narrow; seen with the
-technology gap, a whole number of levels).
-Participating firms as the unit (the issue's second comparison) are not built here.
+technology gap, a whole number of levels); a note also says when the Wald pre-test rejects
+parallel pre-trends at 5 % (``loop.outcome.pretrend``).
+With ``unit="firm"`` the same estimator compares participating firms (leads and enterprise
+partners; treated from their first project's start year + ``lag``) with non-participants whose main
+product is a chain item, on the firm panel (``rd_intensity`` = R&D expense / revenue,
+``log_revenue``, ``class1_ip``); the demo plants no firm effect.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ from reforge.loop.project_result import MessageModel, plain, records
 from reforge.messages import Message, render
 
 OUTCOMES = ("domestic_share", "tech_gap", "domestic_suppliers")
+FIRM_OUTCOMES = ("rd_intensity", "log_revenue", "class1_ip")
+UNITS = ("item", "firm")
 MIN_TREATED = 2
 MIN_CONTROLS = 2
 SMALL = 10
@@ -79,6 +85,33 @@ LEFT JOIN g ON g.item_id = it.item_id
 ORDER BY it.item_id, y.year"""
 
 
+FIRM_PANEL_SQL = """
+WITH part AS (
+  SELECT p.lead_uscc AS uscc, p.start_on FROM projects p WHERE COALESCE(p.status, '') <> 'cancelled'
+  UNION ALL
+  SELECT pp.partner_id AS uscc, p.start_on FROM project_partners pp JOIN projects p ON p.project_id = pp.project_id
+  WHERE pp.partner_type = 'enterprise' AND COALESCE(p.status, '') <> 'cancelled'),
+g AS (SELECT uscc, MIN(EXTRACT(YEAR FROM start_on)) AS start_year FROM part GROUP BY uscc),
+chain_firms AS (
+  SELECT e.uscc FROM enterprises e WHERE e.main_item_id IN (SELECT item_id FROM chain_items))
+SELECT y.uscc AS unit, CAST(y.year AS INTEGER) AS year,
+       CASE WHEN y.revenue > 0 THEN CAST(y.rd_expense AS DOUBLE) / y.revenue END AS rd_intensity,
+       CASE WHEN y.revenue > 0 THEN LN(CAST(y.revenue AS DOUBLE)) END AS log_revenue,
+       CAST(y.class1_ip AS DOUBLE) AS class1_ip, CAST(g.start_year AS INTEGER) AS start_year
+FROM enterprise_years y LEFT JOIN g ON g.uscc = y.uscc
+WHERE g.uscc IS NOT NULL OR y.uscc IN (SELECT uscc FROM chain_firms)
+ORDER BY y.uscc, y.year"""
+
+
+def firm_panel(engine: Engine) -> pd.DataFrame:
+    """The firm panel: participants (leads and enterprise partners of projects not cancelled, with
+    their first project's start year) and the non-participants whose main product is a chain item."""
+    q.need(engine, ("projects", "project_partners"))
+    for t in ("enterprise_years", "enterprises", "chain_items"):
+        q.need(engine, (t,))
+    return engine.fetch_df(FIRM_PANEL_SQL)
+
+
 def item_panel(engine: Engine) -> pd.DataFrame:
     """The item panel (see the module doc) with each item's first project start year."""
     q.need(engine, ("projects", "project_items"))
@@ -88,6 +121,7 @@ def item_panel(engine: Engine) -> pd.DataFrame:
 
 
 class OutcomeModel(BaseModel):
+    unit: str
     outcome: str
     lag: int
     control: str
@@ -99,7 +133,7 @@ class OutcomeModel(BaseModel):
     n_treated: int
     n_controls: int
     n_no_pre: int
-    treated_items: list[str]
+    treated_units: list[str]
     years: list[int]
     dynamic: list[dict[str, Any]]
     att_gt: list[dict[str, Any]]
@@ -109,18 +143,19 @@ class OutcomeModel(BaseModel):
 
 @dataclass
 class OutcomeResult:
-    """ATT of projects on one item outcome, or why it cannot be estimated."""
+    """ATT of projects on one outcome of their items or firms, or why it cannot be estimated."""
 
     outcome: str
     lag: int
     control: str
+    unit: str = "item"
     estimable: bool = False
     att: float | None = None
     se: float | None = None
     n_treated: int = 0
     n_controls: int = 0
     n_no_pre: int = 0
-    treated_items: list[str] = field(default_factory=list)
+    treated_units: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     dynamic: list[dict[str, Any]] = field(default_factory=list)
     att_gt: list[dict[str, Any]] = field(default_factory=list)
@@ -136,9 +171,9 @@ class OutcomeResult:
 
     def to_dict(self) -> dict[str, Any]:
         lo, hi = self.ci
-        return {"outcome": self.outcome, "lag": self.lag, "control": self.control, "estimable": self.estimable,
+        return {"unit": self.unit, "outcome": self.outcome, "lag": self.lag, "control": self.control, "estimable": self.estimable,
                 "att": self.att, "se": self.se, "ci_low": lo, "ci_high": hi, "n_treated": self.n_treated,
-                "n_controls": self.n_controls, "n_no_pre": self.n_no_pre, "treated_items": list(self.treated_items),
+                "n_controls": self.n_controls, "n_no_pre": self.n_no_pre, "treated_units": list(self.treated_units),
                 "years": list(self.years), "dynamic": [plain(d) for d in self.dynamic],
                 "att_gt": [plain(d) for d in self.att_gt],
                 "reason": None if self.reason is None else self.reason.to_dict(),
@@ -152,7 +187,8 @@ class OutcomeResult:
         return pd.DataFrame(self.dynamic, columns=["e", "att", "se"])
 
     def summary(self, lang: str | None = None) -> str:
-        head = {"outcome": Message(f"loop.outcome.name.{self.outcome}"), "lag": self.lag, "treated": self.n_treated, "controls": self.n_controls}
+        head = {"outcome": Message(f"loop.outcome.name.{self.outcome}"), "lag": self.lag,
+                "unit": Message(f"loop.outcome.unit.{self.unit}"), "treated": self.n_treated, "controls": self.n_controls}
         if not self.estimable:
             lines = [render("loop.outcome.head", head, lang), "  " + (self.reason.render(lang) if self.reason else "")]
         else:
@@ -165,19 +201,30 @@ class OutcomeResult:
 
 
 def project_outcome(engine: Engine, outcome: str = "domestic_share", lag: int = 0,
-                    control: str = "never") -> OutcomeResult:
-    """ATT of tackling projects on ``outcome`` (one of OUTCOMES), treatment from start year + ``lag``."""
-    if outcome not in OUTCOMES:
-        raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}", code="loop.outcome.bad_outcome",
-                           params={"value": str(outcome)[:40], "known": list(OUTCOMES)})
+                    control: str = "never", unit: str = "item") -> OutcomeResult:
+    """ATT of tackling projects on ``outcome`` (OUTCOMES for items, FIRM_OUTCOMES for firms), treatment
+    from the first project's start year + ``lag``."""
+    if unit not in UNITS:
+        raise InvalidInput("unit must be item or firm", code="loop.outcome.bad_unit",
+                           params={"value": str(unit)[:20]})
+    known = OUTCOMES if unit == "item" else FIRM_OUTCOMES
+    if outcome not in known:
+        raise InvalidInput(f"outcome must be one of {', '.join(known)}", code="loop.outcome.bad_outcome",
+                           params={"value": str(outcome)[:40], "known": list(known)})
     if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= 20:
         raise InvalidInput("lag must be a whole number of years from 0 to 20", code="loop.outcome.bad_lag",
                            params={"value": str(lag)[:20]})
     if control not in ("never", "notyet"):
         raise InvalidInput("control must be never or notyet", code="loop.outcome.bad_control",
                            params={"value": str(control)[:20]})
-    res = OutcomeResult(outcome, lag, control)
-    df = item_panel(engine)
+    res = OutcomeResult(outcome, lag, control, unit)
+    df = item_panel(engine).rename(columns={"item_id": "unit"}) if unit == "item" else firm_panel(engine)
+    return _estimate(engine, df, res, outcome, lag, control)
+
+
+def _estimate(engine: Engine, df: pd.DataFrame, res: OutcomeResult, outcome: str, lag: int,
+              control: str) -> OutcomeResult:
+    """The staggered DiD on a panel with columns unit, year, start_year and the outcome."""
     years = sorted(int(y) for y in df.year.unique())
     res.years = years
     if len(years) < 2:
@@ -186,18 +233,18 @@ def project_outcome(engine: Engine, outcome: str = "domestic_share", lag: int = 
     t0, t1 = years[0], years[-1]
     df["g"] = (df.start_year + lag).where(df.start_year.notna())
     no_pre = df.g.notna() & (df.g <= t0)
-    res.n_no_pre = int(df.loc[no_pre, "item_id"].nunique())
+    res.n_no_pre = int(df.loc[no_pre, "unit"].nunique())
     df = df[~no_pre].copy()
     df.loc[df.g.notna() & (df.g > t1), "g"] = float("nan")  # not treated within the data
     df["g"] = df.g.fillna(0).astype(int)
     df = df[df[outcome].notna()]
-    full = df.groupby("item_id").year.nunique()
+    full = df.groupby("unit").year.nunique()
     balanced = set(full[full == len(years)].index)
-    df = df[df.item_id.isin(balanced)]
-    items_g = df.drop_duplicates("item_id").set_index("item_id").g
-    res.treated_items = sorted(items_g[items_g > 0].index)
-    res.n_treated = len(res.treated_items)
-    res.n_controls = int((items_g == 0).sum())
+    df = df[df.unit.isin(balanced)]
+    units_g = df.drop_duplicates("unit").set_index("unit").g
+    res.treated_units = sorted(units_g[units_g > 0].index)
+    res.n_treated = len(res.treated_units)
+    res.n_controls = int((units_g == 0).sum())
     if res.n_no_pre:
         res.notes.append(Message("loop.outcome.no_pre", {"n": res.n_no_pre, "first": t0}))
     if res.n_treated < MIN_TREATED or res.n_controls < MIN_CONTROLS:
@@ -205,10 +252,10 @@ def project_outcome(engine: Engine, outcome: str = "domestic_share", lag: int = 
                                                       "min_treated": MIN_TREATED, "min_controls": MIN_CONTROLS})
         return res
     name = engine.temp_name("loop_outcome")
-    engine.register(name, df[["item_id", "year", "g", outcome]].reset_index(drop=True))
+    engine.register(name, df[["unit", "year", "g", outcome]].reset_index(drop=True))
     try:
         from reforge.policy import att_gt
-        r = att_gt(engine, name, unit="item_id", time="year", group="g", outcome=outcome, control=control)
+        r = att_gt(engine, name, unit="unit", time="year", group="g", outcome=outcome, control=control)
         simple = r.aggregate("simple")
         dyn = r.aggregate("dynamic")
     except ReforgeError as e:
@@ -221,9 +268,12 @@ def project_outcome(engine: Engine, outcome: str = "domestic_share", lag: int = 
         res.reason = Message("loop.outcome.no_se", {"treated": res.n_treated})
         return res
     res.estimable, res.att, res.se = True, att, se
-    wide = df[df.g > 0].pivot(index="item_id", columns="year", values=outcome)
+    wide = df[df.g > 0].pivot(index="unit", columns="year", values=outcome)
     if wide.diff(axis=1).iloc[:, 1:].std(axis=0, ddof=0).max() == 0:
         res.notes.append(Message("loop.outcome.degenerate", {"n": res.n_treated}))
+    pre = r.pretest
+    if pre and pre.get("p") is not None and math.isfinite(pre["p"]) and pre["p"] < 0.05:
+        res.notes.append(Message("loop.outcome.pretrend", {"p": float(pre["p"]), "df": int(pre["df"])}))
     res.dynamic = [{"e": int(b.get("e")), "att": plain(b.get("att")), "se": plain(b.get("se"))} for b in dyn.by]
     res.att_gt = records(r.cells[["group", "time", "att", "se"]])
     if res.n_treated < SMALL:
