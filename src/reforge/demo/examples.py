@@ -20,6 +20,7 @@ ROWS = 40
 def example_tables(seed: int = 11) -> dict[str, pd.DataFrame]:
     """Small consistent subsets of every data table."""
     from reforge.demo.generate import build_tables
+    from reforge.demo.projects import project_examples
     t = build_tables(n_firms=500, seed=seed)
     firms = set(t["enterprises"]["uscc"].head(N_FIRMS))
     firms |= set(t["demands"]["uscc"].head(5)) | set(t["appraisals"]["uscc"].dropna().head(5))
@@ -46,6 +47,7 @@ def example_tables(seed: int = 11) -> dict[str, pd.DataFrame]:
     out["appraisals"] = a[a.uscc.isna() | a.uscc.isin(firms)].head(ROWS)
     s = t["appraisal_scores"]
     out["appraisal_scores"] = s[s.appraisal_id.isin(out["appraisals"].appraisal_id)]
+    out.update(project_examples(t, out))
     missing = set(DATA_TABLES) - set(out)
     if missing:
         raise RuntimeError(f"no example for {sorted(missing)}")

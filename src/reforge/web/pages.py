@@ -547,6 +547,8 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(policy_router)
     from reforge.web.credit_pages import router as credit_router  # /credit/report
     app.include_router(credit_router)
+    from reforge.web.projects_pages import router as projects_router  # /loop/projects, /loop/board
+    app.include_router(projects_router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

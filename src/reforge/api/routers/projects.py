@@ -1,0 +1,75 @@
+"""Tackling-project routes: the portfolio (``GET /loop/projects``) and the board of one item
+(``GET /loop/board/{item_id}``).
+
+Admins and analysts see every project; an enterprise account sees only the projects where its
+firm is the lead or an enterprise partner (coverage, budget, overdue milestones and leads are
+computed on those projects alone) and, on a board, no other firm's credit grade. An account
+without a role listed here gets 403. Errors are coded: a bad date is 422, an unknown item 404,
+missing project tables (or another data problem) 409.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from reforge.api.deps import CurrentUser, Engine
+from reforge.errors import InvalidInput, NotFound, ReforgeError
+from reforge.loop.project_result import BoardModel, PortfolioModel
+
+router = APIRouter(tags=["loop"])
+
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_ITEM = r"^[A-Za-z0-9_.:-]{1,64}$"
+_ROLES = ("admin", "analyst", "enterprise")
+
+
+def _scope(user: CurrentUser) -> str | None:
+    """None for admins/analysts; the firm's USCC for an enterprise account (403 for other roles and for an
+    enterprise account without a firm)."""
+    if user.role not in _ROLES:
+        raise HTTPException(403, "not allowed")
+    if user.role == "enterprise":
+        if not user.uscc:
+            raise HTTPException(403, "this enterprise account has no firm")
+        return user.uscc
+    return None
+
+
+def _http(err: ReforgeError) -> HTTPException:
+    """404 for NotFound, 422 (a validation array naming ``as_of``) for InvalidInput, else 409."""
+    if isinstance(err, NotFound):
+        return HTTPException(404, str(err))
+    if isinstance(err, InvalidInput):
+        return HTTPException(422, [{"loc": ["query", "as_of"], "type": "value_error", "msg": str(err),
+                                    "code": err.code}])
+    return HTTPException(409, str(err))
+
+
+@router.get("/loop/projects", response_model=PortfolioModel)
+def projects(user: CurrentUser, engine: Engine,
+             as_of: Annotated[str | None, Query(pattern=_DATE)] = None,
+             year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+             chain: Annotated[str | None, Query(pattern=_ITEM)] = None) -> dict:
+    """Portfolio: coverage of blank/chokepoint items by projects, budget by chain/foundation/source,
+    overdue milestones on ``as_of`` (default today), leads with weakening credit or warnings."""
+    from reforge.loop.projects import portfolio
+    scope = _scope(user)
+    try:
+        return portfolio(engine, as_of, year, chain, scope).to_dict()
+    except ReforgeError as e:
+        raise _http(e) from None
+
+
+@router.get("/loop/board/{item_id}", response_model=BoardModel)
+def board(item_id: Annotated[str, Path(pattern=_ITEM)], user: CurrentUser, engine: Engine,
+          as_of: Annotated[str | None, Query(pattern=_DATE)] = None,
+          year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> dict:
+    """The item read top to bottom; every empty step has ``missing`` and ``action`` messages."""
+    from reforge.loop.board import board as run
+    scope = _scope(user)
+    try:
+        return run(engine, item_id, as_of, year, scope).to_dict()
+    except ReforgeError as e:
+        raise _http(e) from None

@@ -1,0 +1,1 @@
+"""Closing the loop from chokepoint to fix: chain leaders, tackling projects, label history, boards."""

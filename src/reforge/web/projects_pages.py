@@ -1,0 +1,105 @@
+"""Tackling-project pages: ``/loop/projects`` (the portfolio), ``/loop/board`` (every blank and
+chokepoint item, linked to its board) and ``/loop/board/{item_id}`` (one item read top to bottom),
+in English or Chinese.
+
+Analysts and admins see every project; an enterprise account sees only the projects its firm
+leads or partners in, and no other firm's credit grade. Texts come from the Babel catalogs
+(codes ``loop.page.*`` and the results' message codes), rendered in the page language.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from reforge.messages import render as render_message
+from reforge.web.pages import DBDep, PageUser, cap, lang_of, render
+
+router = APIRouter(include_in_schema=False)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ITEM = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def _helpers(lang: str) -> dict[str, Any]:
+    def m(code: str, **params: Any) -> str:
+        return render_message(code, params, lang)
+
+    def msg(d: dict | None) -> str:
+        return "" if not d else render_message(d["code"], d.get("params") or {}, lang)
+
+    def coded(c: dict) -> str:
+        from reforge.messages import render_coded
+        return render_coded(c, lang)
+
+    return {"m": m, "msg": msg, "coded": coded}
+
+
+def _scope(user: Any) -> tuple[bool, str | None]:
+    """(allowed, scope): an enterprise account is scoped to its firm; one without a firm sees nothing."""
+    if user.role == "enterprise":
+        return bool(user.uscc), user.uscc
+    return user.role in ("admin", "analyst"), None
+
+
+def _as_of(v: str | None) -> str | None:
+    return v if v is not None and _DATE.match(v) else None
+
+
+@router.get("/loop/projects", response_class=HTMLResponse)
+def projects_page(request: Request, user: PageUser, db: DBDep, as_of: str | None = None) -> Response:
+    """The portfolio on ``as_of`` (default today)."""
+    from reforge.loop.projects import portfolio
+    lang = lang_of(request)
+    ok, scope = _scope(user)
+    day = _as_of(as_of)
+    res: dict[str, Any] = {"ok": False, "data": None, "error": None}
+    names: dict[str, str] = {}
+    if ok:
+        with db.reader() as e:
+            res = cap(portfolio, e, day, None, None, scope)
+            if res["ok"] and e.table_exists("items"):
+                its = sorted({i for p in res["data"].projects for i in p["items"]})
+                if its:
+                    df = e.fetch_df(f"SELECT item_id, name, name_zh FROM items WHERE item_id IN "
+                                    f"({', '.join('?' for _ in its)})", its)
+                    names = {r.item_id: ((r.name_zh if lang == "zh" else r.name) or r.item_id)
+                             for r in df.itertuples(index=False)}
+    return render(request, "projects/portfolio.html", user, as_of=day or "", item_names=names,
+                  p=res["data"].to_dict() if res["ok"] else None, error=res["error"], **_helpers(lang))
+
+
+@router.get("/loop/board", response_class=HTMLResponse)
+def items_page(request: Request, user: PageUser, db: DBDep) -> Response:
+    """Every blank and chokepoint item with a link to its board."""
+    from reforge.loop.projects import gap_items
+    lang = lang_of(request)
+    with db.reader() as e:
+        res = cap(gap_items, e)
+    items = res["data"][0] if res["ok"] else []
+    return render(request, "projects/items.html", user, items=items, error=res["error"], **_helpers(lang))
+
+
+@router.get("/loop/board/{item_id}", response_class=HTMLResponse)
+def board_page(request: Request, user: PageUser, db: DBDep, item_id: str, as_of: str | None = None) -> Response:
+    """The board of one item."""
+    from reforge.loop import projects_sql as q
+    from reforge.loop.board import board
+    lang = lang_of(request)
+    ok, scope = _scope(user)
+    res: dict[str, Any] = {"ok": False, "data": None, "error": None}
+    status = 200
+    found = False
+    if _ITEM.match(item_id):
+        with db.reader() as e:
+            found = e.table_exists("items") and not q.item(e, item_id).empty
+            if found and ok:
+                res = cap(board, e, item_id, _as_of(as_of), None, scope)
+    if not found:
+        status = 404
+        res["error"] = render_message("loop.board.item_not_found", {"item": item_id[:64]}, lang)
+    b = res["data"].to_dict() if res["ok"] else None
+    return render(request, "projects/board.html", user, status_code=status, b=b, item_id=item_id[:64],
+                  error=res["error"], **_helpers(lang))
