@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from reforge.demo import community, credit, firms, macro, matching, supply, tiers
+from reforge.demo import research as research_demo
 from reforge.demo.atlas import (
     IMPORT_DEP_MIN,
     REACH_MIN,
@@ -94,6 +95,7 @@ def _planted() -> dict:
 
 
 PLANTED: dict = _planted()
+PLANTED["research"] = research_demo.planted_research()
 
 
 def _report(progress: Progress | None, stage: str, frac: float) -> None:
@@ -152,6 +154,7 @@ def build_tables(n_firms: int = 20000, seed: int = 7,
     out["io_tables"], out["io_sectors"] = macro.make_io(rngs[9])
     out["item_sectors"] = macro.make_item_sectors()
     out = matching.plant_matching(out, int(seed))
+    out = research_demo.plant_research(out, int(seed))
     if realism:
         from reforge.demo.realism import apply_realism
         out = apply_realism(out, int(seed))
