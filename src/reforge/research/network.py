@@ -66,7 +66,7 @@ WHERE c.led_by IS NOT NULL GROUP BY COALESCE(t.rating, 'none') ORDER BY rating""
     notes = []
     if len(years):
         ly = years.iloc[-1]
-        notes.append(Message("research.network.year", {"year": int(ly.year), "n": int(ly.collaborations),
+        notes.append(Message("research.network.year", {"year": str(int(ly.year)), "n": int(ly.collaborations),
                                                        "institutions": int(ly.institutions),
                                                        "top3": float(ly.top3_share)}))
     notes.append(Message("research.network.without", {"n": len(without), "of": len(need)}))

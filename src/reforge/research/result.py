@@ -114,7 +114,7 @@ class FlowResult:
         out = [render("research.flows.summary", {"moves": int(self.types["moves"].sum()),
                                                  "years": len(self.two_way)}, lang)]
         for r in self.two_way.itertuples():
-            out.append(render("research.flows.two_way", {"year": int(r.year), "inflow": int(r.in_moves),
+            out.append(render("research.flows.two_way", {"year": str(int(r.year)), "inflow": int(r.in_moves),
                                                          "outflow": int(r.out_moves),
                                                          "index": None if pd.isna(r.two_way) else float(r.two_way)},
                               lang))
