@@ -18,9 +18,9 @@ from reforge.api.headers import SecurityHeadersMiddleware, nonce_inline_scripts
 from reforge.api.limits import KB, MB, BodyLimitMiddleware, default_limits
 from reforge.api.overload import AnalysisGate, OverloadMiddleware, TokenBucket
 from reforge.api.routers import appraise as appraise_routes
-from reforge.api.routers import research as research_routes
 from reforge.api.routers import auth, chains, credit, enterprises, health, imports, policy, sectors, tiers
 from reforge.api.routers import match as match_routes
+from reforge.api.routers import research as research_routes
 
 API = "/api/v1"
 
