@@ -74,3 +74,22 @@ def handmade_db(path: Path) -> Path:
                 e.execute(f"INSERT INTO {name} BY NAME SELECT * FROM __h_{name}")
                 e.drop(f"__h_{name}")
     return path
+
+
+MOVES = [("M1", "university", "private_enterprise", "X", 2024, "full_move"),
+         ("M2", "private_enterprise", "institute", "X", 2024, "secondment"),
+         ("M3", "private_enterprise", "platform", "N", 2024, "part_time"),
+         ("M4", "state_enterprise", "private_enterprise", None, 2023, "full_move")]
+
+
+def faces_db(path: Path) -> Path:
+    """:func:`handmade_db` plus four personnel moves (2024: one out of the system, two into it)
+    and the demo logins (for the CLI, API and page tests)."""
+    from reforge.cli.serve import create_demo_accounts
+    handmade_db(path)
+    with DuckDBEngine(path) as e:
+        for m in MOVES:
+            e.execute("INSERT INTO personnel_moves (move_id, person_key, from_type, to_type, field, year, kind) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)", [m[0], "a" * 64, *m[1:]])
+    create_demo_accounts(path)
+    return path

@@ -10,16 +10,11 @@ import sys
 import httpx
 import pytest
 
-from reforge.cli.serve import DEMO_PASSWORDS, create_demo_accounts
+from reforge.cli.serve import DEMO_PASSWORDS
 from reforge.engine import DuckDBEngine
 from reforge.research import personnel_flows, propose_partners
 from tests.api.server import running_server
-from tests.research.handmade import AS_OF, U, handmade_db
-
-MOVES = [("M1", "university", "private_enterprise", "X", 2024, "full_move"),
-         ("M2", "private_enterprise", "institute", "X", 2024, "secondment"),
-         ("M3", "private_enterprise", "platform", "N", 2024, "part_time"),
-         ("M4", "state_enterprise", "private_enterprise", None, 2023, "full_move")]
+from tests.research.handmade import AS_OF, U, faces_db
 
 
 def run(*args: str):
@@ -41,13 +36,7 @@ def run_process(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    path = handmade_db(tmp_path_factory.mktemp("research_faces") / "f.duckdb")
-    with DuckDBEngine(path) as e:
-        for m in MOVES:
-            e.execute("INSERT INTO personnel_moves (move_id, person_key, from_type, to_type, field, year, kind) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?)", [m[0], "a" * 64, *m[1:]])
-    create_demo_accounts(path)
-    return path
+    return faces_db(tmp_path_factory.mktemp("research_faces") / "f.duckdb")
 
 
 def test_cli_partners_json_equals_the_library(db):

@@ -172,31 +172,30 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
         ad = adopt[adopt["item_id"] == iid].sort_values(["imported", "bought", "uscc"], ascending=[False, False, True])
         ad_rows = ([(demand_firm, None, None, None)] if demand_firm else []) + \
             [(r.uscc, _opt(r.name), float(r.bought), float(r.imported)) for r in ad.itertuples()]
+        pool, seen = [], set()  # eligible adopters, one more than needed (the lead may be one)
+        for u, nm, bought, imported in ad_rows:
+            if u in seen:
+                continue
+            seen.add(u)
+            if u in bad_kind:
+                excluded.append({"id": u, "name": nm, "role": "adopter", "detail": {
+                    "reason": Message("research.exclude.record", {"kind": Message(f"research.record.{bad_kind[u]}")})}})
+            elif len(pool) <= p.adopters_per_consortium:
+                pool.append({"id": u, "name": nm or names.get(u), "role": "adopter",
+                             "detail": {"bought": bought, "imported": imported,
+                                        "demand_id": demand_id if u == demand_firm else None}})
+        ins_rows = list(ins.itertuples())
         best_prop = None
         for r, grade, credit in ok_leads:
             ranked = []
-            for i in ins.itertuples():
+            for i in ins_rows:
                 n_past = past.get((r.uscc, i.institution_id), 0)
                 same = bool(_opt(i.province_code) is not None and i.province_code == r.province_code)
                 ls = lw.strength * float(i.strength) + lw.past * min(n_past, 3) / 3 + lw.region * same
                 ranked.append((-ls, i.institution_id, i, n_past, same, ls))
             ranked.sort(key=lambda x: (x[0], x[1]))
             chosen = ranked[: p.institutions_per_consortium]
-            adopters, seen = [], set()
-            for u, nm, bought, imported in ad_rows:
-                if u == r.uscc or u in seen:
-                    continue
-                seen.add(u)
-                if u in bad_kind:
-                    if not any(x["id"] == u and x["role"] == "adopter" for x in excluded):
-                        excluded.append({"id": u, "name": nm, "role": "adopter", "detail": {
-                            "reason": Message("research.exclude.record",
-                                              {"kind": Message(f"research.record.{bad_kind[u]}")})}})
-                    continue
-                if len(adopters) < p.adopters_per_consortium:
-                    adopters.append({"id": u, "name": nm or names.get(u), "role": "adopter",
-                                     "detail": {"bought": bought, "imported": imported,
-                                                "demand_id": demand_id if u == demand_firm else None}})
+            adopters = [a for a in pool if a["id"] != r.uscc][: p.adopters_per_consortium]
             tier = _opt(r.tier)
             vals = {
                 "lead_fit": float(r.fit),
