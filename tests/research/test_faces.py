@@ -82,6 +82,17 @@ def _login(url: str, who: str) -> dict:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+def test_an_enterprise_sees_its_own_proposals_without_other_grades(db):
+    with DuckDBEngine(db, read_only=True) as e:
+        res = propose_partners(e, "X", AS_OF)
+    own = res.for_firm(U["F"]).to_dict()["proposals"]  # F is the adopter
+    assert len(own) == 1 and "grade" not in own[0]["lead"]["detail"] and own[0]["excluded"] == []
+    assert "lead_credit" not in {x["part"] for x in own[0]["parts"]}
+    lead = res.for_firm(U["B"]).to_dict()["proposals"][0]
+    assert lead["lead"]["detail"]["grade"] == "A" and len(lead["parts"]) == 7
+    assert res.for_firm(U["A"]).proposals == [] and res.for_firm(None).proposals == []
+
+
 def test_api_routes_roles_and_hostile_input(server, db):
     h = _login(server, "analyst")
     r = httpx.get(f"{server}/api/v1/match/partners", params={"item": "X", "as_of": AS_OF}, headers=h)
@@ -98,9 +109,13 @@ def test_api_routes_roles_and_hostile_input(server, db):
         assert r.status_code == 422, (params, r.text)
     assert httpx.get(f"{server}/api/v1/match/partners", params={"item": "nope"}, headers=h).status_code == 404
     assert httpx.get(f"{server}/api/v1/match/flows", params={"year": "1e9"}, headers=h).status_code == 422
-    he = _login(server, "enterprise")
-    for route in ("partners", "flows", "platforms"):
+    he = _login(server, "enterprise")  # the first Little Giant: firm B, the lead of X
+    for route in ("flows", "platforms"):
         assert httpx.get(f"{server}/api/v1/match/{route}", headers=he).status_code == 403
+    for route in ("partners", "flows", "platforms"):
         assert httpx.get(f"{server}/api/v1/match/{route}").status_code == 401
+    r = httpx.get(f"{server}/api/v1/match/partners", params={"item": "X", "as_of": AS_OF}, headers=he)
+    (own,) = r.json()["proposals"]
+    assert own["lead"]["id"] == U["B"] and own["excluded"] == []  # A, C, D, G's records are not shown
     with DuckDBEngine(db, read_only=True) as e:
         assert e.fetch_scalar("SELECT COUNT(*) FROM items") == 2

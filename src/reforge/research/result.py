@@ -190,6 +190,23 @@ class PartnersResult:
         return {"as_of": self.as_of, "grade_source": self.grade_source, "credit_floor": self.credit_floor,
                 "weights": dict(self.weights), "proposals": [conv(p) for p in self.proposals]}
 
+    def for_firm(self, uscc: str | None) -> PartnersResult:
+        """Only the proposals where ``uscc`` is the lead or an adopter (or posted the ``rd``
+        demand), with the other firms' credit grades and exclusion records withheld: what an
+        enterprise account may see."""
+        out = []
+        for p in self.proposals:
+            ids = {m["id"] for m in ([p["lead"]] if p["lead"] else []) + p["adopters"]}
+            if not uscc or uscc not in ids:
+                continue
+            q = dict(p)
+            if p["lead"] and p["lead"]["id"] != uscc:
+                q["lead"] = dict(p["lead"], detail={k: v for k, v in p["lead"]["detail"].items() if k != "grade"})
+                q["parts"] = [x for x in p["parts"] if x["part"] != "lead_credit"]
+            q["excluded"] = [m for m in p["excluded"] if m["id"] == uscc]
+            out.append(q)
+        return PartnersResult(self.as_of, self.grade_source, self.credit_floor, dict(self.weights), out)
+
     def to_frame(self) -> pd.DataFrame:
         rows = []
         for p in self.proposals:

@@ -1,7 +1,8 @@
-"""Joint-research routes: consortium proposals, R&D personnel flows, platforms (analysts and admins).
+"""Joint-research routes: consortium proposals, R&D personnel flows, platforms.
 
-Proposals name other firms, their credit grades and exclusion records, and flows and platform
-usage describe the whole province, so an enterprise account gets 403 on all three.
+Analysts and admins see everything. An enterprise account sees only the proposals it is part
+of (as lead or adopter), without other firms' credit grades or exclusion records; flows and
+platform usage describe the whole province, so it gets 403 there.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from reforge.api.deps import Analyst, Engine
+from reforge.api.deps import Analyst, CurrentUser, Engine
 from reforge.errors import DataMissing, InvalidInput, NotFound
 from reforge.research.result import FlowModel, PartnersModel, PlatformsModel
 
@@ -32,14 +33,18 @@ def _run(fn, *args: Any, **kw: Any):
 
 
 @router.get("/match/partners", response_model=PartnersModel)
-def partners(user: Analyst, engine: Engine,
+def partners(user: CurrentUser, engine: Engine,
              item: Annotated[str | None, Query(pattern=_ID, description="item_id (default: every target)")] = None,
              as_of: Annotated[dt.date | None, Query(description="date deciding active records and tiers")] = None,
              grade_source: Annotated[Literal["tax_rating", "scorecard"], Query()] = "tax_rating",
              credit_floor: Annotated[str | None, Query(pattern=r"^[A-Z]{1,3}$")] = None) -> dict:
-    """Consortium proposals (lead, institutions, platform, adopters) with every score part explained."""
+    """Consortium proposals (lead, institutions, platform, adopters) with every score part explained
+    (an enterprise account: the proposals it is part of, other firms' grades withheld)."""
     from reforge.research import propose_partners
-    return _run(propose_partners, engine, item, as_of, grade_source, credit_floor).to_dict()
+    if user.role not in ("admin", "analyst", "enterprise"):
+        raise HTTPException(403, "not allowed")
+    res = _run(propose_partners, engine, item, as_of, grade_source, credit_floor)
+    return (res.for_firm(user.uscc) if user.role == "enterprise" else res).to_dict()
 
 
 @router.get("/match/flows", response_model=FlowModel)
