@@ -88,3 +88,31 @@ def test_need_by_field_takes_the_worst_label():
     n = need_by_field(LABELS).set_index("field")
     assert n.loc["f3", "label"] == "blank" and n.loc["f3", "need"] == 1.0 and n.loc["f3", "chains"] == ["c", "d"]
     assert n.loc["f1", "label"] == "weak"
+
+
+def test_flow_did_recovers_a_planted_effect_exactly():
+    """Moves into field k in year t = base_k + year_t + 3 x 1[t >= g_k] (no noise): ATT = 3."""
+    from reforge.engine import DuckDBEngine
+    from reforge.research import flow_did
+    rows, plats, pf = [], [], []
+    cohorts = [0, 2020, 2021, 2022, 2023]
+    for k in range(30):
+        g = cohorts[k % 5]
+        if g:
+            plats.append({"platform_id": f"P{k}", "name": f"P{k}", "kind": "testing", "founded_year": g})
+            pf.append({"platform_id": f"P{k}", "field": f"f{k}", "service": "rd"})
+        for t in range(2018, 2026):
+            n = 2 + k % 3 + (t - 2018) % 2 + (3 if g and t >= g else 0)
+            rows += [{"move_id": f"M{k}_{t}_{i}", "person_key": "0" * 64, "from_type": "university",
+                      "to_type": "private_enterprise", "field": f"f{k}", "year": t, "kind": "full_move"}
+                     for i in range(n)]
+    with DuckDBEngine(":memory:") as e:
+        put_tables(e, {"personnel_moves": pd.DataFrame(rows), "platforms": pd.DataFrame(plats),
+                       "platform_fields": pd.DataFrame(pf)})
+        d = flow_did(e).to_dict()
+    assert d["aggregate"]["simple"]["att"] == pytest.approx(3.0, abs=1e-9)
+    pre = [c for c in d["att_gt"] if c["time"] < c["group"]]
+    post = [c for c in d["att_gt"] if c["time"] >= c["group"]]
+    assert pre and all(abs(c["att"]) < 1e-9 for c in pre)
+    assert post and all(c["att"] == pytest.approx(3.0, abs=1e-9) for c in post)
+    assert d["n_units"] == 30

@@ -46,6 +46,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("flows")
     def flows(year: Annotated[int | None, typer.Option("--year", help="one year (default: all years)")] = None,
+              did: Annotated[bool, typer.Option("--did", help="add the staggered DiD of moves into a field after "
+                                                "its first platform (JSON key did)")] = False,
               engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
               fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
         """R&D personnel flow: moves by organisation type and field, two-way index, thin needed fields.
@@ -55,14 +57,21 @@ def register(app: typer.Typer) -> None:
         reason}], "thin_threshold"}.
         """
         from reforge.messages import resolve_lang
-        from reforge.research import personnel_flows
+        from reforge.research import flow_did, personnel_flows
         lg = resolve_lang(lang)
         with engine_from(engine, db, warehouse) as e:
             res = personnel_flows(e, year)
+            out = res.to_dict()
+            if did:
+                out["did"] = flow_did(e).to_dict()
         if fmt == Fmt.table:
             for line in res.summary(lg):
                 typer.echo(line)
-        emit(res.to_dict(), fmt, res.to_frame())
+            if did:
+                from reforge.messages import render
+                s = out["did"]["aggregate"]["simple"]
+                typer.echo(render("research.flows.did", {"att": s["att"], "se": s["se"]}, lg))
+        emit(out, fmt, res.to_frame())
 
     @app.command("platforms")
     def platforms(engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,

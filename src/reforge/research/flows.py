@@ -81,4 +81,33 @@ def personnel_flows(engine: Engine, year: int | None = None, params: ResearchPar
     return FlowResult(year, list(q.INSIDE), types, fields, tw, need_df.reset_index(drop=True), threshold)
 
 
-__all__ = ["personnel_flows", "two_way_index"]
+
+
+
+def flow_did(engine: Engine, control: str = "notyet", bootstrap: int = 0, seed: int | None = None):
+    """Staggered DiD (Callaway-Sant'Anna, ``reforge.policy``) of the moves into a field per year
+    after its programme date: the first year a platform serving the field was founded.
+
+    Panel: every field with a move x every year with a move; outcome = moves in the field that
+    year (0 when none); group = the programme year (0 = no platform, never treated). Fields
+    whose programme predates the first year are dropped by the estimator. Returns the policy
+    capability's ``DidResult`` (``to_dict()``: att_gt, aggregates, pretest).
+    """
+    from reforge.policy.did import att_gt
+    check_tables(engine, ["personnel_moves", "platforms", "platform_fields"])
+    sql = """
+WITH yrs AS (SELECT DISTINCT year FROM personnel_moves),
+f AS (SELECT DISTINCT field FROM personnel_moves WHERE field IS NOT NULL),
+cnt AS (SELECT field, year, COUNT(*) AS moves FROM personnel_moves WHERE field IS NOT NULL GROUP BY field, year),
+prog AS (SELECT pf.field, MIN(p.founded_year) AS g FROM platform_fields pf
+         JOIN platforms p ON p.platform_id = pf.platform_id WHERE p.founded_year IS NOT NULL GROUP BY pf.field)
+SELECT f.field, y.year, COALESCE(c.moves, 0) AS moves, COALESCE(prog.g, 0) AS g
+FROM f CROSS JOIN yrs y LEFT JOIN cnt c ON c.field = f.field AND c.year = y.year
+LEFT JOIN prog ON prog.field = f.field"""
+    with engine.scratch() as tmp:
+        name = engine.temp_name("research_flow_panel")
+        engine.materialize(name, sql)
+        tmp.append(name)
+        return att_gt(engine, name, unit="field", time="year", group="g", outcome="moves", control=control,
+                      bootstrap=bootstrap, seed=seed)
+__all__ = ["flow_did", "personnel_flows", "two_way_index"]
