@@ -148,3 +148,8 @@ def assign(demand: Annotated[list[str] | None, typer.Option("--demand", help="de
         for line in res.summary(lg):
             typer.echo(line)
     emit(res.to_dict(), fmt, res.to_frame())
+
+
+from reforge.cli.research import register as _register_research  # noqa: E402 - joint research commands
+
+_register_research(app)

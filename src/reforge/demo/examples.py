@@ -48,6 +48,12 @@ def example_tables(seed: int = 11) -> dict[str, pd.DataFrame]:
     s = t["appraisal_scores"]
     out["appraisal_scores"] = s[s.appraisal_id.isin(out["appraisals"].appraisal_id)]
     out.update(project_examples(t, out))
+    c = t["collaborations"]
+    out["collaborations"] = c[c.uscc.isin(firms)].head(ROWS)
+    out["personnel_moves"] = t["personnel_moves"].head(ROWS)
+    out["platforms"], out["platform_fields"] = t["platforms"], t["platform_fields"]
+    u = t["platform_usage"]
+    out["platform_usage"] = u[u.uscc.isin(firms)].head(ROWS)
     missing = set(DATA_TABLES) - set(out)
     if missing:
         raise RuntimeError(f"no example for {sorted(missing)}")

@@ -28,6 +28,7 @@ import pandas as pd
 
 from reforge.demo import community, credit, firms, macro, matching, supply, tiers
 from reforge.demo import projects as project_plants
+from reforge.demo import research as research_demo
 from reforge.demo.atlas import (
     IMPORT_DEP_MIN,
     REACH_MIN,
@@ -96,6 +97,7 @@ def _planted() -> dict:
 
 PLANTED: dict = _planted()
 PLANTED["projects"] = project_plants.planted()
+PLANTED["research"] = research_demo.planted_research()
 
 
 def _report(progress: Progress | None, stage: str, frac: float) -> None:
@@ -155,6 +157,7 @@ def build_tables(n_firms: int = 20000, seed: int = 7,
     out["item_sectors"] = macro.make_item_sectors()
     out = matching.plant_matching(out, int(seed))
     out = project_plants.plant_projects(out, int(seed))
+    out = research_demo.plant_research(out, int(seed))
     if realism:
         from reforge.demo.realism import apply_realism
         out = apply_realism(out, int(seed))

@@ -95,6 +95,7 @@ RULE_ZH: dict[str, str] = {
     "must be a fraction between 0 and 1": "应为 0 到 1 之间的比例",
     "must not be negative": "不能为负数",
     "must be a level from 1 to 5": "应为 1 到 5 的等级",
+    "must be a SHA-256 hash (64 lowercase hexadecimal characters)": "应为 SHA-256 哈希值（64 位小写十六进制字符）",
 }
 
 

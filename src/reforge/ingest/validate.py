@@ -159,6 +159,9 @@ def rule_problems(col: Column, v: pd.Series) -> pd.Series:
     elif r == "level5":
         bad = present & ((v < 1) | (v > 5)).fillna(False)
         reasons[bad] = "must be a level from 1 to 5"
+    elif r == "sha256":
+        bad = present & ~v.astype("string").str.fullmatch(r"[0-9a-f]{64}").fillna(False)
+        reasons[bad] = "must be a SHA-256 hash (64 lowercase hexadecimal characters)"
     elif r == "enum":
         bad = present & ~v.astype("string").isin(col.choices).fillna(False)
         reasons[bad] = "must be one of " + ", ".join(col.choices)

@@ -22,6 +22,7 @@ _RULES = {
     "nonneg": "≥ 0",
     "year": "1949-2100",
     "level5": "1-5",
+    "sha256": "SHA-256 hex digest: 64 lowercase hexadecimal characters",
 }
 
 

@@ -27,6 +27,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.sectors": ("Sectors", "产业部门"),
     "nav.appraise": ("Appraisal", "新产品评审"),
     "nav.loop_projects": ("Projects", "攻关项目"),
+    "nav.research": ("Joint research", "联合攻关"),
     "nav.data": ("Data", "数据"),
     "nav.my_enterprise": ("My enterprise", "本企业"),
     "nav.logout": ("Log out", "退出登录"),

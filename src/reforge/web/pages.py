@@ -549,6 +549,8 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(credit_router)
     from reforge.web.projects_pages import router as projects_router  # /loop/projects, /loop/board
     app.include_router(projects_router)
+    from reforge.web.research_pages import router as research_router  # the /research page
+    app.include_router(research_router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -1,0 +1,62 @@
+"""Joint-research routes: consortium proposals, R&D personnel flows, platforms.
+
+Analysts and admins see everything. An enterprise account sees only the proposals it is part
+of (as lead or adopter), without other firms' credit grades or exclusion records; flows and
+platform usage describe the whole province, so it gets 403 there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+
+from reforge.api.deps import Analyst, CurrentUser, Engine
+from reforge.errors import DataMissing, InvalidInput, NotFound
+from reforge.research.result import FlowModel, PartnersModel, PlatformsModel
+
+router = APIRouter(tags=["research"])
+
+_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+
+def _run(fn, *args: Any, **kw: Any):
+    """Call an entry point; coded errors become 422 (bad input), 404 (not found) or 409 (no data)."""
+    try:
+        return fn(*args, **kw)
+    except (InvalidInput, NotFound, DataMissing) as err:
+        body = {"code": err.code, "params": err.params, "msg": str(err)}
+        if isinstance(err, InvalidInput):
+            raise HTTPException(422, [{"loc": ["query"], "type": "value_error", **body}]) from None
+        raise HTTPException(404 if isinstance(err, NotFound) else 409, body) from None
+
+
+@router.get("/match/partners", response_model=PartnersModel)
+def partners(user: CurrentUser, engine: Engine,
+             item: Annotated[str | None, Query(pattern=_ID, description="item_id (default: every target)")] = None,
+             as_of: Annotated[dt.date | None, Query(description="date deciding active records and tiers")] = None,
+             grade_source: Annotated[Literal["tax_rating", "scorecard"], Query()] = "tax_rating",
+             credit_floor: Annotated[str | None, Query(pattern=r"^[A-Z]{1,3}$")] = None) -> dict:
+    """Consortium proposals (lead, institutions, platform, adopters) with every score part explained
+    (an enterprise account: the proposals it is part of, other firms' grades withheld)."""
+    from reforge.research import propose_partners
+    if user.role not in ("admin", "analyst", "enterprise"):
+        raise HTTPException(403, "not allowed")
+    res = _run(propose_partners, engine, item, as_of, grade_source, credit_floor)
+    return (res.for_firm(user.uscc) if user.role == "enterprise" else res).to_dict()
+
+
+@router.get("/match/flows", response_model=FlowModel)
+def flows(user: Analyst, engine: Engine,
+          year: Annotated[int | None, Query(ge=1949, le=2100, description="one year (default all)")] = None) -> dict:
+    """R&D personnel flows by organisation type and field, the two-way index, thin needed fields."""
+    from reforge.research import personnel_flows
+    return _run(personnel_flows, engine, year).to_dict()
+
+
+@router.get("/match/platforms", response_model=PlatformsModel)
+def platforms(user: Analyst, engine: Engine) -> dict:
+    """Platform usage by enterprise size, fields served vs needed, generic technologies without a platform."""
+    from reforge.research import platform_report
+    return _run(platform_report, engine).to_dict()

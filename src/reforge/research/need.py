@@ -1,0 +1,50 @@
+"""Which items need joint research: the chain capability's labels (blank, chokepoint, weak).
+
+A research *field* is an item id or a technology keyword (as in ``institution_fields``,
+``collaborations.field``, ``personnel_moves.field`` and ``platform_fields``). A field that is an
+item id maps to that item; a keyword maps to no item (so it carries no need). No extra
+mapping table is needed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reforge.engine import Engine
+
+NEED_LABELS: tuple[str, ...] = ("blank", "chokepoint", "weak")
+"""Labels that make an item a target of joint research."""
+
+
+def item_labels(engine: Engine, year: int | None = None) -> pd.DataFrame:
+    """One row per (chain, item) labelled blank/chokepoint/weak by ``reforge.chain``:
+    ``chain_id, item_id, name, name_zh, label, weight`` (the label's priority weight, 0-1).
+    Empty when the chain tables are missing."""
+    from reforge.chain.graph import list_chains
+    from reforge.chain.metrics import bottlenecks
+    from reforge.chain.thresholds import load_thresholds
+    cols = ["chain_id", "item_id", "name", "name_zh", "label", "weight"]
+    if not all(engine.table_exists(t) for t in ("chains", "chain_items", "items", "supply_links")):
+        return pd.DataFrame(columns=cols)
+    th = load_thresholds()
+    rows = []
+    for ch in list_chains(engine):
+        if ch["n_items"] == 0:
+            continue
+        for it in bottlenecks(engine, ch["chain_id"], th, year).items:
+            if it["label"] in NEED_LABELS:
+                rows.append((ch["chain_id"], it["item_id"], it["name"], it["name_zh"], it["label"],
+                             th.label_weight(it["label"])))
+    return pd.DataFrame(rows, columns=cols).sort_values(["item_id", "chain_id"]).reset_index(drop=True)
+
+
+def need_by_field(labels: pd.DataFrame) -> pd.DataFrame:
+    """Need per field (= item): the largest label weight over chains, the worst label, the chains."""
+    cols = ["field", "label", "need", "chains"]
+    if labels.empty:
+        return pd.DataFrame(columns=cols)
+    order = {lab: k for k, lab in enumerate(NEED_LABELS)}
+    g = labels.assign(o=labels["label"].map(order)).sort_values(["item_id", "o", "chain_id"])
+    out = g.groupby("item_id").agg(label=("label", "first"), need=("weight", "max"),
+                                   chains=("chain_id", lambda s: sorted(set(s)))).reset_index()
+    return out.rename(columns={"item_id": "field"})[cols]

@@ -1,0 +1,258 @@
+"""Partner and consortium proposals (``reforge match partners``).
+
+For each target - an item labelled blank, chokepoint or weak by the chain capability, and each
+``rd`` demand with an item - a consortium of:
+
+- a **lead enterprise**: a capability on the item (fit 1) or on a chain neighbour of it (fit
+  0.5), a credit grade at or above the floor (``params.yaml``: latest tax rating by default,
+  or the stored credit scorecard's grade with ``grade_source="scorecard"``), tier status;
+- **institutions**, ranked by the link score ``strength x w_s + min(past, 3) / 3 x w_p +
+  same province x w_r`` (field strength on the item, past collaborations with the lead);
+- the **platform** whose fields include the item (open services first, then most services);
+- **downstream adopters**: the R&D demand's firm, then the item's domestic buyers by value
+  imported, then by value bought.
+
+Firms under an active exclusion record (serious dishonesty, dishonest debtor, abnormal
+operation) are never proposed, in any role; they are listed as excluded with the reason, as are
+leads without a grade or below the floor. Every lead candidate is scored as a whole consortium;
+the best one is proposed. Every part of the score carries a coded message explaining its value.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import pandas as pd
+
+from reforge.engine import Engine
+from reforge.errors import DataMissing, InvalidInput, NotFound
+from reforge.messages import Localized, Message
+from reforge.research import sql as q
+from reforge.research.common import as_of_date, check_tables
+from reforge.research.need import NEED_LABELS, item_labels
+from reforge.research.params import PARTS, ResearchParams, default_params
+from reforge.research.result import PartnersResult
+
+INPUTS = ("items", "enterprises", "capabilities", "chain_links", "credit_records", "designations",
+          "institutions", "institution_fields")
+GRADE_SOURCES = ("tax_rating", "scorecard")
+
+
+def _opt(v: object) -> object:
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+
+
+def _scorecard_grades(engine: Engine) -> tuple[dict[str, str], list[str]]:
+    """Grade per uscc from the stored credit scorecard (latest year), and the grade names."""
+    from reforge.credit.grades import load_grades
+    from reforge.credit.pipeline import score
+    from reforge.errors import ReforgeError
+    try:
+        res = score(engine)
+    except ReforgeError as err:
+        raise DataMissing(f"no credit grades: {err}", code="research.no_credit_model", params={}) from None
+    df = res.frame
+    return dict(zip(df["uscc"], df["grade"], strict=True)), load_grades().names
+
+
+def _grade_parts(grade: str | None, scale: list[str], floor: str) -> tuple[float | None, str | None]:
+    """(credit part in (0, 1], None) when at or above the floor, else (None, reason code)."""
+    if grade is None or grade not in scale:
+        return None, "research.exclude.no_grade"
+    r, f = scale.index(grade), scale.index(floor)
+    if r > f:
+        return None, "research.exclude.credit_floor"
+    return (f - r + 1) / (f + 1), None
+
+
+def _table_or_empty(engine: Engine, table: str, sql: str, bind: dict, cols: list[str]) -> pd.DataFrame:
+    if not engine.table_exists(table):
+        return pd.DataFrame(columns=cols)
+    return engine.fetch_df(sql, bind)
+
+
+def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.date | None = None,
+                     grade_source: str = "tax_rating", credit_floor: str | None = None,
+                     params: ResearchParams | None = None, labels: pd.DataFrame | None = None,
+                     include_demands: bool = True) -> PartnersResult:
+    """Consortium proposals for every target item and ``rd`` demand (or those of ``item``).
+
+    ``as_of`` (date, default today) decides which credit records and designations are active and
+    which tax rating is the latest. ``credit_floor`` overrides the floor of ``grade_source``.
+    ``labels`` defaults to :func:`reforge.research.need.item_labels` on the engine's data.
+    """
+    p = params or default_params()
+    day = as_of_date(as_of)
+    if grade_source not in GRADE_SOURCES:
+        raise InvalidInput(f"grade source {str(grade_source)[:20]!r} is not one of {GRADE_SOURCES}",
+                           code="research.bad_grade_source", params={"value": str(grade_source)[:20]})
+    check_tables(engine, INPUTS)
+    if grade_source == "tax_rating":
+        scale, grades = list(p.tax_ratings), None
+        floor = credit_floor or p.credit_floor.tax_rating
+    else:
+        grades, scale = _scorecard_grades(engine)
+        floor = credit_floor or p.credit_floor.scorecard
+    if floor not in scale:
+        raise InvalidInput(f"credit floor {str(floor)[:10]!r} is not one of {', '.join(scale)}",
+                           code="research.bad_floor", params={"value": str(floor)[:10], "grades": scale})
+    items = engine.fetch_df("SELECT item_id, name, name_zh FROM items ORDER BY item_id").set_index("item_id")
+    if item is not None and item not in items.index:
+        raise NotFound(f"item {str(item)[:64]!r} not found", code="research.item_not_found",
+                       params={"item": str(item)[:64]})
+    labels = item_labels(engine) if labels is None else labels
+    order = {lab: k for k, lab in enumerate(NEED_LABELS)}
+    lab = {}
+    for r in labels.assign(o=labels["label"].map(order)).sort_values(["o", "item_id"]).itertuples():
+        lab.setdefault(r.item_id, r.label)
+    targets: list[tuple[str, str, str | None, str | None]] = []  # (target, item, demand_id, demand firm)
+    for iid in sorted(lab, key=lambda i: (order[lab[i]], i)):
+        if item is None or iid == item:
+            targets.append((f"item:{iid}", iid, None, None))
+    if include_demands and engine.table_exists("demands"):
+        for r in engine.fetch_df(q.rd_demands_sql()).itertuples():
+            if (item is None or r.item_id == item) and r.item_id in items.index:
+                targets.append((f"demand:{r.demand_id}", str(r.item_id), str(r.demand_id), str(r.uscc)))
+    if item is not None and not targets:
+        targets.append((f"item:{item}", item, None, None))
+    ids = sorted({t[1] for t in targets})
+    sql, b = q.leads_sql(ids, p.exclusion_kinds, p.tier_kinds)
+    leads = engine.fetch_df(sql, {**b, "as_of": day})
+    sql, b = q.institutions_sql(ids)
+    inst = engine.fetch_df(sql, b)
+    sql, b = q.pair_counts_sql()
+    pairs = _table_or_empty(engine, "collaborations", sql, b, ["uscc", "institution_id", "n"])
+    past = {(r.uscc, r.institution_id): int(r.n) for r in pairs.itertuples()}
+    sql, b = q.platforms_for_sql(ids)
+    plats = _table_or_empty(engine, "platform_fields", sql, b, ["item_id", "platform_id"]) \
+        if engine.table_exists("platforms") else pd.DataFrame(columns=["item_id", "platform_id"])
+    sql, b = q.adopters_sql(ids)
+    adopt = _table_or_empty(engine, "supply_links", sql, b, ["item_id", "uscc", "name", "bought", "imported"])
+    xk, xb = q.in_list("xk", p.exclusion_kinds)
+    bad = engine.fetch_df(
+        f"SELECT uscc, MIN(kind) AS kind FROM credit_records WHERE kind IN {xk} "
+        "AND recorded_on <= CAST($as_of AS DATE) AND (expires_on IS NULL OR expires_on > CAST($as_of AS DATE)) "
+        "GROUP BY uscc ORDER BY uscc", {**xb, "as_of": day})
+    bad_kind = dict(zip(bad["uscc"], bad["kind"], strict=True))
+    names = {}
+    if len(leads):
+        names.update(zip(leads["uscc"], leads["name"], strict=True))
+    w = p.weights
+    lw = p.link_weights
+    proposals = []
+    for target, iid, demand_id, demand_firm in targets:
+        iname = Localized({"en": _opt(items.at[iid, "name"]) or iid, "zh": _opt(items.at[iid, "name_zh"])})
+        cands = leads[leads["item_id"] == iid]
+        excluded: list[dict] = []
+        ok_leads = []
+        for r in cands.itertuples():
+            if r.uscc == demand_firm:
+                continue
+            if r.uscc in bad_kind:
+                excluded.append({"id": r.uscc, "name": _opt(r.name), "role": "lead",
+                                 "detail": {"reason": Message("research.exclude.record",
+                                                              {"kind": Message(f"research.record.{bad_kind[r.uscc]}")})}})
+                continue
+            grade = grades.get(r.uscc) if grades is not None else _opt(r.tax_rating)
+            credit, why = _grade_parts(grade, scale, floor)
+            if why is not None:
+                excluded.append({"id": r.uscc, "name": _opt(r.name), "role": "lead",
+                                 "detail": {"reason": Message(why, {"grade": grade or "-", "floor": floor})}})
+                continue
+            ok_leads.append((r, grade, credit))
+        ins = inst[inst["item_id"] == iid]
+        pl = plats[plats["item_id"] == iid]
+        platform = None
+        if len(pl):
+            best = pl.assign(o=pl["open_services"].astype(bool)).sort_values(
+                ["o", "n_services", "platform_id"], ascending=[False, False, True]).iloc[0]
+            platform = {"id": str(best.platform_id), "name": _opt(best["name"]), "role": "platform",
+                        "detail": {"open_services": bool(best.open_services), "services": int(best.n_services),
+                                   "name_en": _opt(best.name_en)}}
+        ad = adopt[adopt["item_id"] == iid].sort_values(["imported", "bought", "uscc"], ascending=[False, False, True])
+        ad_rows = ([(demand_firm, None, None, None)] if demand_firm else []) + \
+            [(r.uscc, _opt(r.name), float(r.bought), float(r.imported)) for r in ad.itertuples()]
+        pool, seen = [], set()  # eligible adopters, one more than needed (the lead may be one)
+        for u, nm, bought, imported in ad_rows:
+            if u in seen:
+                continue
+            seen.add(u)
+            if u in bad_kind:
+                excluded.append({"id": u, "name": nm, "role": "adopter", "detail": {
+                    "reason": Message("research.exclude.record", {"kind": Message(f"research.record.{bad_kind[u]}")})}})
+            elif len(pool) <= p.adopters_per_consortium:
+                pool.append({"id": u, "name": nm or names.get(u), "role": "adopter",
+                             "detail": {"bought": bought, "imported": imported,
+                                        "demand_id": demand_id if u == demand_firm else None}})
+        ins_rows = list(ins.itertuples())
+        best_prop = None
+        for r, grade, credit in ok_leads:
+            ranked = []
+            for i in ins_rows:
+                n_past = past.get((r.uscc, i.institution_id), 0)
+                same = bool(_opt(i.province_code) is not None and i.province_code == r.province_code)
+                ls = lw.strength * float(i.strength) + lw.past * min(n_past, 3) / 3 + lw.region * same
+                ranked.append((-ls, i.institution_id, i, n_past, same, ls))
+            ranked.sort(key=lambda x: (x[0], x[1]))
+            chosen = ranked[: p.institutions_per_consortium]
+            adopters = [a for a in pool if a["id"] != r.uscc][: p.adopters_per_consortium]
+            tier = _opt(r.tier)
+            vals = {
+                "lead_fit": float(r.fit),
+                "lead_credit": float(credit),
+                "lead_tier": 1.0 if tier else 0.0,
+                "institutions": (sum(float(c[2].strength) for c in chosen) / len(chosen)) if chosen else 0.0,
+                "past_collaboration": (sum(1 for c in chosen if c[3] > 0) / len(chosen)) if chosen else 0.0,
+                "platform": 0.0 if platform is None else (1.0 if platform["detail"]["open_services"] else 0.5),
+                "adopters": min(len(adopters) / 3, 1.0),
+            }
+            score = round(sum(w[k] * vals[k] for k in PARTS), 6)
+            key = (-score, r.uscc)
+            if best_prop is None or key < best_prop[0]:
+                best_prop = (key, r, grade, tier, vals, chosen, adopters)
+        if best_prop is None:
+            status = Message("research.proposal.no_lead", {"item": iname, "excluded": len(excluded)})
+            proposals.append({"target": target, "source": "demand" if demand_id else "item", "item_id": iid,
+                              "item_name": str(iname), "item_name_zh": _opt(items.at[iid, "name_zh"]),
+                              "label": lab.get(iid), "demand_id": demand_id, "score": None, "lead": None,
+                              "institutions": [], "platform": platform, "adopters": [], "parts": [],
+                              "excluded": excluded, "status": status})
+            continue
+        _, r, grade, tier, vals, chosen, adopters = best_prop
+        parts_msg = {
+            "lead_fit": Message("research.part.lead_fit.item" if vals["lead_fit"] == 1 else "research.part.lead_fit.near",
+                                {"firm": _opt(r.name) or r.uscc, "item": iname}),
+            "lead_credit": Message("research.part.lead_credit", {"grade": grade, "floor": floor,
+                                                                 "source": Message(f"research.grade.{grade_source}")}),
+            "lead_tier": Message("research.part.lead_tier.yes", {"tier": Message(f"firms.tier.{tier}")})
+            if tier else Message("research.part.lead_tier.no", {}),
+            "institutions": Message("research.part.institutions", {"n": len(chosen),
+                                                                   "strength": vals["institutions"]}),
+            "past_collaboration": Message("research.part.past", {"n": sum(1 for c in chosen if c[3] > 0),
+                                                                 "of": len(chosen)}),
+            "platform": Message("research.part.platform.none", {}) if platform is None else Message(
+                "research.part.platform.open" if platform["detail"]["open_services"] else "research.part.platform.closed",
+                {"platform": Localized({"en": platform["detail"]["name_en"] or platform["id"],
+                                        "zh": platform["name"]})}),
+            "adopters": Message("research.part.adopters", {"n": len(adopters)}),
+        }
+        parts = [{"part": k, "value": round(vals[k], 6), "weight": w[k], "points": round(w[k] * vals[k], 6),
+                  "reason": parts_msg[k]} for k in PARTS]
+        score = round(sum(x["points"] for x in parts), 6)
+        lead = {"id": r.uscc, "name": _opt(r.name), "role": "lead",
+                "detail": {"grade": grade, "tier": tier, "fit": float(r.fit), "province_code": _opt(r.province_code),
+                           "tech_level": None if _opt(r.tech_level) is None else int(r.tech_level)}}
+        inst_m = [{"id": c[1], "name": _opt(c[2].name), "role": "institution",
+                   "detail": {"strength": float(c[2].strength), "past_collaborations": c[3], "same_province": c[4],
+                              "link_score": round(c[5], 6), "kind": _opt(c[2].kind), "name_en": _opt(c[2].name_en)}}
+                  for c in chosen]
+        status = Message("research.proposal.ok", {"item": iname, "firm": _opt(r.name) or r.uscc, "score": score})
+        proposals.append({"target": target, "source": "demand" if demand_id else "item", "item_id": iid,
+                          "item_name": str(iname), "item_name_zh": _opt(items.at[iid, "name_zh"]),
+                          "label": lab.get(iid), "demand_id": demand_id, "score": score, "lead": lead,
+                          "institutions": inst_m, "platform": platform, "adopters": adopters, "parts": parts,
+                          "excluded": excluded, "status": status})
+    return PartnersResult(day, grade_source, floor, dict(w), proposals)
+
+
+__all__ = ["GRADE_SOURCES", "propose_partners"]
