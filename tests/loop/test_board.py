@@ -29,7 +29,7 @@ def full(db):
 def test_every_step_filled_for_a(full):
     b = full
     assert [s.key for s in b.steps] == list(STEP_KEYS)
-    assert [s.key for s in b.steps if not s.filled] == ["consortium"]  # issue 16 is not in this build
+    assert [s.key for s in b.steps if not s.filled] == ["consortium"]  # the only maker has no credit rating
     why = b.step("why").rows
     assert [(r["chain_id"], r["label"]) for r in why] == [("C1", "chokepoint"), ("C2", "chokepoint")]
     assert why[0]["domestic_share"] == pytest.approx(0.2) and why[0]["top_country"] == "JP"
@@ -56,10 +56,36 @@ def test_every_step_filled_for_a(full):
     tr = b.step("trend").rows
     assert [(r["chain_id"], r["year"], r["label"]) for r in tr] == [
         ("C1", 2023, "chokepoint"), ("C1", 2024, "chokepoint"), ("C2", 2023, "chokepoint"), ("C2", 2024, "chokepoint")]
+    # the joint-research capability's proposal says why there is no consortium: the one maker (F2)
+    # has no tax rating, below the default floor B
     c = b.step("consortium")
-    assert c.missing.code == "loop.board.missing.consortium"
-    assert str(c.missing) == "not available yet: joint-research capability (issue 16)"
+    assert c.missing.code == "research.proposal.no_lead" and c.missing.params["excluded"] == 1
+    assert c.action.code == "loop.board.action.consortium" and c.link == "/research"
     b.model()
+
+
+def test_consortium_step_is_the_research_proposal(db, tmp_path):
+    """With the maker rated A (tax rating) and an institution working on the item, the board's
+    consortium step is the joint-research proposal for the item, parts and all."""
+    import shutil
+
+    from reforge.research.partners import propose_partners
+    p = tmp_path / "rated.duckdb"
+    shutil.copy(db, p)
+    with DuckDBEngine(p) as e:
+        e.execute("INSERT INTO credit_records (record_id, uscc, kind, value, recorded_on) "
+                  "VALUES ('R-TAX-1', ?, 'tax_rating', 'A', DATE '2024-04-01')", [F2])
+        e.execute("INSERT INTO institutions (institution_id, name, kind, province_code) "
+                  "VALUES ('I9', '甲研究所', 'institute', '320000')")
+        e.execute("INSERT INTO institution_fields (institution_id, field, strength) VALUES ('I9', 'A', 0.8)")
+    with DuckDBEngine(p, read_only=True) as e:
+        c = board(e, "A", AS_OF).step("consortium")
+        want = [q for q in propose_partners(e, item="A", as_of=AS_OF, include_demands=False).to_dict()["proposals"]
+                if q["source"] == "item"]
+    assert c.filled and c.rows == want
+    row = c.rows[0]
+    assert row["lead"]["id"] == F2 and [m["id"] for m in row["institutions"]] == ["I9"]
+    assert row["score"] == pytest.approx(sum(x["points"] for x in row["parts"]))
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -67,8 +93,9 @@ def test_every_step_empty_for_z_says_what_is_missing(db, lang):
     with DuckDBEngine(db, read_only=True) as e:
         b = board(e, "Z", AS_OF)
     assert [s.filled for s in b.steps] == [False] * len(STEP_KEYS)
-    for s in b.steps:
-        assert s.rows == [] and s.missing.code == f"loop.board.missing.{s.key}"
+    for s in b.steps:  # the consortium step gives the joint-research capability's own reason
+        want = ("research.proposal.no_lead",) if s.key == "consortium" else (f"loop.board.missing.{s.key}",)
+        assert s.rows == [] and s.missing.code in want
         assert s.action.code == f"loop.board.action.{s.key}"
         for msg in (s.missing, s.action):
             text = msg.render(lang)
@@ -78,7 +105,7 @@ def test_every_step_empty_for_z_says_what_is_missing(db, lang):
     text = b.summary(lang)
     assert "loop." not in text
     d = b.to_dict()
-    assert all(s["missing"]["code"].startswith("loop.board.missing.") for s in d["steps"])
+    assert all(s["missing"]["code"].startswith(("loop.board.missing.", "research.proposal.")) for s in d["steps"])
 
 
 def test_scoping_and_errors(db, tmp_path):

@@ -52,8 +52,8 @@ def _page(browser, base_url, who, lang):
 
 
 @pytest.mark.parametrize("lang, title, nobody, missing", [
-    ("en", "Tackling projects", "nobody works on it", "not available yet: joint-research capability (issue 16)"),
-    ("zh", "关键核心技术攻关项目", "无人攻关", "暂不可用：联合攻关能力（议题 16）"),
+    ("en", "Tackling projects", "nobody works on it", "Item A: no eligible lead enterprise (1 excluded)"),
+    ("zh", "关键核心技术攻关项目", "无人攻关", "产品A：没有符合条件的牵头企业（排除 1 家）"),
 ])
 def test_portfolio_list_and_board(browser, base_url, tmp_path, lang, title, nobody, missing):
     ctx, page = _page(browser, base_url, "analyst", lang)

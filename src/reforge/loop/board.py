@@ -6,8 +6,8 @@
    credit grade from the stored model (:func:`reforge.credit.score`, latest covered year);
 3. ``matching`` - demands for the item and the share of their value with a qualified domestic
    supplier (:func:`reforge.match.matching_degree` on ``as_of``);
-4. ``consortium`` - a proposed research consortium: the joint-research capability (issue 16) is not
-   available in this build, so the step says so;
+4. ``consortium`` - the proposed research consortium of :mod:`reforge.research.partners` (lead,
+   institutions, platform, adopters, score with its parts), or why there is none;
 5. ``projects`` - tackling projects that target the item, their milestones and which are overdue
    on ``as_of``;
 6. ``appraisals`` - appraisals of the item (first set / batch / version, achievements);
@@ -31,8 +31,6 @@ from reforge.loop.project_result import BoardResult, Step, records
 from reforge.loop.projects import check_date, credit_grades
 from reforge.messages import Localized, Message
 
-RESEARCH_ISSUE = 16
-
 
 def _empty(key: str, link: str | None = None, **params: object) -> Step:
     return Step(key, [], Message(f"loop.board.missing.{key}", dict(params)),
@@ -54,7 +52,7 @@ def board(engine: Engine, item_id: str, as_of: str | _dt.date | None = None, yea
     y = resolve_year(engine, year)
     name = Localized({"en": r["name"] or item_id, "zh": r["name_zh"]})
     steps = [_why(engine, item_id, y, name), _makers(engine, item_id, y, scope), _matching(engine, item_id, day),
-             _consortium(item_id), _projects(engine, item_id, day, scope), _appraisals(engine, item_id),
+             _consortium(engine, item_id, day, scope), _projects(engine, item_id, day, scope), _appraisals(engine, item_id),
              _adoption(engine, item_id), _trend(engine, item_id)]
     return BoardResult(item_id, r["name"], r["name_zh"], r["foundation"], day, y, steps)
 
@@ -133,10 +131,28 @@ def _matching(engine: Engine, item_id: str, day: str) -> Step:
     return Step("matching", rows, None, None, None)
 
 
-def _consortium(item_id: str) -> Step:
-    """Issue 16's joint-research capability proposes consortia; it is not part of this build."""
-    return Step("consortium", [], Message("loop.board.missing.consortium", {"issue": RESEARCH_ISSUE}),
-                Message("loop.board.action.consortium", {"item": item_id, "issue": RESEARCH_ISSUE}), None)
+def _consortium(engine: Engine, item_id: str, day: str, scope: str | None) -> Step:
+    """The joint-research capability's consortium proposal for the item
+    (:func:`reforge.research.partners.propose_partners` on ``as_of``; an enterprise account sees
+    it only when its firm takes part, as on the research page)."""
+    from reforge.research.partners import propose_partners
+    action = Message("loop.board.action.consortium", {"item": item_id})
+    try:
+        res = propose_partners(engine, item=item_id, as_of=day, include_demands=False)
+    except ReforgeError as e:  # e.g. a database without the joint-research tables
+        return Step("consortium", [], Message("loop.board.missing.consortium_failed", {"error": str(e)[:200]}),
+                    action, "/research")
+    if scope is not None:
+        res = res.for_firm(scope)
+    props = [p for p in res.proposals if p["source"] == "item"]
+    if not props:
+        return Step("consortium", [], Message("loop.board.missing.consortium", {"item": item_id}), action,
+                    "/research")
+    p = props[0]
+    if p["score"] is None:  # no eligible lead or no institution: the proposal's status says which
+        return Step("consortium", [], p["status"], action, "/research")
+    row = [q for q in res.to_dict()["proposals"] if q["source"] == "item"][0]
+    return Step("consortium", [row], None, None, "/research")
 
 
 def _projects(engine: Engine, item_id: str, day: str, scope: str | None) -> Step:

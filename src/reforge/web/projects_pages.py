@@ -27,11 +27,12 @@ def _helpers(lang: str) -> dict[str, Any]:
     def m(code: str, **params: Any) -> str:
         return render_message(code, params, lang)
 
-    def msg(d: dict | None) -> str:
-        return "" if not d else render_message(d["code"], d.get("params") or {}, lang)
+    from reforge.messages import render_coded
+
+    def msg(d: dict | None) -> str:  # nested messages and localized names rendered too
+        return "" if not d else render_coded(d, lang)
 
     def coded(c: dict) -> str:
-        from reforge.messages import render_coded
         return render_coded(c, lang)
 
     return {"m": m, "msg": msg, "coded": coded}
