@@ -1,0 +1,11 @@
+"""Closing the loop from chokepoint to fix (issue 18): chain leaders (链主) and their core-part
+ecosystems (:mod:`.leaders`, rules in ``leaders.yaml``, SQL in :mod:`.sql`) and the label history
+of chain items (:mod:`.history`); result types in :mod:`.result`."""
+
+from reforge.loop.history import label_history
+from reforge.loop.leaders import chain_leaders, ecosystem
+from reforge.loop.result import HistoryResult, LeadersResult
+from reforge.loop.rules import LeaderRules, load_rules
+
+__all__ = ["HistoryResult", "LeaderRules", "LeadersResult", "chain_leaders", "ecosystem", "label_history",
+           "load_rules"]
