@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from reforge.demo import community, credit, firms, macro, matching, supply, tiers
+from reforge.demo import community, credit, firms, loop_plants, macro, matching, supply, tiers
 from reforge.demo.atlas import (
     IMPORT_DEP_MIN,
     REACH_MIN,
@@ -90,6 +90,7 @@ def _planted() -> dict:
                   "an overdue_loan credit record is written in the default year",
         "rows": "defaults has one row per firm and year 2016-2025 for firms that existed in t-1",
     }
+    out.update(loop_plants.planted_facts())
     return out
 
 
@@ -152,6 +153,7 @@ def build_tables(n_firms: int = 20000, seed: int = 7,
     out["io_tables"], out["io_sectors"] = macro.make_io(rngs[9])
     out["item_sectors"] = macro.make_item_sectors()
     out = matching.plant_matching(out, int(seed))
+    out = loop_plants.plant_loop(out, int(seed))
     if realism:
         from reforge.demo.realism import apply_realism
         out = apply_realism(out, int(seed))

@@ -103,7 +103,7 @@ def chain_leaders(engine: Engine, chain_id: str, year: int | None = None,
     y = _year(engine, year)
     with_rev = engine.table_exists("enterprise_years")
     p = sql.params(chain_id, y)
-    buyers = sql.fetch(engine, sql.buyers_sql(with_rev), p)
+    buyers = sql.fetch(engine, sql.buyers_sql(with_rev, engine.columns("enterprises")), p)
     notes: list[Message] = []
     if not with_rev:
         notes.append(Message("loop.note.no_revenue", {}, "no enterprise_years table: output shares are 0"))

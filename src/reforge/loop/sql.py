@@ -34,9 +34,13 @@ def _chain_sl(year_cond: str) -> str:
             f"WHERE {year_cond} AND s.item_id IN (SELECT item_id FROM chain_items WHERE chain_id = $chain)")
 
 
-def buyers_sql(with_revenue: bool) -> str:
+def buyers_sql(with_revenue: bool, ent_cols: Sequence[str] = ("name", "name_en", "province_code", "main_item_id")) -> str:
     """Per buyer of the chain's items in ``$year``: purchases, domestic value and suppliers, items
-    bought, and its share of the chain's end-product output (revenue of the makers of end products)."""
+    bought, and its share of the chain's end-product output (revenue of the makers of end products).
+    ``ent_cols``: the columns the enterprises table has (others read as NULL)."""
+    have = set(ent_cols)
+    ecols = ", ".join(f"e.{c}" if c in have else f"CAST(NULL AS VARCHAR) AS {c}"
+                      for c in ("name", "name_en", "province_code", "main_item_id"))
     out = ("SELECT e.uscc, CAST(y.revenue AS DOUBLE) AS output FROM enterprises e "
            "JOIN enterprise_years y ON y.uscc = e.uscc AND y.year = $year "
            "WHERE e.main_item_id IN (SELECT item_id FROM chain_items WHERE chain_id = $chain "
@@ -55,7 +59,7 @@ buy AS (
 tot AS (SELECT SUM(value) AS v FROM sl),
 outp AS ({out}),
 otot AS (SELECT SUM(output) AS v FROM outp)
-SELECT b.uscc, e.name, e.name_en, e.province_code, e.main_item_id,
+SELECT b.uscc, {ecols},
        CAST(b.purchase_value AS DOUBLE) AS purchase_value,
        CAST(b.domestic_value AS DOUBLE) AS domestic_value,
        CASE WHEN t.v > 0 THEN b.purchase_value / t.v ELSE 0.0 END AS purchase_share,
