@@ -108,7 +108,7 @@ def chain_leaders(engine: Engine, chain_id: str, year: int | None = None,
     if not with_rev:
         notes.append(Message("loop.note.no_revenue", {}, "no enterprise_years table: output shares are 0"))
     if buyers.empty:
-        notes.append(Message("loop.note.no_buyers", {"year": y}, f"nobody buys the chain's items in {y}"))
+        notes.append(Message("loop.note.no_buyers", {"year": str(y)}, f"nobody buys the chain's items in {y}"))
         return LeadersResult(chain, y, rl, [], [], notes)
     pre = score_buyers(buyers.assign(tree_depth=0, tree_size=0), rl, with_tree=False)
     cand = pre.head(rl.candidates).drop(columns=["tree_depth", "tree_size"])
