@@ -19,6 +19,7 @@ from reforge.api.limits import KB, MB, BodyLimitMiddleware, default_limits
 from reforge.api.overload import AnalysisGate, OverloadMiddleware, TokenBucket
 from reforge.api.routers import appraise as appraise_routes
 from reforge.api.routers import auth, chains, credit, enterprises, health, imports, policy, sectors, tiers
+from reforge.api.routers import loop as loop_routes
 from reforge.api.routers import match as match_routes
 
 API = "/api/v1"
@@ -94,7 +95,7 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     app.build_middleware_stack = lambda: SecurityHeadersMiddleware(build())  # type: ignore[method-assign]
 
     for r in (health, auth, enterprises, chains, tiers, policy, credit, sectors, imports, appraise_routes,
-              match_routes):
+              match_routes, loop_routes):
         app.include_router(r.router, prefix=API)
 
     @app.get(f"{API}/docs", include_in_schema=False)

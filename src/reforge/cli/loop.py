@@ -87,9 +87,9 @@ def history(chain: ChainOpt,
             fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
     """Label of every item of the chain for every year with supply links, transitions, and the items
     resolved and newly choked since a year. Stored years are reused while their inputs are unchanged."""
+    from reforge.engine.base import EngineError
     from reforge.loop import label_history
     from reforge.messages import render, resolve_lang
-    from reforge.engine.base import EngineError
     writable = store and engine == EngineKind.duckdb
     try:
         ctx = engine_from(engine, db, warehouse, read_only=not writable)
