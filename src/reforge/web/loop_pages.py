@@ -63,8 +63,7 @@ def leaders_page(request: Request, user: PageUser, db: DBDep, chain: str | None 
             res, error = r["data"], r["error"]
             if res is not None and not is_analyst:
                 res = res.only(user.uscc or "")
-            inames = e.fetch_df("SELECT i.item_id, i.name, i.name_zh FROM items i WHERE i.item_id IN "
-                                "(SELECT item_id FROM chain_items WHERE chain_id = ?)", [chain])
+            inames = e.fetch_df("SELECT item_id, name, name_zh FROM items")  # main items may lie outside the chain
             names = {r.item_id: (r.name_zh if lang == "zh" else r.name) or r.item_id
                      for r in inames.itertuples(index=False)}
     leaders = []
