@@ -55,7 +55,7 @@ def test_history_json_and_zh_table(dbfile):
     assert d["newly_choked"][0]["item_id"] == "Y"
     r = _run("history", "--chain", "c1", "--db", dbfile, lang="zh")
     assert r.returncode == 0, r.stderr
-    assert "零件X：卡脖子（2022）→ 薄弱（2023）" in r.stdout and "2023 年以来新增卡脖子: 材料Y" in r.stdout
+    assert "零件X：由卡脖子（2022）变为薄弱（2023）" in r.stdout and "2023 年以来新增卡脖子: 材料Y" in r.stdout
     r = _run("leaders", "--chain", "c1", "--db", dbfile, "--lang", "zh")
     assert "企业L1" in r.stdout and "占本链终端产品产出的" in r.stdout
 

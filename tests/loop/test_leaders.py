@@ -91,13 +91,24 @@ def test_bad_input_is_coded(duck):
 
 @pytest.mark.spark
 def test_spark_same_as_duckdb(mem, spark_engine):
-    put_tables(spark_engine, tables())
+    """Leaders, ecosystems and the label history on Spark equal DuckDB's and the pandas reference."""
+    from reforge.loop import label_history
+    t = tables()
+    put_tables(spark_engine, t)
     try:
         got = chain_leaders(spark_engine, "c1", 2024).to_dict()
+        hist = label_history(spark_engine, "c1", store=False)
     finally:
         for n in list(spark_engine._temps):
             spark_engine.drop(n)
     want = chain_leaders(mem, "c1", 2024).to_dict()
+    assert hist.labels() == label_history(mem, "c1", store=False).labels()
+    ref = reference_leaders(t, "c1", 2024)
+    assert [r["score"] for r in got["leaders"]] == pytest.approx(ref.score.tolist())
+    for r in got["leaders"]:
+        e = r["ecosystem"][-1]
+        exp = reference_ecosystem(t, "c1", r["uscc"], 2024)
+        assert e["designated"] == exp["designated"] and e["localisation"] == pytest.approx(exp["localisation"])
     assert [r["uscc"] for r in got["leaders"]] == [r["uscc"] for r in want["leaders"]]
     for a, b in zip(got["leaders"], want["leaders"], strict=True):
         assert a["score"] == pytest.approx(b["score"]) and a["tree_size"] == b["tree_size"]
