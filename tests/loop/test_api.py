@@ -10,6 +10,7 @@ from tests.api.server import running_server
 from tests.loop.data import U, fill_duckdb
 
 API = "/api/v1/loop"
+REGIONAL_PASSWORD = "suzhou-analyst-pass-1"
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +22,10 @@ def server(tmp_path_factory):
         ensure_schema(e)
         fill_duckdb(e)
     accounts = create_demo_accounts(path)
+    from reforge.api.auth import add_user
+    with DuckDBEngine(path) as e:  # a city analyst of Suzhou sees the leaders registered there: only L1
+        e.execute("UPDATE enterprises SET city_code = '320500', county_code = '320506' WHERE uscc = ?", [U["L1"]])
+        add_user(e, "suzhou", REGIONAL_PASSWORD, "analyst", region="320500")
     with DuckDBEngine(path, read_only=True) as e:
         own = e.fetch_scalar("SELECT uscc FROM users WHERE role = 'enterprise'")
     with running_server(path) as url:
@@ -28,7 +33,8 @@ def server(tmp_path_factory):
 
 
 def _login(url, who):
-    r = httpx.post(f"{url}/api/v1/auth/token", data={"username": who, "password": DEMO_PASSWORDS[who]})
+    pw = DEMO_PASSWORDS.get(who, REGIONAL_PASSWORD)
+    r = httpx.post(f"{url}/api/v1/auth/token", data={"username": who, "password": pw})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -44,6 +50,8 @@ def test_analyst_sees_every_leader_and_the_history(server):
     r = httpx.get(f"{url}{API}/history", params={"chain": "c1"}, headers=h)
     assert r.status_code == 200 and r.json()["newly_choked"][0]["item_id"] == "Y"
     assert httpx.get(f"{url}{API}/history", params={"chain": "c1"}, headers=_login(url, "admin")).status_code == 200
+    d = httpx.get(f"{url}{API}/leaders", params={"chain": "c1", "year": 2024}, headers=_login(url, "suzhou")).json()
+    assert [(r["uscc"], r["rank"]) for r in d["leaders"]] == [(U["L1"], 1)]
 
 
 def test_enterprise_sees_only_its_own_row(server):

@@ -28,7 +28,7 @@ from reforge.chain import bottlenecks, load_thresholds
 from reforge.engine import DuckDBEngine
 from reforge.engine.base import Engine
 from reforge.loop import sql
-from reforge.loop.leaders import _check_chain
+from reforge.loop.leaders import check_chain
 from reforge.loop.result import HistoryResult
 
 TABLE = "label_history"
@@ -102,7 +102,7 @@ def label_history(engine: Engine, chain_id: str, thresholds: dict | None = None,
 
     ``store``: write missing or stale years to ``label_history`` when possible (default
     thresholds, writable DuckDB); reading never needs write access."""
-    chain = _check_chain(engine, chain_id)
+    chain = check_chain(engine, chain_id)
     sql.need_tables(engine, ("chain_items", "chain_links", "items", "supply_links", "foreign_suppliers"))
     fps = fingerprints(engine, chain_id, thresholds)
     years = sorted(fps)

@@ -32,7 +32,8 @@ from reforge.loop.rules import PARTS, LeaderRules, load_rules
 from reforge.messages import Message
 
 
-def _check_chain(engine: Engine, chain_id: str) -> dict:
+def check_chain(engine: Engine, chain_id: str) -> dict:
+    """The chain's id and names; InvalidInput for a bad id, NotFound for an unknown one."""
     if not isinstance(chain_id, str) or not chain_id or len(chain_id) > 200:
         raise InvalidInput(f"chain id must be a non-empty string, got {str(chain_id)[:80]!r}",
                            code="loop.chain.invalid", params={"chain": str(chain_id)[:80]})
@@ -97,7 +98,7 @@ def chain_leaders(engine: Engine, chain_id: str, year: int | None = None,
     """Leaders of chain ``chain_id`` in ``year`` (default: the latest well-covered link year),
     ranked by score, with the ecosystem per link year of the ``top`` ones."""
     rl = load_rules(rules)
-    chain = _check_chain(engine, chain_id)
+    chain = check_chain(engine, chain_id)
     sql.need_tables(engine)
     load_template(engine, chain_id)  # a chain without items is an error, as in bottlenecks
     y = _year(engine, year)

@@ -105,8 +105,12 @@ class LeadersResult:
 
     def only(self, uscc: str | None) -> LeadersResult:
         """The same result with only the rows of firm ``uscc`` (an enterprise's own view)."""
-        return LeadersResult(self.chain, self.year, self.rules, [r for r in self.leaders if r["uscc"] == uscc],
-                             [r for r in self.ecosystem if r["uscc"] == uscc], list(self.notes))
+        return self.keep({uscc} if uscc else set())
+
+    def keep(self, usccs: set[str]) -> LeadersResult:
+        """The same result with only the rows (and ecosystems) of the firms ``usccs``; ranks unchanged."""
+        return LeadersResult(self.chain, self.year, self.rules, [r for r in self.leaders if r["uscc"] in usccs],
+                             [r for r in self.ecosystem if r["uscc"] in usccs], list(self.notes))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per ranked buyer: rank, firm, score, parts (``part_*``, 0-1) and the raw figures."""

@@ -15,6 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from reforge.api.deps import region_scope
+from reforge.api.enterprise_queries import in_region
 from reforge.messages import render as render_message
 from reforge.web.charts import LABEL_COLOURS
 from reforge.web.pages import AnalystUser, DBDep, PageUser, cached, cap, lang_of, render
@@ -63,6 +65,8 @@ def leaders_page(request: Request, user: PageUser, db: DBDep, chain: str | None 
             res, error = r["data"], r["error"]
             if res is not None and not is_analyst:
                 res = res.only(user.uscc or "")
+            elif res is not None and (scope := region_scope(user)) is not None:  # as the API
+                res = res.keep({r["uscc"] for r in res.leaders if in_region(e, r["uscc"], scope)})
             inames = e.fetch_df("SELECT item_id, name, name_zh FROM items")  # main items may lie outside the chain
             names = {r.item_id: (r.name_zh if lang == "zh" else r.name) or r.item_id
                      for r in inames.itertuples(index=False)}

@@ -38,9 +38,7 @@ def leaders(chain: _CHAIN, user: CurrentUser, engine: Engine,
         res = res.only(user.uscc or "")
     elif (scope := region_scope(user)) is not None:
         from reforge.api.enterprise_queries import in_region
-        keep = {r["uscc"] for r in res.leaders if in_region(engine, r["uscc"], scope)}
-        res.leaders = [r for r in res.leaders if r["uscc"] in keep]
-        res.ecosystem = [r for r in res.ecosystem if r["uscc"] in keep]
+        res = res.keep({r["uscc"] for r in res.leaders if in_region(engine, r["uscc"], scope)})
     return res.to_dict()
 
 
