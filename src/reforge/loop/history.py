@@ -63,10 +63,20 @@ def fingerprints(engine: Engine, chain_id: str, thresholds: dict | None = None) 
         f"(SELECT SUM(COALESCE(frontier_level, 0)) FROM items WHERE item_id IN {items}) AS fl, "
         "(SELECT COUNT(*) FROM foreign_suppliers) AS nf", p)
     th = load_thresholds(thresholds).model_dump()
-    base = json.dumps({"caps": None if caps is None else [str(v) for v in caps.iloc[0].tolist()],
-                       "tpl": [str(v) for v in tpl.iloc[0].tolist()], "th": th}, sort_keys=True)
+    base = json.dumps({"caps": None if caps is None else [_canon(v) for v in caps.iloc[0].tolist()],
+                       "tpl": [_canon(v) for v in tpl.iloc[0].tolist()], "th": th}, sort_keys=True)
     h = hashlib.sha1(base.encode()).hexdigest()[:16]
     return {int(r.year): f"{int(r.n)}:{_int_text(r.cents)}:{int(r.n_dom)}:{h}" for r in links.itertuples(index=False)}
+
+
+def _canon(v: object) -> str:
+    """A value as the same text on every engine (numbers to 6 decimals, missing as 'null')."""
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "null"
+    try:
+        return f"{float(v):.6f}"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(v)
 
 
 def _int_text(v: object) -> str:
