@@ -121,7 +121,8 @@ def test_every_page_in_both_languages(browser, base_url, shots, lang):
     page = new_page(browser, base_url, "analyst", lang)
     pages = {"overview": "/", "chains": "/chains", "chain": f"/chains/{chain['chain_id']}",
              "enterprises": "/enterprises", "enterprise": f"/enterprises/{uscc}", "tiers": "/tiers",
-             "policy": "/policy", "credit": "/credit", "sectors": "/sectors", "appraise": "/appraise"}
+             "policy": "/policy", "credit": "/credit", "sectors": "/sectors", "appraise": "/appraise",
+             "leaders": f"/loop/leaders?chain={chain['chain_id']}"}
     nav = {"en": ["Overview", "Chains", "Enterprises", "Tiers", "Policy", "Credit", "Sectors", "Appraisal", "Leaders"],
            "zh": ["总览", "产业链", "企业", "梯度培育", "政策评估", "信用", "产业部门", "新产品评审", "链主企业"]}[lang]
     for name, path in pages.items():
