@@ -122,11 +122,12 @@ def test_every_page_in_both_languages(browser, base_url, shots, lang):
     pages = {"overview": "/", "chains": "/chains", "chain": f"/chains/{chain['chain_id']}",
              "enterprises": "/enterprises", "enterprise": f"/enterprises/{uscc}", "tiers": "/tiers",
              "policy": "/policy", "credit": "/credit", "sectors": "/sectors", "appraise": "/appraise",
-             "projects": "/loop/projects", "research": "/research"}
+             "leaders": f"/loop/leaders?chain={chain['chain_id']}", "projects": "/loop/projects",
+             "research": "/research"}
     nav = {"en": ["Overview", "Chains", "Enterprises", "Tiers", "Policy", "Credit", "Sectors", "Appraisal",
-                  "Projects", "Joint research"],
-           "zh": ["总览", "产业链", "企业", "梯度培育", "政策评估", "信用", "产业部门", "新产品评审", "攻关项目",
-                  "联合攻关"]}[lang]
+                  "Leaders", "Projects", "Joint research"],
+           "zh": ["总览", "产业链", "企业", "梯度培育", "政策评估", "信用", "产业部门", "新产品评审", "链主企业",
+                  "攻关项目", "联合攻关"]}[lang]
     for name, path in pages.items():
         resp = visit(page, path, shots, f"{name}_{lang}")
         assert resp.status == 200, (path, resp.status)

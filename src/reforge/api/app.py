@@ -18,6 +18,7 @@ from reforge.api.limits import KB, MB, BodyLimitMiddleware, default_limits
 from reforge.api.overload import AnalysisGate, OverloadMiddleware, TokenBucket
 from reforge.api.routers import appraise as appraise_routes
 from reforge.api.routers import auth, chains, credit, enterprises, health, imports, policy, sectors, tiers
+from reforge.api.routers import loop as loop_routes
 from reforge.api.routers import match as match_routes
 from reforge.api.routers import projects as project_routes
 from reforge.api.routers import research as research_routes
@@ -94,7 +95,8 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     app.build_middleware_stack = lambda: SecurityHeadersMiddleware(build())  # type: ignore[method-assign]
 
     for r in (health, auth, enterprises, chains, tiers, policy, credit, sectors, imports, appraise_routes,
-              match_routes, project_routes, research_routes):
+              match_routes, project_routes, research_routes,
+              loop_routes):
         app.include_router(r.router, prefix=API)
 
     @app.get(f"{API}/docs", include_in_schema=False)

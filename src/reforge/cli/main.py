@@ -38,7 +38,8 @@ _LAZY_GROUPS: dict[str, tuple[str, str]] = {
                                          "voice, panels, rankings."),
     "match": ("reforge.cli.match", "Supply-demand matching: ranked domestic suppliers per demand, matching "
                                    "degree, text ranking."),
-    "loop": ("reforge.cli.loop", "Closing the loop: tackling projects and item boards from chokepoint to fix."),
+    "loop": ("reforge.cli.loop", "Closing the loop: chain leaders and their ecosystems, label history, tackling "
+                                 "projects, the board."),
 }
 
 # modules registering top-level commands with ``register(app)`` (kept light: imported at start)

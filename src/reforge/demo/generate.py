@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from reforge.demo import community, credit, firms, macro, matching, supply, tiers
+from reforge.demo import community, credit, firms, loop_plants, macro, matching, supply, tiers
 from reforge.demo import projects as project_plants
 from reforge.demo import research as research_demo
 from reforge.demo.atlas import (
@@ -92,6 +92,7 @@ def _planted() -> dict:
                   "an overdue_loan credit record is written in the default year",
         "rows": "defaults has one row per firm and year 2016-2025 for firms that existed in t-1",
     }
+    out.update(loop_plants.planted_facts())
     return out
 
 
@@ -156,6 +157,7 @@ def build_tables(n_firms: int = 20000, seed: int = 7,
     out["io_tables"], out["io_sectors"] = macro.make_io(rngs[9])
     out["item_sectors"] = macro.make_item_sectors()
     out = matching.plant_matching(out, int(seed))
+    out = loop_plants.plant_loop(out, int(seed))
     out = project_plants.plant_projects(out, int(seed))
     out = research_demo.plant_research(out, int(seed))
     if realism:

@@ -12,8 +12,9 @@ Two kinds of project are planted:
   in earlier link years the domestic supply links of the item are scaled so that its domestic
   share is its own generated share minus 0.10, the lead's capability starts in the effect year
   (``since_year``) and the other domestic producers of the item are capped one level below the
-  lead. Items of the matching plan (:mod:`reforge.demo.matching`) are never chosen (their levels
-  are part of that plan); the first suitable chokepoint of each chain in ``TREATED_ORDER`` is.
+  lead. Items of the matching plan (:mod:`reforge.demo.matching`) and of the planted label
+  transitions (:mod:`reforge.demo.loop_plants`) are never chosen (their levels or 2023 mix are part
+  of those plans); the first suitable chokepoint of each chain in ``TREATED_ORDER`` is.
 - **recent** projects start on ``RECENT_START`` (2024-03-01, effect year 2027, after the data) on
   four blank items and one chokepoint, led by the item's largest domestic buyer; no effect yet.
 
@@ -77,16 +78,20 @@ def _between(a: _dt.date, b: _dt.date, f: float) -> _dt.date:
 
 
 def _plan_items(tables: dict[str, pd.DataFrame], seed: int) -> set[str]:
+    """Items other plants shape: the matching plan's items and the planted label transitions
+    (``reforge.demo.loop_plants``, which set the items' 2023 mix); a project never targets them."""
+    from reforge.demo.loop_plants import transition_items
     from reforge.demo.matching import planted_pairs
+    moved = {r["item_id"] for rows in transition_items().values() for r in rows}
     try:
-        return set(planted_pairs(tables, seed)["item_id"])
+        return set(planted_pairs(tables, seed)["item_id"]) | moved
     except (KeyError, ValueError):
-        return set()
+        return moved
 
 
 def _treated_items(tables: dict[str, pd.DataFrame], seed: int) -> list[tuple[str, str]]:
     """(chain, item) of the effective projects: the first chokepoint per chain in TREATED_ORDER with
-    at least two domestic producers with a level, not in the matching plan."""
+    at least two domestic producers with a level, not in the matching plan or a planted transition."""
     caps = tables["capabilities"]
     dom = caps[(caps.producer_type == "enterprise") & caps.tech_level.notna()]
     n = dom.groupby("item_id").producer_id.nunique()
@@ -159,8 +164,9 @@ def plant_projects(tables: dict[str, pd.DataFrame], seed: int) -> dict[str, pd.D
         return pid
 
     k = 0
+    avoid = _plan_items(out, seed)
     for _chain, item in treated:
-        extra = [SECOND_ITEM[item]] if item in SECOND_ITEM else []
+        extra = [SECOND_ITEM[item]] if item in SECOND_ITEM and SECOND_ITEM[item] not in avoid else []
         dom = caps[(caps.producer_type == "enterprise") & (caps.item_id == item) & caps.tech_level.notna()]
         lead_row = dom.sort_values(["tech_level", "capacity", "producer_id"], ascending=[False, False, True]).iloc[0]
         lead = str(lead_row.producer_id)

@@ -516,6 +516,27 @@ TABLES: tuple[Table, ...] = (
         C("computed_at", "TIMESTAMP", True),
     ), ("year", "firm_id", "loss_threshold"), "Chain disruption impact of every supplier per link year, "
        "derived from supply_links (reforge credit train; the credit feature disruption_impact).", service=True),
+    Table("label_history", (
+        C("chain_id", "VARCHAR", True),
+        C("year", "INTEGER", True, "year", doc="year of the supply links"),
+        C("item_id", "VARCHAR", True),
+        C("label", "VARCHAR", True, doc="bottleneck label of reforge chain bottlenecks --year (missing, blank, "
+                                        "chokepoint, weak, insufficient_data, sound)"),
+        C("priority", "DOUBLE", doc="priority 0-100"),
+        C("domestic_share", "DOUBLE", doc="fraction 0-1 of purchase value from domestic suppliers"),
+        C("import_dependence", "DOUBLE", doc="fraction 0-1"),
+        C("top_country", "VARCHAR", doc="largest import country, ISO 3166-1 alpha-2"),
+        C("top_country_share", "DOUBLE", doc="fraction 0-1 of imports"),
+        C("downstream_reach", "DOUBLE", doc="fraction 0-1 of the chain's end-product value"),
+        C("tech_gap", "DOUBLE", doc="frontier level minus best domestic level"),
+        C("domestic_producers", "BIGINT"),
+        C("reason_codes", "VARCHAR", doc="JSON list of {code, params}"),
+        C("inputs_fingerprint", "VARCHAR", True, doc="the year's inputs when computed (supply links, "
+                                                     "capabilities, template, thresholds); a different "
+                                                     "current value marks the year stale"),
+        C("computed_at", "TIMESTAMP", True),
+    ), ("chain_id", "year", "item_id"), "Bottleneck labels of every chain item per link year, stored once per "
+       "data change (reforge loop history).", service=True),
 )
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

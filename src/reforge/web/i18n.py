@@ -28,6 +28,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.appraise": ("Appraisal", "新产品评审"),
     "nav.loop_projects": ("Projects", "攻关项目"),
     "nav.research": ("Joint research", "联合攻关"),
+    "nav.loop_leaders": ("Leaders", "链主企业"),
+    "chains.label_trend": ("Label trend", "标签走势"),
     "nav.data": ("Data", "数据"),
     "nav.my_enterprise": ("My enterprise", "本企业"),
     "nav.logout": ("Log out", "退出登录"),

@@ -551,6 +551,8 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(projects_router)
     from reforge.web.research_pages import router as research_router  # the /research page
     app.include_router(research_router)
+    from reforge.web.loop_pages import router as loop_router  # /loop/leaders and the chain sparklines
+    app.include_router(loop_router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
