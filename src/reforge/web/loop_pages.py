@@ -61,7 +61,7 @@ def leaders_page(request: Request, user: PageUser, db: DBDep, chain: str | None 
         error = None
         names: dict[str, str] = {}
         if chain is not None:
-            r = cached(db, ("loop_leaders", chain, year), lambda: cap(chain_leaders, e, chain, year))
+            r = cached(db, e, ("loop_leaders", chain, year), lambda: cap(chain_leaders, e, chain, year))
             res, error = r["data"], r["error"]
             if res is not None and not is_analyst:
                 res = res.only(user.uscc or "")
@@ -97,7 +97,7 @@ def sparklines(request: Request, user: AnalystUser, db: DBDep, chain: str | None
     with db.reader() as e:
         ok = chain is not None and e.table_exists("chains") and bool(
             e.fetch_scalar("SELECT COUNT(*) FROM chains WHERE chain_id = ?", [chain]))
-        h = cached(db, ("loop_history", chain), lambda: cap(label_history, e, chain, store=False)) if ok else None
+        h = cached(db, e, ("loop_history", chain), lambda: cap(label_history, e, chain, store=False)) if ok else None
     res = h["data"] if h else None
     items = []
     if res is not None:
