@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+pytest_plugins = ["tests.browser"]  # the module-scoped `browser` fixture (Debian chromium)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("REFORGE_SPARK_TINY", "1")  # tiny test data: no whole-stage codegen, no AQE

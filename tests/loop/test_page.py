@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from reforge.cli.serve import DEMO_PASSWORDS, create_demo_accounts
+from reforge.cli.serve import create_demo_accounts
 from tests.api.server import running_server
+from tests.browser import login_page  # the `browser` fixture comes from tests.browser too
 from tests.loop.data import U, fill_duckdb
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
 SHOTS = Path(os.environ.get("REFORGE_SHOTS", "/tmp/helper-loop"))
 
@@ -33,29 +31,8 @@ def base_url(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        from tests.conftest import skip_unless_ci
-        skip_unless_ci("Debian chromium is not installed")
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
 def _page(browser, base_url, who, lang):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=base_url, bypass_csp=True)
-    ctx.add_cookies([{"name": "lang", "value": lang, "url": base_url}])
-    page = ctx.new_page()
-    page.goto("/login")
-    page.fill("#username", who)
-    page.fill("#password", DEMO_PASSWORDS[who])
-    page.click("#login-submit")
-    page.wait_for_load_state("networkidle")
-    return ctx, page
+    return login_page(browser, base_url, who, lang, (1400, 1000))
 
 
 @pytest.mark.parametrize("lang, title, reason, nav, resolved", [
