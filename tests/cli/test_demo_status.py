@@ -38,6 +38,7 @@ def test_demo_is_deterministic():
 
 
 @pytest.mark.spark
+@pytest.mark.extended  # the tour runs a CLI command on Spark; engine parity is tested in tests/engine
 def test_sql_on_spark_equals_duckdb(demo_db):
     q = ("SELECT e.province_code, y.year, COUNT(*) AS n, SUM(y.revenue) AS revenue FROM enterprise_years y "
          "JOIN enterprises e ON e.uscc = y.uscc GROUP BY e.province_code, y.year ORDER BY 1, 2")

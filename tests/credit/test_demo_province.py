@@ -53,6 +53,7 @@ def test_demo_out_of_time_auc_and_planted_drivers(demo_small):
 
 
 @pytest.mark.slow
+@pytest.mark.extended  # a model-quality check on a whole demo; the pipeline's mechanics are tested on small data
 def test_demo_default_rate_monotone_by_grade(tmp_path_factory):
     """With the full-size demo (20,000 firms; ~360 out-of-time defaults) the observed
     default rate rises monotonically from AAA to C (overlays applied)."""

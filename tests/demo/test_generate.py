@@ -284,6 +284,7 @@ def tables_20k() -> dict[str, pd.DataFrame]:
     return build_tables(20000, 7)
 
 
+@pytest.mark.extended  # the planted effect on 20,000 firms; the estimators are tested against published references
 def test_little_giant_effect_recovered(tables_20k):
     tables = tables_20k
     eff = PLANTED["little_giant_effect"]
