@@ -146,10 +146,12 @@ def test_generic_technologies_two_chains(any_engine):
     assert g["items"][0]["weakness"] == pytest.approx(0.9)
     with pytest.raises(ReforgeError, match="min_chains must be a positive integer"):
         generic_technologies(any_engine, min_chains=0)
-    # the API's service applies ``top`` (it used to be dropped silently)
-    from reforge.api.services import generic_technologies as served
-    assert [i["item_id"] for i in served(any_engine, 1)["items"]] == ["A"]
-    assert [i["item_id"] for i in served(any_engine, None)["items"]] == ["A", "C"]
+    # the API's service applies ``top`` (it used to be dropped silently); the service is the same
+    # code on both engines, so it is checked on DuckDB only (each Spark run costs ~15 s)
+    if any_engine.name == "duckdb":
+        from reforge.api.services import generic_technologies as served
+        assert [i["item_id"] for i in served(any_engine, 1)["items"]] == ["A"]
+        assert [i["item_id"] for i in served(any_engine, None)["items"]] == ["A", "C"]
 
 
 def test_plot_file_checks(duck, tmp_path):
