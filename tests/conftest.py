@@ -17,7 +17,7 @@ pytest_plugins = ["tests.browser"]  # the module-scoped `browser` fixture (Debia
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-os.environ.setdefault("REFORGE_SPARK_TINY", "1")  # tiny test data: no whole-stage codegen, no AQE
+os.environ.setdefault("REFORGE_SPARK_TINY", "1")  # tiny test data: local[1], 1 partition, no codegen/AQE
 
 
 # the longest test files start first, so that under pytest-xdist (``make test``: two workers,

@@ -138,6 +138,54 @@ def test_tiers_names_conditions_in_words_and_download(browser, base_url, shots, 
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+def test_warnings_and_review_tables_sort_page_and_download(browser, base_url, shots, lang, tmp_path):
+    """The warning and review tables page on the server with true totals, sort by level, keep
+    their state in the URL and download every row with reasons in the page's language."""
+    hdr = api_token(base_url, "analyst")
+    warn = httpx.get(f"{base_url}/api/v1/tiers/warnings", headers=hdr, timeout=120).json()
+    flagged = [f for f in warn["firms"] if f["level"] in ("red", "amber")]
+    rev = httpx.get(f"{base_url}/api/v1/tiers/review", headers=hdr, params={"tier": "little_giant"},
+                    timeout=120).json()
+    assert flagged, "the demo province has amber/red warnings"
+    page = new_page(browser, base_url, "analyst", lang)
+    page.goto("/")  # the overview computes (and caches) the same warnings first
+    page.wait_for_load_state("networkidle")
+    visit(page, "/tiers?tier=little_giant", shots, f"tiers_warnings_{lang}")
+    assert _total(page, "#warnings-total") == len(flagged)
+    first = page.locator("#warnings tbody tr").first.locator("td")
+    assert first.nth(1).inner_text().strip() not in ("", first.nth(0).inner_text().strip())  # a name, not the USCC
+    assert _total(page, "#review-total") == len(rev["firms"])
+    n_red = sum(f["level"] == "red" for f in flagged)
+    cells = page.locator("#warnings tbody tr td:nth-child(5)").all_inner_texts()
+    red, amber = ("红", "黄") if lang == "zh" else ("red", "amber")
+    assert len(cells) == min(25, len(flagged))
+    assert all(red in c for c in cells[:min(n_red, 25)])  # red first by default
+    page.click("#warnings-sort-level")  # toggles to ascending: amber first
+    page.wait_for_load_state("networkidle")
+    assert "w_sort=level" in page.url and "w_dir=asc" in page.url
+    if n_red < len(flagged):
+        assert amber in page.locator("#warnings tbody tr td:nth-child(5)").first.inner_text()
+    if len(flagged) > 25:
+        page.click("#warnings-next")
+        page.wait_for_load_state("networkidle")
+        assert "w_page=2" in page.url and "w_dir=asc" in page.url  # the sort survives paging
+        page.reload()
+        assert page.inner_text("#warnings-page").split()[-3] == "2"
+    with page.expect_download() as dl:
+        page.click("#warnings-xlsx")
+    rows = _open_xlsx(dl.value, tmp_path)
+    assert rows[0][0] == HEAD[lang]["uscc"] and len(rows) - 1 == len(flagged)
+    assert sorted(r[0] for r in rows[1:]) == sorted(f["uscc"] for f in flagged)
+    reasons = " ".join(str(r[5] or "") for r in rows[1:])
+    assert reasons.strip()
+    if lang == "zh":  # rendered from the codes, not the English texts
+        assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}", reasons), reasons[:300]
+    else:
+        assert not re.search(r"[\u4e00-\u9fff]", reasons)
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 def test_province_by_name_filters_in_url_names_not_codes(browser, base_url, shots, lang, tmp_path):
     hdr = api_token(base_url, "analyst")
     n_js = httpx.get(f"{base_url}/api/v1/enterprises", headers=hdr, params={"province_code": "320000"}).json()["total"]

@@ -82,7 +82,10 @@ class LazyRootGroup(TyperGroup):
 
 
 app = typer.Typer(name="reforge", help="Reforge: decision support for industrial foundation reconstruction.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=LazyRootGroup)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=LazyRootGroup,
+                  # the root's help uses Click's plain formatter: Typer's Rich one imports Markdown and
+                  # Pygments, a third of the start-up of `reforge --help`; the groups keep Rich help
+                  rich_markup_mode=None, context_settings={"max_content_width": 120})
 
 for _mod in _TOP_LEVEL:
     importlib.import_module(_mod).register(app)

@@ -31,7 +31,12 @@ def spark_session(shuffle_partitions: int = 4):
         raise EngineError("the Spark engine needs the extra: pip install 'reforge[spark]'") from None
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
-    master = os.environ.get("REFORGE_SPARK_MASTER", "local[2]")
+    # REFORGE_SPARK_TINY=1 (tests): tiny data, so one core and one shuffle partition (two xdist
+    # workers share two cores; more tasks per stage only add scheduling), no generated code
+    tiny = os.environ.get("REFORGE_SPARK_TINY") == "1"
+    master = os.environ.get("REFORGE_SPARK_MASTER", "local[1]" if tiny else "local[2]")
+    if tiny:
+        shuffle_partitions = 1
     _SESSION = (
         SparkSession.builder.master(master).appName("reforge")
         .config("spark.driver.host", "127.0.0.1")
@@ -48,7 +53,7 @@ def spark_session(shuffle_partitions: int = 4):
         .config("spark.sql.constraintPropagation.enabled", "false")
         .getOrCreate()
     )
-    if os.environ.get("REFORGE_SPARK_TINY") == "1":
+    if tiny:
         # tiny data (tests): compiling generated code and re-planning cost more than they save
         _SESSION.conf.set("spark.sql.codegen.wholeStage", "false")
         _SESSION.conf.set("spark.sql.adaptive.enabled", "false")

@@ -86,6 +86,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.sheet.near": ("Near-misses", "接近达标企业"),
     "export.sheet.screen": ("Screening", "筛选结果"),
     "export.sheet.credit": ("Credit scores", "信用评分"),
+    "export.sheet.review": ("Review", "复核"),
+    "export.sheet.warnings": ("Warnings", "预警"),
     "common.bad_page": ("The page number must be a whole number from 1 to {max}.", "页码必须是 1 到 {max} 之间的整数。"),
     "logout.title": ("Sign out", "退出登录"),
     "logout.confirm": ("Sign out of this browser? Your session ends on the server too.",

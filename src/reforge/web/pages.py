@@ -224,7 +224,7 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
             b = cached(db, e, ("bottlenecks", c["chain_id"]), lambda c=c: cap(sv.bottlenecks, e, c["chain_id"]))
             glance.append({**c, "labels": views.label_counts(b["data"]) if b["ok"] else None,
                            "na": b["na"], "error": b["error"]})
-        warn = cached(db, e, ("warnings",), lambda: cap(sv.warnings, e, None))
+        warn = cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None)))  # the tiers page shares it
     lang = lang_of(request)
     ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb), lang)
     return render(request, "overview.html", user, counts=counts, ind_charts=ind_charts, glance=glance,
@@ -434,27 +434,35 @@ def _export_format(request: Request) -> str | None:
 def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "little_giant") -> Response:
     tier = tier if tier in ("innovative_sme", "srdi_sme", "little_giant") else "little_giant"
     fmt = _export_format(request)
+    qp = request.query_params
+    which = qp.get("export") if qp.get("export") in ("candidates", "near", "review", "warnings") else "candidates"
     with db.reader() as e:
         scope = _scope(e, user)
-        scr = scoped(cached(db, e, ("screen", tier), lambda: _named(e, cap(sv.screen, e, tier, None))), scope)
-        if fmt is None:
+        scr = rev = warn = None
+        if fmt is None or which in ("candidates", "near"):
+            scr = scoped(cached(db, e, ("screen", tier), lambda: _named(e, cap(sv.screen, e, tier, None))), scope)
+        if fmt is None or which == "review":
             rev = scoped(cached(db, e, ("review", tier), lambda: _named(e, cap(sv.review, e, tier, None))), scope)
+        if fmt is None or which == "warnings":
             warn = scoped(cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None))), scope)
+        if fmt is None:
             coh = scoped(cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier)), scope,
                          lang_of(request))
     lang = lang_of(request)
-    sv_ = views.screen_view(scr["data"]) if scr["ok"] else None
-    qp = request.query_params
-    cand = tables.page_of(sv_["all_candidates"], "candidates", qp, lang, "c_") if sv_ else None
-    near = tables.page_of(sv_["all_near"], "near", qp, lang, "n_") if sv_ else None
+    sv_ = views.screen_view(scr["data"]) if scr and scr["ok"] else None
+    # every table sorts and pages on the server (its own query-parameter prefix) and exports all its rows
+    tps = {"candidates": tables.page_of(sv_["all_candidates"], "candidates", qp, lang, "c_") if sv_ else None,
+           "near": tables.page_of(sv_["all_near"], "near", qp, lang, "n_") if sv_ else None,
+           "review": tables.page_of(views.records(rev["data"]), "review", qp, lang, "r_", default_sort="expires_on",
+                                    default_desc=False) if rev and rev["ok"] else None,
+           "warnings": tables.page_of(views.warning_rows(warn["data"]), "warnings", qp, lang, "w_",
+                                      default_sort="level") if warn and warn["ok"] else None}
     if fmt is not None:
-        which = qp.get("export") if qp.get("export") in ("candidates", "near") else "candidates"
-        tp = cand if which == "candidates" else near
+        tp = tps[which]
         return tables.download(which, tp["all"] if tp else [], lang, fmt, f"{tier}_{which}")
     return render(request, "tiers.html", user, tier=tier, scr=scr, rev=rev, warn=warn, coh=coh,
-                  screen_view=sv_, cand=cand, near=near,
-                  review_rows=views.records(rev["data"]) if rev["ok"] else [],
-                  warning_rows=views.warning_rows(warn["data"]) if warn["ok"] else [],
+                  screen_view=sv_, cand=tps["candidates"], near=tps["near"], review=tps["review"],
+                  warnings=tps["warnings"],
                   cohort_chart=views.cohort_chart(coh["data"], lambda k: t(k, lang)) if coh["ok"] else None,
                   cohort_rows=views.records(coh["data"]) if coh["ok"] else [])
 

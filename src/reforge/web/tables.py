@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import Response
 
+from reforge import messages
 from reforge.report.export import csv_text, write_xlsx
 from reforge.web import names
 from reforge.web.i18n import name_of, t, t_or
@@ -33,13 +34,20 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
                ("failed", "col.failed")],
     "credit": [("uscc", "col.uscc"), ("firm", "ent.firm"), ("grade", "col.grade"), ("score", "col.score"),
                ("pd", "col.pd"), ("reasons", "col.reasons"), ("overlays", "col.overlays")],
+    "review": [("uscc", "col.uscc"), ("firm", "ent.firm"), ("kind", "col.kind"), ("expires_on", "col.expires_on"),
+               ("outcome", "col.outcome"), ("score", "col.score"), ("failed", "col.failed")],
+    "warnings": [("uscc", "col.uscc"), ("firm", "ent.firm"), ("tier", "ent.tier"), ("cohort", "col.cohort"),
+                 ("level", "col.level"), ("reasons", "col.reasons")],
 }
 SORTABLE: dict[str, tuple[str, ...]] = {
     "candidates": ("uscc", "firm", "score"),
     "near": ("uscc", "firm", "score"),
     "credit": ("uscc", "firm", "grade", "score", "pd"),
+    "review": ("uscc", "firm", "expires_on", "score"),
+    "warnings": ("uscc", "firm", "cohort", "level"),
 }
 GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
+LEVELS = {"green": 0, "amber": 1, "red": 2}  # warning levels, by severity
 
 
 def _key(r: dict, col: str, lang: str) -> Any:
@@ -48,6 +56,11 @@ def _key(r: dict, col: str, lang: str) -> Any:
     if col == "grade":
         g = str(r.get("grade"))
         return GRADES.index(g) if g in GRADES else len(GRADES)
+    if col == "level":  # red first when sorted descending
+        return LEVELS.get(str(r.get("level")))
+    if col == "expires_on":
+        v = r.get(col)
+        return None if v is None else str(v)
     return r.get(col)
 
 
@@ -97,8 +110,13 @@ def cell(r: dict, col: str, lang: str) -> Any:
         return names.country(v, lang) if v else None
     if col == "failed":
         return "; ".join(names.condition_text(x, lang) if isinstance(x, dict) else str(x) for x in v or []) or None
-    if col in ("outcome", "size_class", "tiers"):
-        prefix = {"outcome": "outcome.", "size_class": "size.", "tiers": "tier."}[col]
+    if col in ("reasons", "overlays") and r.get(col[:-1] + "_codes"):
+        # coded reasons (credit, warnings) in the reader's language, as on the page
+        return "; ".join(messages.render_coded(c, lang) for c in r[col[:-1] + "_codes"]) or None
+    if col == "level" and v is not None:
+        return t_or(f"level.{v}", lang, str(v))
+    if col in ("outcome", "size_class", "tiers", "tier", "kind"):
+        prefix = {"outcome": "outcome.", "size_class": "size.", "tiers": "tier.", "tier": "tier.", "kind": "tier."}[col]
         if isinstance(v, list):
             return "; ".join(t_or(prefix + str(x), lang, str(x)) for x in v) or None
         return t_or(prefix + str(v), lang, str(v)) if v is not None else None
