@@ -174,13 +174,20 @@ def test_disruption_simulation_from_the_page(browser, base_url, shots):
     chain = "industrial_robot"
     expected = httpx.post(f"{base_url}/api/v1/chains/{chain}/simulate", headers=hdr,
                           json={"remove_country": "JP"}).json()
+    nodes = {n["id"] for n in httpx.get(f"{base_url}/api/v1/chains/{chain}/map", headers=hdr).json()["nodes"]}
     page = new_page(browser, base_url, "analyst")
     page.goto(f"/chains/{chain}")
+    page.evaluate("() => sessionStorage.clear()")
     page.select_option("#sim-country", "JP")
     page.click("#sim-run")
     page.wait_for_selector("#sim-count")
     assert page.inner_text("#sim-count").replace(",", "") == str(expected["disrupted_firms_count"])
     assert page.inner_text("#sim-lost").replace(",", "") == f"{expected['lost_value']:.0f}"
+    # the items hit are outlined on the map, the others faded
+    outlined = page.evaluate("""() => echarts.getInstanceByDom(document.getElementById('c-chainmap')).getOption()
+        .series[0].data.filter(d => d.itemStyle && d.itemStyle.borderWidth === 3).map(d => d.id)""")
+    hit = {r["item_id"] for r in expected["by_item"]} & nodes
+    assert hit and set(outlined) == hit
     # by region: the first province in the list, compared with the API
     region = page.locator("#sim-region option").nth(1).get_attribute("value")
     by_region = httpx.post(f"{base_url}/api/v1/chains/{chain}/simulate", headers=hdr,
@@ -195,11 +202,51 @@ def test_disruption_simulation_from_the_page(browser, base_url, shots):
     page.click("#sim-run")
     page.wait_for_function(f"document.querySelector('#sim-count').innerText.replace(/,/g, '') === "
                            f"'{expected['disrupted_firms_count']}'")
+    # the three scenarios side by side, newest first, kept over a reload
+    rows = page.locator("#sim-compare tbody tr")
+    assert rows.count() == 3
+    firms = [int(x.replace(",", "")) for x in page.locator("#sim-compare tbody tr td:nth-child(4)").all_inner_texts()]
+    assert firms == [expected["disrupted_firms_count"], by_region["disrupted_firms_count"],
+                     expected["disrupted_firms_count"]]
+    assert page.locator("#sim-compare tbody tr").first.locator("td").first.inner_text() == "Japan"
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#sim-compare tbody tr").count() == 3
     # item detail from the bottleneck table
     page.locator("table a[hx-get*='/items/']").first.click()
     page.wait_for_selector("#item-detail h3")
     page.wait_for_timeout(200)
     page.screenshot(path=str(shots / "chain_simulation_en.png"), full_page=True)
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_chain_map_year_selector(browser, base_url, shots, lang):
+    """The year selector redraws the map and the table with that year's labels (equal to the API's
+    bottlenecks of the year); the choice stays in the URL."""
+    hdr = api_token(base_url, "analyst")
+    chain = "industrial_robot"
+    page = new_page(browser, base_url, "analyst", lang)
+    page.goto(f"/chains/{chain}")
+    years = [int(v) for v in page.locator("#chain-year option").evaluate_all("os => os.map(o => o.value)")]
+    assert len(years) >= 2 and years == sorted(years)
+    first = years[0]
+    page.select_option("#chain-year", str(first))
+    page.wait_for_url(f"**/chains/{chain}?year={first}")
+    page.wait_for_load_state("networkidle")
+    want = {r["item_id"]: r["label"] for r in httpx.get(f"{base_url}/api/v1/chains/{chain}/bottlenecks", headers=hdr,
+                                                         params={"year": first}).json()["items"]}
+    latest = {r["item_id"]: r["label"] for r in httpx.get(f"{base_url}/api/v1/chains/{chain}/bottlenecks",
+                                                           headers=hdr).json()["items"]}
+    assert want != latest  # the years differ, so the check below can fail
+    colours = page.evaluate("""() => Object.fromEntries(echarts.getInstanceByDom(document.getElementById('c-chainmap'))
+        .getOption().series[0].data.map(d => [d.id, d.itemStyle.color]))""")
+    from reforge.web.charts import LABEL_COLOURS
+    assert colours == {i: LABEL_COLOURS.get(lab, "#9e9e9e") for i, lab in want.items()}
+    assert page.locator("#chain-year option:checked").inner_text() == str(first)
+    page.screenshot(path=str(shots / f"chain_year_{lang}.png"), full_page=True)
+    resp = page.goto(f"/chains/{chain}?year=1800")  # a year without links: a clear 422, not an empty map
+    assert resp.status == 422 and "1800" in page.inner_text("body")
     page.context.close()
 
 

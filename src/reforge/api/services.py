@@ -32,10 +32,11 @@ def chain_exists(engine: Engine, chain_id: str) -> bool:
     return bool(engine.fetch_scalar(f"SELECT COUNT(*) FROM chains WHERE chain_id = {lit(chain_id)}"))
 
 
-def bottlenecks(engine: Engine, chain_id: str) -> dict:
-    """Per-item metrics and labels (blank / weak / chokepoint) of one chain."""
+def bottlenecks(engine: Engine, chain_id: str, year: int | None = None) -> dict:
+    """Per-item metrics and labels (blank / weak / chokepoint) of one chain in ``year`` (default:
+    the latest well-covered link year)."""
     from reforge.chain import bottlenecks as run
-    return jsonable(run(engine, chain_id))
+    return jsonable(run(engine, chain_id, year=year))
 
 
 def simulate(engine: Engine, chain_id: str | None, **scenario: Any) -> dict:
@@ -59,10 +60,10 @@ def generic_technologies(engine: Engine, top: int | None = None) -> Any:
     return res
 
 
-def chain_map(engine: Engine, chain_id: str) -> dict:
-    """``{"nodes": [...], "edges": [...]}`` of a chain (``reforge.chain.chain_map``)."""
+def chain_map(engine: Engine, chain_id: str, year: int | None = None) -> dict:
+    """``{"nodes": [...], "edges": [...]}`` of a chain in ``year`` (``reforge.chain.chain_map``)."""
     from reforge.chain import chain_map as run
-    return jsonable(run(engine, chain_id))
+    return jsonable(run(engine, chain_id, year=year))
 
 
 def item_detail(engine: Engine, item_id: str) -> dict | None:

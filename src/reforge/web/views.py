@@ -190,9 +190,10 @@ def simulation_view(d: Any, chain_id: str) -> dict:
     this = next((r for r in by_chain if r.get("chain_id") == chain_id), None)
     items = sorted([r for r in d.get("by_item") or [] if isinstance(r, dict)],
                    key=lambda r: -(r.get("lost_value") or 0))[:20]
+    hit = sorted({str(r["item_id"]) for r in d.get("by_item") or [] if isinstance(r, dict) and r.get("item_id")})
     return {"count": d.get("disrupted_firms_count", len(d.get("disrupted_firms") or [])),
             "lost_value": d.get("lost_value"), "rounds": d.get("rounds"), "this_chain": this,
-            "by_chain": by_chain, "by_item": items, "firms": (d.get("disrupted_firms") or [])[:50]}
+            "by_chain": by_chain, "by_item": items, "firms": (d.get("disrupted_firms") or [])[:50], "hit": hit}
 
 
 def panel_chart(years: list[dict], tr: Tr) -> dict | None:

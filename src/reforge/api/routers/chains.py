@@ -32,17 +32,17 @@ def generic(user: Analyst, engine: Engine, top: Annotated[int | None, Query(ge=1
 
 
 @router.get("/chains/{chain_id}/map")
-def chain_map(chain_id: str, user: Analyst, engine: Engine) -> dict:
-    """Nodes and edges of the chain (with labels when the analysis is available)."""
+def chain_map(chain_id: str, user: Analyst, engine: Engine, year: int | None = None) -> dict:
+    """Nodes and edges of the chain (with labels of ``year``, default the latest well-covered link year)."""
     _chain(engine, chain_id)
-    return sv.chain_map(engine, chain_id)
+    return sv.chain_map(engine, chain_id, year)
 
 
 @router.get("/chains/{chain_id}/bottlenecks")
-def bottlenecks(chain_id: str, user: Analyst, engine: Engine) -> dict:
-    """Per-item metrics, labels and reasons."""
+def bottlenecks(chain_id: str, user: Analyst, engine: Engine, year: int | None = None) -> dict:
+    """Per-item metrics, labels and reasons in ``year`` (default: the latest well-covered link year)."""
     _chain(engine, chain_id)
-    return sv.bottlenecks(engine, chain_id)
+    return sv.bottlenecks(engine, chain_id, year)
 
 
 class Scenario(BaseModel):

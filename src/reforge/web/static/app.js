@@ -59,3 +59,48 @@ document.addEventListener("htmx:beforeSwap", function (e) {
 document.addEventListener("change", function (e) {
   if (e.target.matches && e.target.matches("select[data-autosubmit]") && e.target.form) { e.target.form.submit(); }
 });
+
+// The chain page's simulator: outline the items the latest scenario hits on the chain map
+// (#sim-hit, others faded) and keep the last four scenarios side by side (#sim-compare, kept in
+// sessionStorage per language and chain, so a reload or a year change keeps them).
+(function () {
+  var MAX = 4;
+  function table() { return document.getElementById("sim-compare"); }
+  function restore() {
+    var tb = table();
+    if (!tb) return;
+    try {
+      var saved = sessionStorage.getItem(tb.dataset.key);
+      if (saved) { tb.tBodies[0].innerHTML = saved; }
+    } catch (e) { /* storage off: the table starts empty */ }
+  }
+  function highlight(hit) {
+    var el = document.getElementById("c-chainmap");
+    var chart = el && window.echarts ? echarts.getInstanceByDom(el) : null;
+    if (!chart) return;
+    var on = {};
+    hit.forEach(function (i) { on[i] = true; });
+    var data = chart.getOption().series[0].data.map(function (d) {
+      var h = !!on[d.id];
+      return Object.assign({}, d, {
+        itemStyle: Object.assign({}, d.itemStyle, { borderColor: "#111", borderWidth: h ? 3 : 0, opacity: h ? 1 : 0.3 }),
+        label: Object.assign({}, d.label, { fontWeight: h ? "bold" : "normal" })
+      });
+    });
+    chart.setOption({ series: [{ data: data }] });
+  }
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!e.target || e.target.id !== "sim-result") return;
+    var src = document.getElementById("sim-hit");
+    if (src) { highlight(JSON.parse(src.textContent)); }
+    var row = document.querySelector("#sim-new-row tr");
+    var tb = table();
+    if (row && tb) {
+      var body = tb.tBodies[0];
+      body.insertBefore(row.cloneNode(true), body.firstChild);
+      while (body.rows.length > MAX) { body.deleteRow(body.rows.length - 1); }
+      try { sessionStorage.setItem(tb.dataset.key, body.innerHTML); } catch (e2) { /* not kept */ }
+    }
+  });
+  document.addEventListener("DOMContentLoaded", restore);
+})();
