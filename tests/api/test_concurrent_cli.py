@@ -123,6 +123,15 @@ def test_read_commands_run_beside_the_server(db):
         u = run("users", "list", "--db", str(db), "--format", "json")
         assert u.returncode == 0, u.stderr
         assert sorted(r["username"] for r in json.loads(u.stdout)) == ["admin", "analyst", "enterprise"]
+        # a backup beside the running server: every table with its rows, checked on restore
+        bk = db.parent / "bk"
+        b = run("backup", str(bk), "--db", str(db))
+        assert b.returncode == 0, b.stderr
+        from reforge.backup import restore_backup, verify_backup
+        man = verify_backup(bk)
+        assert {t: man.tables[t].rows for t in want} == want
+        restore_backup(bk, db.parent / "restored.duckdb")
+        assert _counts(db.parent / "restored.duckdb") == want
         # the server still answers while (and after) CLI readers held the file
         assert httpx.get(f"{url}/api/v1/health").status_code == 200
         assert login(url, "analyst", DEMO_PASSWORDS["analyst"]).status_code == 200
