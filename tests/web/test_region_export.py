@@ -80,3 +80,19 @@ def test_region_scoped_account_sees_only_its_region_in_tier_results(url):
     r = c.get("/tiers", params={"tier": "innovative_sme", "format": "csv", "export": "candidates", "lang": "en"})
     assert r.status_code == 200
     assert {x[0] for x in list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))[1:]} <= region
+
+
+def test_overview_counts_the_accounts_region_only(url):
+    """A region-bound analyst's overview counts its region's enterprises (E1 and E4 in 320500)
+    and says that chain figures are the database's; an unscoped analyst sees every firm."""
+    c = page_client(url, "sz", PW)
+    body = c.get("/", params={"lang": "en"}).text
+    counts = re.findall(r'<div class="count"><b>([\d,]+)</b>([^<]+)', body)
+    got = {label.strip(): int(n.replace(",", "")) for n, label in counts}
+    assert got["Enterprises"] == 2
+    assert 'id="scope-note"' in body and "苏州市" in body  # the region by name (GB/T 2260)
+    a = page_client(url, "analyst", "analyst-demo-pass")
+    everyone = a.get("/", params={"lang": "en"}).text
+    got_all = {label.strip(): int(n.replace(",", "")) for n, label in
+               re.findall(r'<div class="count"><b>([\d,]+)</b>([^<]+)', everyone)}
+    assert got_all["Enterprises"] == len(smalldb.ENTERPRISES) and 'id="scope-note"' not in everyone

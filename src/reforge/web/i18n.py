@@ -87,6 +87,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export.sheet.screen": ("Screening", "筛选结果"),
     "export.sheet.credit": ("Credit scores", "信用评分"),
     "export.sheet.review": ("Review", "复核"),
+    "overview.scope_note": ("Enterprises, designations and warnings of {region} (your account's region); chains, "
+                            "items and supply links cover the whole database.",
+                            "企业、认定与预警仅统计{region}（账户所属地区）；产业链、节点与供应关系为全库数据。"),
     "export.sheet.warnings": ("Warnings", "预警"),
     "common.bad_page": ("The page number must be a whole number from 1 to {max}.", "页码必须是 1 到 {max} 之间的整数。"),
     "logout.title": ("Sign out", "退出登录"),

@@ -216,7 +216,8 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
     if user.role == "enterprise":
         return RedirectResponse(f"/enterprises/{user.uscc}", status_code=303)
     with db.reader() as e:
-        counts = views.key_counts(e)
+        scope = _scope(e, user)  # a region-bound account: its region's firms, counts and warnings
+        counts = views.key_counts(e, scope[0] if scope else None)
         ind = sv.indicators(e, None, None)
         chain_list = sv.list_chains(e)
         glance = []
@@ -226,9 +227,11 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
                            "na": b["na"], "error": b["error"]})
         warn = cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None)))  # the tiers page shares it
     lang = lang_of(request)
+    warn = scoped(warn, scope, lang)
     ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb), lang)
     return render(request, "overview.html", user, counts=counts, ind_charts=ind_charts, glance=glance,
-                  labels=LABELS, warn=warn, warn_summary=views.warning_summary(warn["data"]) if warn["ok"] else None)
+                  labels=LABELS, warn=warn, warn_summary=views.warning_summary(warn["data"]) if warn["ok"] else None,
+                  scope_region=scope[0] if scope else None)
 
 
 # ---- chains --------------------------------------------------------------------------------------

@@ -49,24 +49,31 @@ def records(data: Any, keys: tuple[str, ...] = ("firms", "items", "rows", "warni
     return []
 
 
-def key_counts(engine: Engine) -> dict[str, Any]:
+def key_counts(engine: Engine, region: str | None = None) -> dict[str, Any]:
     """Counts shown on the overview. Designations count when valid on ``as_of``: 31 December of
     the default data year (``coverage.default_year``), or today without enterprise-year data;
-    an expiry left empty means the per-kind validity of the rules data (``firms.validity``)."""
+    an expiry left empty means the per-kind validity of the rules data (``firms.validity``).
+    With ``region`` (a region-bound account, GB/T 2260) the enterprise and designation counts
+    are that region's; chains, items and supply links are the database's."""
     from datetime import date
 
+    from reforge.api.enterprise_queries import region_condition
     from reforge.coverage import default_year
     from reforge.firms.validity import valid_sql
 
     year = default_year(engine)
     as_of = date(year, 12, 31) if year else date.today()
-    valid = valid_sql("CAST(? AS DATE)", "kind", "CAST(granted_on AS DATE)", "CAST(expires_on AS DATE)")
+    valid = valid_sql("CAST(? AS DATE)", "d.kind", "CAST(d.granted_on AS DATE)", "CAST(d.expires_on AS DATE)")
+    inside = region_condition(region, "e")
+    firms = f"SELECT e.uscc FROM enterprises e WHERE {inside}"
     q = f"""SELECT
-      (SELECT COUNT(*) FROM enterprises) AS enterprises,
+      (SELECT COUNT(*) FROM enterprises e WHERE {inside}) AS enterprises,
       (SELECT COUNT(*) FROM chains) AS chains,
       (SELECT COUNT(DISTINCT item_id) FROM chain_items) AS items,
-      (SELECT COUNT(DISTINCT uscc) FROM designations WHERE kind = 'little_giant' AND {valid}) AS little_giants,
-      (SELECT COUNT(DISTINCT uscc) FROM designations WHERE kind = 'srdi_sme' AND {valid}) AS srdi,
+      (SELECT COUNT(DISTINCT d.uscc) FROM designations d WHERE d.kind = 'little_giant' AND {valid}
+         AND d.uscc IN ({firms})) AS little_giants,
+      (SELECT COUNT(DISTINCT d.uscc) FROM designations d WHERE d.kind = 'srdi_sme' AND {valid}
+         AND d.uscc IN ({firms})) AS srdi,
       (SELECT COUNT(*) FROM supply_links) AS supply_links"""
     n = valid.count("?")
     r = engine.fetch_df(q, [as_of.isoformat()] * (2 * n)).iloc[0]
