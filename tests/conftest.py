@@ -26,10 +26,19 @@ LONG_FIRST = ("tests/cluster/", "tests/cli/test_tour.py", "tests/web/test_browse
               "tests/web/test_tables_browser.py")
 
 
+# second Spark runs of a parity check whose first Spark run (another threshold) stays in `make test`:
+# the same SQL on other random networks, left to `make test-all` for CI time
+EXTENDED_IDS = ("tests/chain/test_simulate.py::test_24_random_networks_both_engines[spark-DE-0.3]",
+                "tests/chain/test_spof.py::test_spof_many_networks_both_engines[spark-0.3]")
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Move the files of ``LONG_FIRST`` to the front, in that order (a stable sort: the order
-    within a file and among the other files is kept)."""
+    """Mark the tests of ``EXTENDED_IDS`` ``extended``; move the files of ``LONG_FIRST`` to the
+    front, in that order (a stable sort: the order within a file and among the other files is kept)."""
     root = Path(__file__).resolve().parents[1]
+    for item in items:
+        if item.nodeid in EXTENDED_IDS:
+            item.add_marker(pytest.mark.extended)
 
     def rank(item) -> int:
         rel = Path(str(item.fspath)).resolve().relative_to(root).as_posix()
