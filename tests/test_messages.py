@@ -30,6 +30,15 @@ def test_both_catalogs_hold_the_same_codes_with_the_same_placeholders():
             code in {"policy.col.att"}, f"{code} has no Chinese text"
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_code_is_defined_twice_in_a_catalog(lang):
+    """A duplicate msgid silently keeps one of two texts (two pages once shared 'loop.page.none'
+    with different meanings: the projects tables said "no buyers of this chain's items")."""
+    po = SRC / "messages" / "locale" / lang / "LC_MESSAGES" / "reforge.po"
+    ids = re.findall(r'^msgid "(.+)"$', po.read_text(encoding="utf-8"), re.M)
+    assert not sorted({i for i in ids if ids.count(i) > 1})
+
+
 def test_every_code_the_source_uses_is_in_the_catalogs():
     used: set[str] = set()
     pat = re.compile(r"""(?:\bMessage|\brender|\bt|\bhas|code=)\(?\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""")
