@@ -235,3 +235,17 @@ def test_reasons_are_coded_and_render_in_chinese(duck):
     assert b.to_frame("en").set_index("item_id").at["X", "reasons"].startswith("missing: no producer")
     import json
     json.dumps(b.to_dict())  # JSON-ready
+
+
+def test_unknown_end_product_flag_is_none_not_an_error(duck):
+    """``chain_items.is_end_product`` NULL (a nullable boolean, ``pd.NA`` in pandas) gives
+    ``is_end_product: None``; it used to raise TypeError ("boolean value of NA is ambiguous")."""
+    t = toy_tables()
+    ci = t["chain_items"].copy()
+    ci["is_end_product"] = ci["is_end_product"].astype("boolean")
+    ci.loc[ci.index[0], "is_end_product"] = None
+    t["chain_items"] = ci
+    put_tables(duck, t)
+    got = {r["item_id"]: r["is_end_product"] for r in bottlenecks(duck, "toy").to_dict()["items"]}
+    assert got[ci["item_id"].iloc[0]] is None
+    assert all(v in (True, False) for k, v in got.items() if k != ci["item_id"].iloc[0])

@@ -359,7 +359,8 @@ class Bottlenecks:
 
 
 def _clean(v: object) -> object:
-    if isinstance(v, float) and math.isnan(v):
+    """A plain Python value: NaN, ``pd.NA`` and ``pd.NaT`` (a NULL of a nullable column) -> None."""
+    if v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
         return None
     if hasattr(v, "item") and not isinstance(v, str):
         v = v.item()
