@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from reforge.messages import Message
 from reforge.messages import render as render_message
-from reforge.web.pages import DBDep, PageUser, cap, lang_of, render
+from reforge.web.render import DBDep, PageUser, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 KINDS = ("first_set", "first_batch", "first_version", "achievement", "new_product")

@@ -13,18 +13,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from reforge.api import services as sv
 from reforge.api.contract import content_disposition
 from reforge.api.deps import region_scope
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
 from reforge.messages import Message
 from reforge.messages import render as render_message
-from reforge.web.pages import AnalystUser, DBDep, render
+from reforge.web import tables, views
+from reforge.web.i18n import t
+from reforge.web.render import (
+    AnalystUser,
+    DBDep,
+    _export_format,
+    _named,
+    _scope,
+    cached,
+    cap,
+    lang_of,
+    render,
+    router_for,
+    scoped,
+)
 
-router = APIRouter(include_in_schema=False)
+router = router_for()
 _reports: dict[tuple, str] = {}  # (database file, write generation, model id) -> report HTML
 
 
@@ -92,3 +107,27 @@ def credit_report_page(request: Request, user: AnalystUser, db: DBDep, download:
     headers = {"Content-Disposition": content_disposition(f"credit-report-{spec.get('model_id')}.html")} \
         if download else {}
     return HTMLResponse(html, headers=headers)
+
+
+@router.get("/credit", response_class=HTMLResponse)
+def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
+    fmt = _export_format(request)
+    with db.reader() as e:
+        sc = scoped(cached(db, e, ("credit",), lambda: _named(e, cap(sv.credit_scores, e, None))), _scope(e, user))
+        met = cap(sv.credit_model_metrics, e) if sc["ok"] and fmt is None else None
+    lang = lang_of(request)
+    grade = request.query_params.get("grade") or ""
+    rows = views.records(sc["data"]) if sc["ok"] else []
+    if grade:
+        rows = [r for r in rows if str(r.get("grade")) == grade]
+    tp = tables.page_of(rows, "credit", request.query_params, lang, "", default_sort="pd")
+    if fmt is not None:
+        return tables.download("credit", tp["all"], lang, fmt, f"credit_{grade or 'all'}")
+    view = views.credit_page_view(sc["data"], lambda k: t(k, lang)) if sc["ok"] else None
+    if view is not None and met and met["ok"]:
+        view["validation"] = met["data"]
+    grades = [g for g in tables.GRADES if any(str(r.get("grade")) == g for r in views.records(sc["data"]))] \
+        if sc["ok"] else []
+    from reforge.web.credit_pages import scorecard_card  # the scorecard table and the report link
+    return render(request, "credit.html", user, sc=sc, view=view, tp=tp, grade=grade, grades=grades,
+                  card=scorecard_card(db, user, lang))

@@ -19,7 +19,7 @@ from reforge.api.deps import region_scope
 from reforge.api.enterprise_queries import in_region
 from reforge.messages import render as render_message
 from reforge.web.charts import LABEL_COLOURS
-from reforge.web.pages import AnalystUser, DBDep, PageUser, cached, cap, lang_of, render
+from reforge.web.render import AnalystUser, DBDep, PageUser, cached, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 SEVERITY = {"missing": 0, "blank": 0, "chokepoint": 1, "weak": 2, "insufficient_data": 2.5, "sound": 3}

@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, Response
 from reforge.api import services as sv
 from reforge.errors import NotFound
 from reforge.messages import render as render_message
-from reforge.web.pages import CSRF, AnalystUser, DBDep, cap, lang_of, render
 from reforge.web.policy_view import policy_view
+from reforge.web.render import CSRF, AnalystUser, DBDep, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 OUTCOMES = ["rd_intensity", "revenue_growth", "log_revenue", "profit_margin", "debt_ratio", "revenue",

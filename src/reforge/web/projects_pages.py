@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from reforge.messages import render as render_message
-from reforge.web.pages import DBDep, PageUser, cap, lang_of, render
+from reforge.web.render import DBDep, PageUser, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

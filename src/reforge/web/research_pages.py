@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from reforge.messages import render as render_message
-from reforge.web.pages import DBDep, PageUser, cap, lang_of, render
+from reforge.web.render import DBDep, PageUser, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 _ITEM = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")

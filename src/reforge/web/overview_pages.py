@@ -1,0 +1,49 @@
+"""The overview page (``/``): key counts, chains at a glance, warnings, indicators."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from reforge.api import services as sv
+from reforge.chain.metrics import LABELS
+from reforge.web import views
+from reforge.web.i18n import t_or
+from reforge.web.render import (
+    DBDep,
+    PageUser,
+    _named,
+    _scope,
+    cached,
+    cap,
+    lang_of,
+    render,
+    router_for,
+    scoped,
+)
+
+router = router_for()
+
+# ---- overview ------------------------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, user: PageUser, db: DBDep) -> Response:
+    if user.role == "enterprise":
+        return RedirectResponse(f"/enterprises/{user.uscc}", status_code=303)
+    with db.reader() as e:
+        scope = _scope(e, user)  # a region-bound account: its region's firms, counts and warnings
+        counts = views.key_counts(e, scope[0] if scope else None)
+        ind = sv.indicators(e, None, None)
+        chain_list = sv.list_chains(e)
+        glance = []
+        for c in chain_list:
+            b = cached(db, e, ("bottlenecks", c["chain_id"]), lambda c=c: cap(sv.bottlenecks, e, c["chain_id"]))
+            glance.append({**c, "labels": views.label_counts(b["data"]) if b["ok"] else None,
+                           "na": b["na"], "error": b["error"]})
+        warn = cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None)))  # the tiers page shares it
+    lang = lang_of(request)
+    warn = scoped(warn, scope, lang)
+    ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb), lang)
+    return render(request, "overview.html", user, counts=counts, ind_charts=ind_charts, glance=glance,
+                  labels=LABELS, warn=warn, warn_summary=views.warning_summary(warn["data"]) if warn["ok"] else None,
+                  scope_region=scope[0] if scope else None)

@@ -1,0 +1,63 @@
+"""The tiers page: candidates, near-misses, review and warnings (sorted, paged, exported on the
+server) and cohorts.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from reforge.api import services as sv
+from reforge.web import tables, views
+from reforge.web.i18n import t
+from reforge.web.render import (
+    AnalystUser,
+    DBDep,
+    _export_format,
+    _named,
+    _scope,
+    cached,
+    cap,
+    lang_of,
+    render,
+    router_for,
+    scoped,
+)
+
+router = router_for()
+
+@router.get("/tiers", response_class=HTMLResponse)
+def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "little_giant") -> Response:
+    tier = tier if tier in ("innovative_sme", "srdi_sme", "little_giant") else "little_giant"
+    fmt = _export_format(request)
+    qp = request.query_params
+    which = qp.get("export") if qp.get("export") in ("candidates", "near", "review", "warnings") else "candidates"
+    with db.reader() as e:
+        scope = _scope(e, user)
+        scr = rev = warn = None
+        if fmt is None or which in ("candidates", "near"):
+            scr = scoped(cached(db, e, ("screen", tier), lambda: _named(e, cap(sv.screen, e, tier, None))), scope)
+        if fmt is None or which == "review":
+            rev = scoped(cached(db, e, ("review", tier), lambda: _named(e, cap(sv.review, e, tier, None))), scope)
+        if fmt is None or which == "warnings":
+            warn = scoped(cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None))), scope)
+        if fmt is None:
+            coh = scoped(cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier)), scope,
+                         lang_of(request))
+    lang = lang_of(request)
+    sv_ = views.screen_view(scr["data"]) if scr and scr["ok"] else None
+    # every table sorts and pages on the server (its own query-parameter prefix) and exports all its rows
+    tps = {"candidates": tables.page_of(sv_["all_candidates"], "candidates", qp, lang, "c_") if sv_ else None,
+           "near": tables.page_of(sv_["all_near"], "near", qp, lang, "n_") if sv_ else None,
+           "review": tables.page_of(views.records(rev["data"]), "review", qp, lang, "r_", default_sort="expires_on",
+                                    default_desc=False) if rev and rev["ok"] else None,
+           "warnings": tables.page_of(views.warning_rows(warn["data"]), "warnings", qp, lang, "w_",
+                                      default_sort="level") if warn and warn["ok"] else None}
+    if fmt is not None:
+        tp = tps[which]
+        return tables.download(which, tp["all"] if tp else [], lang, fmt, f"{tier}_{which}")
+    return render(request, "tiers.html", user, tier=tier, scr=scr, rev=rev, warn=warn, coh=coh,
+                  screen_view=sv_, cand=tps["candidates"], near=tps["near"], review=tps["review"],
+                  warnings=tps["warnings"],
+                  cohort_chart=views.cohort_chart(coh["data"], lambda k: t(k, lang)) if coh["ok"] else None,
+                  cohort_rows=views.records(coh["data"]) if coh["ok"] else [])
