@@ -10,6 +10,8 @@ degenerate case of the placebo band), and N1 gains one in 2024 (a comparison ite
 
 from __future__ import annotations
 
+import pandas as pd
+
 SHARE = {"T1": (20, 31, 33), "T2": (25, 34, 37), "T3": (30, 41, 40), "T4": (22, 24, 35),
          "N1": (20, 22, 21), "N2": (25, 24, 27), "N3": (30, 33, 31), "N4": (35, 34, 38),
          "N5": (40, 43, 41), "N6": (45, 44, 47), "N7": (50, 52, 50), "N8": (55, 53, 56)}
@@ -19,34 +21,43 @@ LAG = 3
 F1 = "91320000000000001A"
 
 
+def frames() -> dict[str, pd.DataFrame]:
+    """The rows of every table, by column name."""
+    items = list(SHARE)
+    up = {i: s + LAG for i, s in START.items()} | {"N1": 2024}
+    caps = [{"producer_id": f"D{i}", "producer_type": "enterprise", "item_id": i, "tech_level": 3,
+             "capacity": 1000.0, "since_year": 2000} for i in items]
+    caps += [{"producer_id": f"U{i}", "producer_type": "enterprise", "item_id": i, "tech_level": 4,
+              "capacity": 1000.0, "since_year": y} for i, y in up.items()]
+    links = [{"supplier_id": sup, "supplier_type": kind, "buyer_uscc": F1, "item_id": i, "year": y, "value": v,
+              "basis": "observed", "confidence": 1.0}
+             for i in items for y, sh in zip(YEARS, SHARE[i], strict=True)
+             for sup, kind, v in ((f"D{i}", "enterprise", float(sh)), ("X1", "foreign", float(100 - sh)))]
+    projects = [{"project_id": f"P{k}", "title": f"项目{k}", "title_en": f"Project {k}", "lead_uscc": F1,
+                 "department": "工信厅", "start_on": pd.Timestamp(f"{s}-03-01"), "status": "completed"}
+                for k, s in enumerate(START.values())]
+    return {
+        "enterprises": pd.DataFrame([{"uscc": F1, "name": "甲公司", "name_en": "Firm A", "province_code": "320000",
+                                      "industry_code": "3484"}]),
+        "foreign_suppliers": pd.DataFrame([{"supplier_id": "X1", "name": "Nippon Parts", "country": "JP"}]),
+        "chains": pd.DataFrame([{"chain_id": "C1", "name": "Chain one", "name_zh": "链一"}]),
+        "items": pd.DataFrame({"item_id": items, "name": [f"Item {i}" for i in items],
+                               "name_zh": [f"产品{i}" for i in items], "foundation": "component"}),
+        "chain_items": pd.DataFrame({"chain_id": "C1", "item_id": items, "is_end_product": False}),
+        "capabilities": pd.DataFrame(caps), "supply_links": pd.DataFrame(links), "projects": pd.DataFrame(projects),
+        "project_items": pd.DataFrame({"project_id": [f"P{k}" for k in range(len(START))], "item_id": list(START)}),
+    }
+
+
 def make_outcome_db(path):
     """Create the schema and the rows in a DuckDB file at ``path``; returns the path."""
     from reforge.engine import DuckDBEngine
     from reforge.schema import ensure_schema
     with DuckDBEngine(path) as e:
         ensure_schema(e)
-        ex = e.execute
-        ex("INSERT INTO enterprises (uscc, name, name_en, province_code, industry_code) VALUES (?, '甲公司', 'Firm A', "
-           "'320000', '3484')", [F1])
-        ex("INSERT INTO foreign_suppliers VALUES ('X1', 'Nippon Parts', 'JP')")
-        ex("INSERT INTO chains (chain_id, name, name_zh) VALUES ('C1', 'Chain one', '链一')")
-        for i in SHARE:
-            ex("INSERT INTO items (item_id, name, name_zh, foundation) VALUES (?, ?, ?, 'component')",
-               [i, f"Item {i}", f"产品{i}"])
-            ex("INSERT INTO chain_items (chain_id, item_id, is_end_product) VALUES ('C1', ?, false)", [i])
-            ex("INSERT INTO capabilities (producer_id, producer_type, item_id, tech_level, capacity, since_year) "
-               "VALUES (?, 'enterprise', ?, 3, 1000.0, 2000)", [f"D{i}", i])
-            up = START[i] + LAG if i in START else (2024 if i == "N1" else None)
-            if up is not None:
-                ex("INSERT INTO capabilities (producer_id, producer_type, item_id, tech_level, capacity, since_year) "
-                   "VALUES (?, 'enterprise', ?, 4, 1000.0, ?)", [f"U{i}", i, up])
-            for y, sh in zip(YEARS, SHARE[i], strict=True):
-                for sup, kind, v in ((f"D{i}", "enterprise", float(sh)), ("X1", "foreign", float(100 - sh))):
-                    ex("INSERT INTO supply_links VALUES (?, ?, ?, ?, ?, ?, 'observed', 1.0, NULL)",
-                       [sup, kind, F1, i, y, v])
-        for k, (i, start) in enumerate(START.items()):
-            ex("INSERT INTO projects (project_id, title, title_en, lead_uscc, department, start_on, end_on, status) "
-               "VALUES (?, ?, ?, ?, '工信厅', ?, NULL, 'completed')", [f"P{k}", f"项目{k}", f"Project {k}", F1,
-                                                                     f"{start}-03-01"])
-            ex("INSERT INTO project_items (project_id, item_id) VALUES (?, ?)", [f"P{k}", i])
+        with e.transaction():
+            for name, df in frames().items():
+                e.register("outcome_src", df)
+                e.execute(f"INSERT INTO {name} BY NAME SELECT * FROM outcome_src")
+                e.drop("outcome_src")
     return path
