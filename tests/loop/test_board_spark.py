@@ -3,10 +3,11 @@
 Parity covers the steps the board computes with its own queries (``reforge.loop.projects_sql``):
 the item and its chains, the link years, ``makers`` (producers; no credit model is stored, so both
 engines add the same note), ``projects`` (with milestones and overdue ones, for an analyst and for
-an enterprise scope), ``appraisals`` and ``adoption``. The other steps hand over to capabilities
-with their own parity tests and are not repeated here (a whole board is ~100 Spark queries):
-``why`` and ``trend`` are :func:`reforge.chain.bottlenecks` (tests/chain), ``matching`` is
-:func:`reforge.match.matching_degree` and ``consortium`` :func:`reforge.research.partners.propose_partners`.
+an enterprise scope), ``appraisals`` and ``adoption``. The other steps hand over to other
+capabilities and are left out (a whole board is ~100 Spark queries): ``why`` and ``trend`` are
+:func:`reforge.chain.bottlenecks` (Spark-tested in tests/chain/test_demo.py); ``matching``
+(:func:`reforge.match.matching_degree`), ``consortium`` (:func:`reforge.research.partners.propose_partners`)
+and credit grades (:func:`reforge.credit.score`) have no Spark test yet (see docs/loop-projects.md).
 """
 
 from __future__ import annotations
