@@ -20,13 +20,14 @@ a year's outcome dropped to balance the panel); the overall ATT is its ``simple`
 
 Small numbers are stated, not hidden: with fewer than ``MIN_TREATED`` treated items with a
 pre-period or ``MIN_CONTROLS`` comparison items the result says the estimate cannot be made
-(``loop.outcome.too_few``), any result on fewer than ``SMALL`` treated items carries a note, and so
-a note also says when the Wald pre-test rejects parallel pre-trends at 5 % (``loop.outcome.pretrend``).
+(``loop.outcome.too_few``), any result on fewer than ``SMALL`` treated items carries a note, and a
+note says when the Wald pre-test rejects parallel pre-trends at 5 % (``loop.outcome.pretrend``).
 
 The 95 % band is the analytic one, ``att +/- 1.96 se`` (``band = "analytic"``), except when every
 treated unit changed by the same amount each year as the other units of its cohort (typical of the
-technology gap, a whole number of levels): the analytic ``se`` then estimates the treated units' spread as zero and its band is far too
-narrow, so the band is a placebo (randomisation) band borrowing that spread from the comparison units
+technology gap, a whole number of levels; a cohort of one unit has no spread either): the analytic
+``se`` then estimates the treated units' spread as zero and its band is far too narrow, so the band
+is a placebo (randomisation) band borrowing that spread from the comparison units
 (:mod:`reforge.loop.placebo`, Conley & Taber; ``band = "placebo"``, note ``loop.outcome.placebo_band``;
 ``se`` stays the analytic one). With too few comparison units for a placebo band the analytic band is
 kept with a note that it is too narrow (``loop.outcome.degenerate``).
