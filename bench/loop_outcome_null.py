@@ -25,7 +25,7 @@ TRUTH = {"domestic_share": plants.EFFECT_SHARE, "tech_gap": -float(plants.EFFECT
 
 
 def estimates(seed: int, n: int, effect: bool, folder: Path) -> dict[str, tuple]:
-    """(att, ci_low, ci_high) per outcome on one demo province."""
+    """(att, ci_low, ci_high, band kind) per outcome on one demo province."""
     share, level = plants.EFFECT_SHARE, plants.EFFECT_LEVEL
     if not effect:
         plants.EFFECT_SHARE, plants.EFFECT_LEVEL = 0.0, 0
@@ -43,7 +43,7 @@ def estimates(seed: int, n: int, effect: bool, folder: Path) -> dict[str, tuple]
         for o in TRUTH:
             r = project_outcome(e, o, lag=plants.LAG)
             lo, hi = r.ci
-            out[o] = (r.att, lo, hi) if r.estimable else (None, None, None)
+            out[o] = (r.att, lo, hi, r.band) if r.estimable else (None, None, None, None)
     path.unlink()
     return out
 
@@ -55,14 +55,14 @@ def main(n_seeds: int = 20, n: int = 500) -> None:
         for seed in range(1, n_seeds + 1):
             for eff in (True, False):
                 est = estimates(seed, n, eff, Path(d))
-                for o, (att, lo, hi) in est.items():
+                for o, (att, lo, hi, band) in est.items():
                     if att is None:
                         continue
                     made[(o, eff)] += 1
                     target = TRUTH[o] if eff else 0.0
                     hits[(o, eff)] += int(lo <= target <= hi)
                     print(f"seed {seed:2d} {'effect' if eff else 'null  '} {o:15s} att {att:+.4f} "
-                          f"[{lo:+.4f}, {hi:+.4f}]", flush=True)
+                          f"[{lo:+.4f}, {hi:+.4f}] {band}", flush=True)
     for (o, eff), h in hits.items():
         target = TRUTH[o] if eff else 0.0
         print(f"{o:15s} {'with effect' if eff else 'no effect  '}: band covers {target:+.2f} in {h} of "

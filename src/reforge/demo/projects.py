@@ -91,9 +91,14 @@ def _plan_items(tables: dict[str, pd.DataFrame], seed: int) -> set[str]:
 
 def _treated_items(tables: dict[str, pd.DataFrame], seed: int) -> list[tuple[str, str]]:
     """(chain, item) of the effective projects: the first chokepoint per chain in TREATED_ORDER with
-    at least two domestic producers with a level, not in the matching plan or a planted transition."""
+    at least two domestic producers with a level active before the effect year, not in the matching
+    plan or a planted transition. Producers that only start in the effect year or later do not count:
+    choosing on them would pick items whose best level is about to rise anyway (a difference in
+    trends between project and comparison items with the effect switched off)."""
     caps = tables["capabilities"]
-    dom = caps[(caps.producer_type == "enterprise") & caps.tech_level.notna()]
+    effect_year = _date(EFFECT_START).year + LAG
+    since = pd.to_numeric(caps.since_year, errors="coerce").fillna(0)
+    dom = caps[(caps.producer_type == "enterprise") & caps.tech_level.notna() & (since < effect_year)]
     n = dom.groupby("item_id").producer_id.nunique()
     avoid = _plan_items(tables, seed)
     out = []

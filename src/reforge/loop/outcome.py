@@ -20,11 +20,17 @@ a year's outcome dropped to balance the panel); the overall ATT is its ``simple`
 
 Small numbers are stated, not hidden: with fewer than ``MIN_TREATED`` treated items with a
 pre-period or ``MIN_CONTROLS`` comparison items the result says the estimate cannot be made
-(``loop.outcome.too_few``), any result on fewer than ``SMALL`` treated items carries a note, and so
-does one where every treated item changed by the same amount each year (``loop.outcome.degenerate``:
-the band then reflects the comparison items' spread only and is too narrow; seen with the
-technology gap, a whole number of levels); a note also says when the Wald pre-test rejects
-parallel pre-trends at 5 % (``loop.outcome.pretrend``).
+(``loop.outcome.too_few``), any result on fewer than ``SMALL`` treated items carries a note, and a
+note says when the Wald pre-test rejects parallel pre-trends at 5 % (``loop.outcome.pretrend``).
+
+The 95 % band is the analytic one, ``att +/- 1.96 se`` (``band = "analytic"``), except when every
+treated unit changed by the same amount each year as the other units of its cohort (typical of the
+technology gap, a whole number of levels; a cohort of one unit has no spread either): the analytic
+``se`` then estimates the treated units' spread as zero and its band is far too narrow, so the band
+is a placebo (randomisation) band borrowing that spread from the comparison units
+(:mod:`reforge.loop.placebo`, Conley & Taber; ``band = "placebo"``, note ``loop.outcome.placebo_band``;
+``se`` stays the analytic one). With too few comparison units for a placebo band the analytic band is
+kept with a note that it is too narrow (``loop.outcome.degenerate``).
 With ``unit="firm"`` the same estimator compares participating firms (leads and enterprise
 partners; treated from their first project's start year + ``lag``) with non-participants whose main
 product is a chain item, on the firm panel (``rd_intensity`` = R&D expense / revenue,
@@ -43,6 +49,7 @@ from pydantic import BaseModel
 from reforge.engine.base import Engine
 from reforge.errors import InvalidInput, ReforgeError
 from reforge.loop import projects_sql as q
+from reforge.loop.placebo import placebo_band
 from reforge.loop.project_result import MessageModel, plain, records
 from reforge.messages import Message, render
 
@@ -130,6 +137,8 @@ class OutcomeModel(BaseModel):
     se: float | None
     ci_low: float | None
     ci_high: float | None
+    band: str | None
+    band_draws: int
     n_treated: int
     n_controls: int
     n_no_pre: int
@@ -152,6 +161,10 @@ class OutcomeResult:
     estimable: bool = False
     att: float | None = None
     se: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    band: str | None = None       # "placebo" or "analytic"
+    band_draws: int = 0
     n_treated: int = 0
     n_controls: int = 0
     n_no_pre: int = 0
@@ -164,15 +177,14 @@ class OutcomeResult:
 
     @property
     def ci(self) -> tuple[float | None, float | None]:
-        """The 95 % pointwise band of the ATT."""
-        if self.att is None or self.se is None or not math.isfinite(self.se):
-            return None, None
-        return self.att - Z95 * self.se, self.att + Z95 * self.se
+        """The 95 % band of the ATT (placebo band, or the analytic one when ``band == "analytic"``)."""
+        return self.ci_low, self.ci_high
 
     def to_dict(self) -> dict[str, Any]:
         lo, hi = self.ci
         return {"unit": self.unit, "outcome": self.outcome, "lag": self.lag, "control": self.control, "estimable": self.estimable,
-                "att": self.att, "se": self.se, "ci_low": lo, "ci_high": hi, "n_treated": self.n_treated,
+                "att": self.att, "se": self.se, "ci_low": lo, "ci_high": hi, "band": self.band,
+                "band_draws": self.band_draws, "n_treated": self.n_treated,
                 "n_controls": self.n_controls, "n_no_pre": self.n_no_pre, "treated_units": list(self.treated_units),
                 "years": list(self.years), "dynamic": [plain(d) for d in self.dynamic],
                 "att_gt": [plain(d) for d in self.att_gt],
@@ -268,9 +280,19 @@ def _estimate(engine: Engine, df: pd.DataFrame, res: OutcomeResult, outcome: str
         res.reason = Message("loop.outcome.no_se", {"treated": res.n_treated})
         return res
     res.estimable, res.att, res.se = True, att, se
-    wide = df[df.g > 0].pivot(index="unit", columns="year", values=outcome)
-    if wide.diff(axis=1).iloc[:, 1:].std(axis=0, ddof=0).max() == 0:
-        res.notes.append(Message("loop.outcome.degenerate", {"n": res.n_treated}))
+    wide = df.pivot(index="unit", columns="year", values=outcome).reindex(columns=years)
+    treated_wide = wide.loc[wide.index.isin(res.treated_units)]
+    cohort_sd = treated_wide.diff(axis=1).iloc[:, 1:].groupby(units_g.reindex(treated_wide.index)).std(ddof=0)
+    degenerate = bool(cohort_sd.fillna(0).to_numpy().max() == 0)   # no spread within any cohort
+    band = (placebo_band(wide.to_numpy(dtype=float), years, units_g.reindex(wide.index).to_numpy(), control)
+            if degenerate else None)
+    if band is not None:
+        res.ci_low, res.ci_high, res.band, res.band_draws = band.lo, band.hi, "placebo", band.draws
+        res.notes.append(Message("loop.outcome.placebo_band", {"n": res.n_treated, "draws": band.draws}))
+    else:
+        res.ci_low, res.ci_high, res.band = att - Z95 * se, att + Z95 * se, "analytic"
+        if degenerate:
+            res.notes.append(Message("loop.outcome.degenerate", {"n": res.n_treated}))
     pre = r.pretest
     if pre and pre.get("p") is not None and math.isfinite(pre["p"]) and pre["p"] < 0.05:
         res.notes.append(Message("loop.outcome.pretrend", {"p": float(pre["p"]), "df": int(pre["df"])}))

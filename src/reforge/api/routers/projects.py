@@ -1,21 +1,27 @@
-"""Tackling-project routes: the portfolio (``GET /loop/projects``) and the board of one item
-(``GET /loop/board/{item_id}``).
+"""Tackling-project routes: the portfolio (``GET /loop/projects``), the board of one item
+(``GET /loop/board/{item_id}``) and the projects' outcome (``GET /loop/outcome``).
 
 Admins and analysts see every project; an enterprise account sees only the projects where its
 firm is the lead or an enterprise partner (coverage, budget, overdue milestones and leads are
 computed on those projects alone) and, on a board, no other firm's credit grade. An account
 without a role listed here gets 403. Errors are coded: a bad date is 422, an unknown item 404,
 missing project tables (or another data problem) 409.
+
+The outcome is a province aggregate (the effect on all project items or firms, with the comparison
+units' data behind it), so it is for admins and analysts only: an enterprise account gets 403.
+Its parameters are those of :func:`reforge.loop.outcome.project_outcome`; a bad value is a 422 with
+the library's code (``loop.outcome.bad_*``) naming the parameter.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from reforge.api.deps import CurrentUser, Engine
 from reforge.errors import InvalidInput, NotFound, ReforgeError
+from reforge.loop.outcome import OutcomeModel
 from reforge.loop.project_result import BoardModel, PortfolioModel
 
 router = APIRouter(tags=["loop"])
@@ -71,5 +77,35 @@ def board(item_id: Annotated[str, Path(pattern=_ITEM)], user: CurrentUser, engin
     scope = _scope(user)
     try:
         return run(engine, item_id, as_of, year, scope).to_dict()
+    except ReforgeError as e:
+        raise _http(e) from None
+
+
+_OUTCOME_PARAM = {"loop.outcome.bad_unit": "unit", "loop.outcome.bad_outcome": "outcome",
+                  "loop.outcome.bad_lag": "lag", "loop.outcome.bad_control": "control"}
+
+
+@router.get("/loop/outcome", response_model=OutcomeModel)
+def outcome(request: Request, user: CurrentUser, engine: Engine,
+            outcome: Annotated[str | None, Query(max_length=40)] = None,
+            lag: Annotated[int, Query()] = 0,
+            control: Annotated[str, Query(max_length=20)] = "never",
+            unit: Annotated[str, Query(max_length=20)] = "item") -> dict:
+    """ATT of tackling projects on ``outcome`` of their items (``unit=item``: domestic_share, the default,
+    tech_gap, domestic_suppliers) or participating firms (``unit=firm``: rd_intensity, the default,
+    log_revenue, class1_ip), treated from the first project's start year + ``lag``; admins and analysts."""
+    from reforge.loop.outcome import project_outcome
+    from reforge.messages import render
+    if user.role not in ("admin", "analyst"):
+        zh = request.cookies.get("lang") == "zh" or request.headers.get("accept-language", "").lower().startswith("zh")
+        raise HTTPException(403, {"code": "loop.outcome.forbidden",
+                                  "msg": render("loop.outcome.forbidden", {}, "zh" if zh else "en")})
+    if outcome is None:
+        outcome = "rd_intensity" if unit == "firm" else "domestic_share"
+    try:
+        return project_outcome(engine, outcome, lag, control, unit).to_dict()
+    except InvalidInput as e:
+        raise HTTPException(422, [{"loc": ["query", _OUTCOME_PARAM.get(e.code or "", "query")], "type": "value_error",
+                                   "msg": str(e), "code": e.code, "params": e.params}]) from None
     except ReforgeError as e:
         raise _http(e) from None
