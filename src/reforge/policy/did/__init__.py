@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
@@ -104,8 +103,8 @@ def estimate(engine: Engine, panel: Panel, *, control: Control = "never", base_p
                                           sort_units=bool(bootstrap))
 
     att = [0.0 if c.base_zero else fits[i].att if i in fits else float("nan") for i, c in enumerate(cells)]
-    frame = pd.DataFrame({"group": [c.g for c in cells], "time": [c.t for c in cells], "att": att,
-                          "post": [c.post for c in cells], "base_zero": [c.base_zero for c in cells]})
+    frame = {"group": [c.g for c in cells], "time": [c.t for c in cells], "att": att,
+             "post": [c.post for c in cells], "base_zero": [c.base_zero for c in cells]}
     for i, c in enumerate(cells):
         if not c.base_zero and math.isnan(att[i]):
             psi[:, i] = np.nan

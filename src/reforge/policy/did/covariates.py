@@ -6,18 +6,21 @@ result is a ``CellFit`` whose influence values are SQL over the unit table."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 
 from reforge.engine import Engine
 from reforge.policy import influence as inf
+from reforge.policy.arrays import design_table, fetch_columns, rows_by, total
 from reforge.policy.did.plan import Cell, Control, EstMethod
 from reforge.policy.did.sql import CellFit, dot, lit
 from reforge.policy.panel import Panel
 
+Row = dict[str, float]   # one row of sums, by column name
 
-def _sym(row: pd.Series, stem: str, p: int) -> np.ndarray:
+
+def _sym(row: Mapping[str, float], stem: str, p: int) -> np.ndarray:
     """Symmetric p × p matrix from columns ``{stem}_{a}_{b}`` (a ≤ b) of a row."""
     m = np.empty((p, p))
     for a in range(p):
@@ -27,7 +30,7 @@ def _sym(row: pd.Series, stem: str, p: int) -> np.ndarray:
 
 
 def _cell_sums_from_cohorts(engine: Engine, panel: Panel, cells: list[Cell], idx: list[int],
-                            xi_of) -> pd.DataFrame:
+                            xi_of) -> dict[int, Row]:
     """Per-cell n_t, n_c, ΣΔY (treated), ΣX (treated), X'X and X'ΔY (comparison) from per-cohort sums.
 
     One GROUP BY cohort over the unit table per covariate period used (one when the covariates
@@ -35,35 +38,36 @@ def _cell_sums_from_cohorts(engine: Engine, panel: Panel, cells: list[Cell], idx
     """
     k, T = panel.k, panel.T
     p = k + 1
-    per_xi: dict[int, pd.DataFrame] = {}
+    per_xi: dict[int, dict[float, Row]] = {}
     for xi in sorted({xi_of(cells[i]) for i in idx}):
         X = ["1.0"] + [f"x{j + 1}_{xi}" for j in range(k)]
         aggs = ["COUNT(*) AS n"] + [f"SUM({X[a]}) AS sx_{a}" for a in range(1, p)]
         aggs += [f"SUM({X[a]} * {X[b]}) AS xx_{a}_{b}" for a in range(p) for b in range(a, p)]
         aggs += [f"SUM({X[a]} * y{t}) AS xy_{a}_{t}" for a in range(p) for t in range(T)]
-        f = engine.fetch_df(f"SELECT g, {', '.join(aggs)} FROM {panel.wide} GROUP BY g ORDER BY g").set_index("g")
-        f.index = f.index.astype(float)
-        f["sx_0"] = f["n"]
+        f = rows_by(fetch_columns(engine, f"SELECT g, {', '.join(aggs)} FROM {panel.wide} GROUP BY g ORDER BY g"), "g")
+        for r in f.values():
+            r["sx_0"] = r["n"]
         per_xi[xi] = f
-    rows = []
+    rows: dict[int, Row] = {}
     for i in idx:
         c = cells[i]
         f = per_xi[xi_of(c)]
-        tr = f.loc[[c.g]] if c.g in f.index else f.iloc[0:0]
-        co = f.loc[[g for g in c.controls if g in f.index]]
-        r: dict = {"cell": i, "n_t": float(tr["n"].sum()), "n_c": float(co["n"].sum()),
-                   "sdy_t": float(tr[f"xy_0_{c.ti}"].sum() - tr[f"xy_0_{c.bi}"].sum())}
+        tr = [f[c.g]] if c.g in f else []
+        co = [f[g] for g in c.controls if g in f]
+        r: Row = {"n_t": total(tr, "n"), "n_c": total(co, "n"),
+                  "sdy_t": total(tr, f"xy_0_{c.ti}") - total(tr, f"xy_0_{c.bi}")}
         for a in range(p):
-            r[f"sx_t_{a}"] = float(tr[f"sx_{a}"].sum())
-            r[f"xy_{a}"] = float(co[f"xy_{a}_{c.ti}"].sum() - co[f"xy_{a}_{c.bi}"].sum())
+            r[f"sx_t_{a}"] = total(tr, f"sx_{a}")
+            r[f"xy_{a}"] = total(co, f"xy_{a}_{c.ti}") - total(co, f"xy_{a}_{c.bi}")
             for b in range(a, p):
-                r[f"xx_{a}_{b}"] = float(co[f"xx_{a}_{b}"].sum())
-        rows.append(r)
-    return pd.DataFrame(rows).set_index("cell")
+                r[f"xx_{a}_{b}"] = total(co, f"xx_{a}_{b}")
+        rows[i] = r
+    return rows
 
 
 def _cell_weighted_sums(engine: Engine, panel: Panel, cells: list[Cell], live: list[int], dkeys: list[tuple],
-                        ddf: pd.DataFrame, gam: dict, betas: dict, xi_of, joined, scratch: list[str]) -> pd.DataFrame:
+                        ddf: dict[str, list], gam: dict, betas: dict, xi_of, joined,
+                        scratch: list[str]) -> dict[int, Row]:
     """Per-cell IPW sums at the fitted scores (Σw, ΣwX, ΣwΔY, ΣwΔYX, Σw e, Σw e X, Σp(1−p)XX', max p).
 
     One query over the distinct propensity designs (cohort, comparison set, covariate period)
@@ -72,12 +76,12 @@ def _cell_weighted_sums(engine: Engine, panel: Panel, cells: list[Cell], live: l
     k, T = panel.k, panel.T
     p = k + 1
     X = ["1.0"] + [f"x{j + 1}" for j in range(k)]
-    dd = ddf.copy()
+    dd = dict(ddf)
     for a in range(p):
         dd[f"gam{a}"] = [float(gam[d][a]) for d in dkeys]
     dtab = engine.temp_name("did_ds")
     scratch.append(dtab)
-    engine.register(dtab, dd)
+    engine.register(dtab, design_table(dd))
     zl = " + ".join(["gam0"] + [f"gam{a} * x{a}" for a in range(1, p)])
     ycols = "".join(f", W.y{t} AS y{t}" for t in range(T))
     gsel = "".join(f", K.gam{a} AS gam{a}" for a in range(p)) + ycols
@@ -89,17 +93,18 @@ def _cell_weighted_sums(engine: Engine, panel: Panel, cells: list[Cell], live: l
     sums += [f"SUM({wexpr} * {X[a]} * {X[b]}) AS swxx_{a}_{b}" for a in range(p) for b in range(a, p)]
     sums += [f"SUM({wexpr} * {X[a]} * y{t}) AS swxy_{a}_{t}" for a in range(p) for t in range(T)]
     sums += [f"SUM(pc * (1.0 - pc) * {X[a]} * {X[b]}) AS h_{a}_{b}" for a in range(p) for b in range(a, p)]
-    D = engine.fetch_df(f"SELECT cell, {', '.join(sums)} FROM ({base}) Q GROUP BY cell ORDER BY cell").set_index("cell")
-    rows = []
+    D = rows_by(fetch_columns(engine, f"SELECT cell, {', '.join(sums)} FROM ({base}) Q GROUP BY cell ORDER BY cell"),
+                "cell")
+    rows: dict[int, Row] = {}
     for i in live:
         c = cells[i]
-        r0 = D.loc[dkeys.index((c.g, c.controls, xi_of(c)))]
+        r0 = D[dkeys.index((c.g, c.controls, xi_of(c)))]
         beta = betas.get(i, np.zeros(p))
         swx = np.array([r0[f"swx_{a}"] for a in range(p)], dtype=float)
         swxx = _sym(r0, "swxx", p)
         swdyx = np.array([r0[f"swxy_{a}_{c.ti}"] - r0[f"swxy_{a}_{c.bi}"] for a in range(p)], dtype=float)
-        r: dict = {"cell": i, "pmax": float(r0["pmax"]), "w_c": float(swx[0]), "swdy": float(swdyx[0]),
-                   "swe": float(swdyx[0] - swx @ beta)}
+        r: Row = {"pmax": float(r0["pmax"]), "w_c": float(swx[0]), "swdy": float(swdyx[0]),
+                  "swe": float(swdyx[0] - swx @ beta)}
         swex = swdyx - swxx @ beta
         for a in range(p):
             r[f"swx_{a}"] = swx[a]
@@ -107,8 +112,8 @@ def _cell_weighted_sums(engine: Engine, panel: Panel, cells: list[Cell], live: l
             r[f"swex_{a}"] = swex[a]
             for b in range(a, p):
                 r[f"h_{a}_{b}"] = float(r0[f"h_{a}_{b}"])
-        rows.append(r)
-    return pd.DataFrame(rows).set_index("cell")
+        rows[i] = r
+    return rows
 
 
 def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMethod, control: Control,
@@ -142,13 +147,13 @@ def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMeth
     #    treated sums and comparison normal equations (a cell's sample is a union of cohorts)
     A = _cell_sums_from_cohorts(engine, panel, cells, idx, xi_of)
 
-    def sym(row: pd.Series, stem: str) -> np.ndarray:
+    def sym(row: Mapping[str, float], stem: str) -> np.ndarray:
         return _sym(row, stem, p)
 
     fits: dict[int, CellFit] = {}
     betas: dict[int, np.ndarray] = {}
     for i in idx:
-        r = A.loc[i]
+        r = A[i]
         if r["n_t"] == 0 or r["n_c"] == 0:
             fits[i] = CellFit(att=float("nan"))
             continue
@@ -162,7 +167,7 @@ def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMeth
         for i in idx:
             if i in fits:
                 continue
-            r = A.loc[i]
+            r = A[i]
             sx_t = np.array([r[f"sx_t_{a}"] for a in range(p)], dtype=float)
             try:
                 rc = inf.reg_cell(float(r["n_t"]), sx_t, float(r["sdy_t"]), sym(r, "xx"),
@@ -188,13 +193,14 @@ def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMeth
     dkeys = list(designs)
     gam = {}
     for d in dkeys:
-        r = A.loc[designs[d][0]]
+        r = A[designs[d][0]]
         pbar = float(r["n_t"]) / float(r["n_t"] + r["n_c"])
         gam[d] = np.r_[math.log(pbar / (1 - pbar)), np.zeros(k)]
-    ddf = pd.DataFrame({"cell": range(len(dkeys)), "gc": [d[0] for d in dkeys],
-                        "ti": 0, "bi": 0, "xi": [d[2] for d in dkeys],
-                        "thr": [cells[designs[d][0]].thr for d in dkeys],
-                        "nyt": nyt, "hasnever": [1 if 0.0 in d[1] else 0 for d in dkeys]})
+    nd = len(dkeys)
+    ddf: dict[str, list] = {"cell": list(range(nd)), "gc": [float(d[0]) for d in dkeys],
+                            "ti": [0] * nd, "bi": [0] * nd, "xi": [int(d[2]) for d in dkeys],
+                            "thr": [float(cells[designs[d][0]].thr) for d in dkeys],
+                            "nyt": [nyt] * nd, "hasnever": [1 if 0.0 in d[1] else 0 for d in dkeys]}
     dtab = engine.temp_name("did_d")
     scratch.append(dtab)
     active = list(range(len(dkeys)))
@@ -203,16 +209,17 @@ def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMeth
     hs = [f"SUM(pr * (1.0 - pr) * {X[a]} * {X[b]}) AS h_{a}_{b}" for a in range(p) for b in range(a, p)]
     hs += [f"SUM((d - pr) * {X[a]}) AS s_{a}" for a in range(p)]
     for _it in range(60):
-        dd = ddf.iloc[active].copy()
+        dd = {col: [v[j] for j in active] for col, v in ddf.items()}
         for a in range(p):
             dd[f"gam{a}"] = [float(gam[dkeys[j]][a]) for j in active]
-        engine.register(dtab, dd)
+        engine.register(dtab, design_table(dd))
         q_ = (f"SELECT cell, d{''.join(f', x{a}' for a in range(1, p))}, 1.0 / (1.0 + EXP(-({zl}))) AS pr "
               f"FROM ({joined(dtab, gsel)}) J")
-        S = engine.fetch_df(f"SELECT cell, {', '.join(hs)} FROM ({q_}) Q GROUP BY cell ORDER BY cell").set_index("cell")
+        S = rows_by(fetch_columns(engine, f"SELECT cell, {', '.join(hs)} FROM ({q_}) Q GROUP BY cell ORDER BY cell"),
+                    "cell")
         still = []
         for j in active:
-            r = S.loc[j]
+            r = S[j]
             try:
                 step = inf.newton_step(sym(r, "h"), np.array([r[f"s_{a}"] for a in range(p)], dtype=float))
             except inf.SingularCell:
@@ -237,7 +244,7 @@ def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMeth
     score_cols: dict[int, str] = {}   # design -> capped propensity score SQL, computed once per unit
     for i in live:
         c = cells[i]
-        ra, rb = A.loc[i], B.loc[i]
+        ra, rb = A[i], B[i]
         if float(rb["pmax"]) >= 0.999:   # R did's overlap guard
             fits[i] = CellFit(att=float("nan"))
             continue

@@ -1,33 +1,42 @@
 """``DidResult``: ATT(g,t) estimates with their influence functions; standard errors (analytic or
 multiplier bootstrap, one seeded stream per request), the pre-trend tests, the aggregations and the
-stable JSON shape."""
+stable JSON shape. pandas is imported only for the ``cells`` / ``to_frame()`` tables."""
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.special import chdtr, ndtri  # scipy.stats costs ~0.3 s of start-up; same functions
 
 from reforge.policy.aggregate import Aggregate, aggregate
 from reforge.policy.blas import single_threaded
 from reforge.policy.bootstrap import cluster_sums, mboot
+from reforge.policy.dist import chi2_cdf, norm_ppf
 from reforge.policy.panel import Panel
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_CELL_COLS = ("group", "time", "att", "post", "base_zero")
 
 
 class DidResult:
     """ATT(g,t) estimates with influence functions; aggregate with ``.aggregate(kind)``.
 
-    ``cells`` (DataFrame: group, time, att, se, post), ``psi`` (units × cells
-    influence matrix, R scaling), ``crit`` (critical value of the uniform band
-    over the cells; 1.96-type pointwise value without bootstrap).
+    ``cells`` (DataFrame: group, time, att, post, base_zero, se; built on first use),
+    ``psi`` (units × cells influence matrix, R scaling), ``crit`` (critical value of the
+    uniform band over the cells; 1.96-type pointwise value without bootstrap).
+    ``cells=`` takes any mapping of those columns (a DataFrame or a dict of arrays).
     """
 
-    def __init__(self, *, cells: pd.DataFrame, psi: np.ndarray, unit_g: np.ndarray,
+    def __init__(self, *, cells: Mapping[str, object], psi: np.ndarray, unit_g: np.ndarray,
                  cluster_codes: np.ndarray | None, panel: Panel, settings: dict, notes: list[str]) -> None:
-        self.cells = cells
+        self._cols = {c: np.asarray(cells[c], dtype=bool if c in ("post", "base_zero") else float)
+                      for c in _CELL_COLS}
+        self._frame: pd.DataFrame | None = None
         self.psi = psi
         self.unit_g = unit_g
         self.cluster_codes = cluster_codes
@@ -42,19 +51,28 @@ class DidResult:
         # One root of entropy per result; every bootstrap draws from its own stream under it
         # (see _stream), so an aggregate's SE does not depend on what was asked before it.
         self._entropy = np.random.SeedSequence(seed).entropy
-        att = cells["att"].to_numpy(dtype=float)
+        att = self._cols["att"]
+        base_zero = self._cols["base_zero"]
         ok = ~np.isnan(att)
         se = np.full(len(att), np.nan)
-        self.crit = float(ndtri(1 - self.alp / 2))
+        self.crit = norm_ppf(1 - self.alp / 2)
         if ok.any():
             se[ok] = self._se(psi if ok.all() else psi[:, ok], self._stream("cells", "se"))
             if self.bootstrap:
-                self.crit = self._crit(psi[:, ok & ~cells["base_zero"].to_numpy()], self._stream("cells", "crit"))
-        se[cells["base_zero"].to_numpy()] = np.nan
+                self.crit = self._crit(psi[:, ok & ~base_zero], self._stream("cells", "crit"))
+        se[base_zero] = np.nan
         se[~np.isfinite(se) | (se <= 0)] = np.nan
-        self.cells["se"] = se
+        self._cols["se"] = se
         self.pretest = self._pretest()
         self._agg: dict[tuple, Aggregate] = {}
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        """The ATT(g,t) table: group, time, att, post, base_zero, se (one row per cell)."""
+        if self._frame is None:
+            import pandas as pd
+            self._frame = pd.DataFrame({c: self._cols[c] for c in (*_CELL_COLS, "se")})
+        return self._frame
 
     # -- inference -------------------------------------------------------------------
     def _stream(self, *label: object) -> np.random.Generator:
@@ -82,7 +100,7 @@ class DidResult:
     def _crit(self, m: np.ndarray, rng: np.random.Generator | None = None) -> float:
         """Uniform (sup-t) critical value by the multiplier bootstrap (draws from ``rng``);
         pointwise if it fails."""
-        pw = float(ndtri(1 - self.alp / 2))
+        pw = norm_ppf(1 - self.alp / 2)
         if m.shape[1] == 0:
             return pw
         rng = rng if rng is not None else self._stream("crit")
@@ -93,13 +111,13 @@ class DidResult:
         """Wald test that all pre-treatment ATT(g,t) are zero (analytic covariance, as R ``did``)."""
         if self.cluster_codes is not None and self.bootstrap:
             return None
-        c = self.cells
+        c = self._cols
         a = float(self.settings.get("anticipation", 0))
-        att = c["att"].to_numpy(dtype=float)
+        att = c["att"]
         psi = self.psi if not np.isnan(self.psi).any() else np.nan_to_num(self.psi)
         s = cluster_sums(psi, self.cluster_codes)
         se = np.sqrt(np.einsum("ij,ij->j", s, s)) / self.n
-        pre = np.flatnonzero((c["group"].to_numpy() - a > c["time"].to_numpy()) & np.isfinite(att)
+        pre = np.flatnonzero((c["group"] - a > c["time"]) & np.isfinite(att)
                              & (se > 0) & np.isfinite(se))
         if pre.size == 0:
             return None
@@ -111,7 +129,7 @@ class DidResult:
             w = float(self.n * att[pre] @ np.linalg.solve(v, att[pre]))
         except np.linalg.LinAlgError:
             return None
-        return {"stat": w, "df": int(pre.size), "p": float(1 - chdtr(pre.size, w))}
+        return {"stat": w, "df": int(pre.size), "p": 1 - chi2_cdf(pre.size, w)}
 
     def pretest_event(self) -> dict | None:
         """Wald test that all event-study leads (dynamic effects at e < 0) are zero, analytic covariance.
@@ -140,7 +158,7 @@ class DidResult:
             w = float(a[lead] @ np.linalg.solve(v, a[lead]))
         except np.linalg.LinAlgError:
             return None
-        return {"stat": w, "df": int(lead.size), "p": float(1 - chdtr(lead.size, w))}
+        return {"stat": w, "df": int(lead.size), "p": 1 - chi2_cdf(lead.size, w)}
 
     # -- aggregation -----------------------------------------------------------------
     def aggregate(self, kind: str = "simple", *, balance_e: int | None = None, min_e: float = -np.inf,
@@ -153,7 +171,7 @@ class DidResult:
         return self._agg[key]
 
     def _aggregate(self, kind: str, balance_e: int | None, min_e: float, max_e: float) -> Aggregate:
-        c = self.cells
+        c = self._cols
         # the aggregate's own streams (SEs and band): requests in any order give the same numbers
         label = ("aggregate", kind, None if balance_e is None else int(balance_e), float(min_e), float(max_e))
         se_rng = self._stream(*label, "se")
@@ -166,8 +184,7 @@ class DidResult:
             return self._crit(m, crit_rng)
 
         return aggregate(
-            kind, att=c["att"].to_numpy(dtype=float), cell_g=c["group"].to_numpy(dtype=float),
-            cell_t=c["time"].to_numpy(dtype=float), psi=self.psi, unit_g=self.unit_g,
+            kind, att=c["att"], cell_g=c["group"], cell_t=c["time"], psi=self.psi, unit_g=self.unit_g,
             glist=self.panel.glist, tlist=self.panel.tlist, se_fn=se_fn,
             crit_fn=crit_fn if self.bootstrap else None,
             balance_e=balance_e, min_e=min_e, max_e=max_e)
@@ -185,8 +202,9 @@ class DidResult:
 
     def to_dict(self, *, balance_e: int | None = None, min_e: float = -np.inf, max_e: float = np.inf) -> dict:
         """The stable JSON shape: att_gt, aggregate{simple,group,calendar,dynamic}, pretest, n_units, n_obs."""
-        rows = [{"group": _num(r.group), "time": _num(r.time), "att": _f(r.att), "se": _f(r.se)}
-                for r in self.cells.itertuples()]
+        c = self._cols
+        rows = [{"group": _num(g), "time": _num(t), "att": _f(a), "se": _f(s)}
+                for g, t, a, s in zip(c["group"], c["time"], c["att"], c["se"], strict=True)]
         agg = {"simple": self.aggregate("simple").to_dict(),
                "group": self.aggregate("group").to_dict(),
                "calendar": self.aggregate("calendar").to_dict(),

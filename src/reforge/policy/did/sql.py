@@ -8,12 +8,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
 
 from reforge.engine import Engine
 from reforge.policy import influence as inf
+from reforge.policy.arrays import to_numpy
 from reforge.policy.did.plan import Cell
 from reforge.policy.panel import Panel
 
@@ -76,12 +76,16 @@ def influence_matrix(engine: Engine, panel: Panel, cells: list[Cell], fits: dict
     M = engine.fetch_arrow(f"SELECT u, g, cl, {', '.join(exprs)} FROM {src}")
     if sort_units:
         M = M.take(pa.compute.sort_indices(M, sort_keys=[("u", "ascending")]))
-    unit_g = M.column("g").to_numpy(zero_copy_only=False).astype(float)
+    unit_g = to_numpy(M.column("g")).astype(float)
     codes = None
     if cluster:
-        labels = pd.Series(M.column("cl").to_pylist())
-        codes = pd.factorize(labels, sort=True)[0].astype(np.int64)
+        labels = np.array(M.column("cl").to_pylist(), dtype=object)
+        if any(v is None for v in labels):   # NULL labels (not expected: the panel drops them)
+            import pandas as pd
+            codes = pd.factorize(pd.Series(labels), sort=True)[0].astype(np.int64)
+        else:   # = pandas.factorize(sort=True): codes of the sorted distinct labels
+            codes = np.unique(labels, return_inverse=True)[1].astype(np.int64).reshape(-1)
     psi = np.empty((M.num_rows, len(cells)))
     for i in range(len(cells)):
-        psi[:, i] = M.column(f"c{i}").to_numpy(zero_copy_only=False)
+        psi[:, i] = to_numpy(M.column(f"c{i}"))
     return psi, unit_g, codes
