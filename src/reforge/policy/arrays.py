@@ -16,9 +16,9 @@ from reforge.engine.base import Params
 def _chunk_to_numpy(a: pa.Array) -> np.ndarray:
     """One Arrow array as numpy, read from its buffers (pyarrow's own ``to_numpy`` imports
     pandas, ~0.3 s). Fixed-width numbers: float64 / int64 (float64 with NaN where NULL);
-    decimals are cast to float64; anything else (strings, booleans) becomes a list's array."""
-    if pa.types.is_decimal(a.type):
-        a = a.cast(pa.float64())
+    decimals become float64; anything else (strings, booleans) becomes a list's array."""
+    if pa.types.is_decimal(a.type):   # small results only (sums of integers); a cast would load pyarrow.compute
+        return np.array([np.nan if v is None else float(v) for v in a.to_pylist()], dtype=float)
     if not (pa.types.is_floating(a.type) or pa.types.is_integer(a.type)):
         return np.array(a.to_pylist(), dtype=object)
     dtype = np.dtype(a.type.to_pandas_dtype())
