@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from reforge.cli.policy import app
 from tests.conftest import FIXTURES
+from tests.policy.test_mpdta import PUBLISHED_LPOP_NEVER
 
 REFORGE = str(Path(sys.executable).parent / "reforge")
 MPDTA = str(FIXTURES / "policy" / "mpdta.csv")
@@ -55,3 +57,25 @@ def test_did_user_errors():
     assert "outcome column 'nope' not in policy_input" in p.stderr
     p = _run("/nonexistent/file.csv", *ARGS)
     assert p.returncode == 2 and "does not exist" in p.stderr
+
+
+def test_did_json_loads_neither_pandas_nor_scipy():
+    """The whole `policy did FILE --format json` process (issue 21): DuckDB reads the file, Arrow
+    buffers carry the results to numpy; pandas and scipy (~0.6 s of start-up) stay unloaded."""
+    code = ("import atexit, json, sys\n"
+            "atexit.register(lambda: sys.stderr.write('@@' + json.dumps(sorted({m.split('.')[0] "
+            "for m in sys.modules})) + '\\n'))\n"
+            "from reforge.cli.main import main\n"
+            f"sys.argv = ['reforge', 'policy', 'did', {MPDTA!r}, *{ARGS!r}, '--covariates', 'lpop', "
+            "'--cluster', 'countyreal', '--format', 'json']\n"
+            "main()\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    mods = set(json.loads(p.stderr.rsplit("@@", 1)[1]))
+    assert {"duckdb", "numpy", "pyarrow", "reforge"} <= mods
+    assert not {"pandas", "scipy"} & mods
+    d = json.loads(p.stdout)
+    assert d["n_units"] == 500 and len(d["att_gt"]) == 12
+    # the published R did numbers (xformla = ~lpop; clustering by the unit changes nothing)
+    assert [round(r["att"], 4) for r in d["att_gt"]] == pytest.approx(PUBLISHED_LPOP_NEVER, abs=1e-12)
+    assert round(d["pretest"]["p"], 5) == 0.23267

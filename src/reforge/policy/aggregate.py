@@ -159,11 +159,11 @@ def aggregate(kind: str, *, att: np.ndarray, cell_g: np.ndarray, cell_t: np.ndar
 
     # dynamic (event study)
     include = np.ones(len(att), dtype=bool)
-    eseq = np.unique(e)
+    eseq = _distinct(e)
     if balance_e is not None:
         tmax = max(tlist)
         include = (tmax - cell_g) >= balance_e
-        eseq = np.unique(e[include])
+        eseq = _distinct(e[include])
         eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - tmax + min(min(tlist), gl.min()))]
     eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
     if eseq.size == 0:
@@ -183,6 +183,11 @@ def aggregate(kind: str, *, att: np.ndarray, cell_g: np.ndarray, cell_t: np.ndar
     inf = m[:, epos].mean(axis=1)
     return Aggregate(kind, float(np.mean(np.array(atts)[epos])), float(se_fn(inf[:, None])[0]), "e", rows,
                      crit_fn(m) if crit_fn else None, inf, m)
+
+
+def _distinct(v: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (= ``np.unique``, which loads ``numpy.ma`` on first use)."""
+    return np.array(sorted(set(v.tolist())), dtype=float)
 
 
 def _int(v: float) -> int | float:

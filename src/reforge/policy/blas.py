@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _controller():  # noqa: ANN202 - threadpoolctl.ThreadpoolController or None
+    """One scan of the loaded BLAS/OpenMP libraries per process (each scan costs ~15 ms)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - optional
+        return None
+    return ThreadpoolController()
 
 
 @contextlib.contextmanager
 def single_threaded() -> Iterator[None]:
-    """Limit BLAS/OpenMP pools to one thread inside the block."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
+    """Limit BLAS/OpenMP pools to one thread inside the block (numpy must be imported first)."""
+    ctl = _controller()
+    if ctl is None:  # pragma: no cover - optional
         yield
         return
-    with threadpool_limits(limits=1):
+    with ctl.limit(limits=1):
         yield

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtri  # norm.ppf without importing scipy.stats
+
+from reforge.policy.dist import norm_ppf
 
 
 @dataclass
@@ -54,7 +55,7 @@ def mboot(psi: np.ndarray, *, biters: int, alp: float = 0.05, codes: np.ndarray 
     b = bres[:, ok]
     q75 = np.quantile(b, 0.75, axis=0, method="inverted_cdf")
     q25 = np.quantile(b, 0.25, axis=0, method="inverted_cdf")
-    sig = (q75 - q25) / (ndtri(0.75) - ndtri(0.25))
+    sig = (q75 - q25) / (norm_ppf(0.75) - norm_ppf(0.25))
     sig[~np.isfinite(sig) | (sig <= 0)] = np.nan
     se[ok] = sig * np.sqrt(nc) / n
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -19,6 +19,7 @@ import numpy as np
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
 from reforge.messages import Message
+from reforge.policy.arrays import fetch_columns
 
 
 def q(name: str) -> str:
@@ -100,9 +101,9 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
            f"CAST(COALESCE({q(group)}, 0) AS DOUBLE) AS g0, {cl} AS cl{''.join(', ' + x for x in xs)} "
            f"FROM {table} WHERE {notnull})")
     # one scan: periods, rows, never-treated presence
-    per_t = engine.fetch_df(f"SELECT t, COUNT(*) AS n, SUM(CASE WHEN g0 = 0 THEN 1 ELSE 0 END) AS nev, "
+    per_t = fetch_columns(engine, f"SELECT t, COUNT(*) AS n, SUM(CASE WHEN g0 = 0 THEN 1 ELSE 0 END) AS nev, "
                             f"MAX(g0) AS gmax FROM {raw} R GROUP BY t ORDER BY t")
-    if per_t.empty:
+    if len(per_t["t"]) == 0:
         raise ReforgeError("no rows left after dropping rows with missing values")
     n_rows = int(per_t["n"].sum())
     tmin, tmax = float(per_t["t"].min()), float(per_t["t"].max())
@@ -150,13 +151,13 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
     engine.materialize(allu, f"""
         SELECT u, MIN(g0) AS gmin, MAX(g0) AS gmax, {clagg} COUNT(*) AS n, {ycols}{xcols}{tv_x}
         FROM {raw} R {where} GROUP BY u""")
-    chk = engine.fetch_df(f"""
+    chk = {k: (0.0 if np.isnan(v[0]) else float(v[0])) for k, v in fetch_columns(engine, f"""
         SELECT SUM(CASE WHEN n <> {nt} THEN 1 ELSE 0 END) AS dup,
                SUM(CASE WHEN gmin <> gmax THEN 1 ELSE 0 END) AS bad_g,
                SUM(CASE WHEN clmin <> clmax THEN 1 ELSE 0 END) AS bad_c,
                SUM(CASE WHEN gmin > 0 AND gmin <= {_num(tmin + a)} THEN 1 ELSE 0 END) AS first_treated,
                SUM(CASE WHEN NOT (gmin > 0 AND gmin <= {_num(tmin + a)}) THEN 1 ELSE 0 END) AS n_units
-        FROM {allu}""").iloc[0].fillna(0)
+        FROM {allu}""").items()}
     if int(chk["dup"]):
         raise ReforgeError(f"duplicate ({unit}, {time}) pairs in {int(chk['dup'])} units: the panel needs "
                            "one row per unit and period")
@@ -175,9 +176,9 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
     kept = f"NOT (gmin > 0 AND gmin <= {_num(tmin + a)})" + (f" AND n = {T}" if balance else "")
     time_varying = False
     if k:
-        tvd = engine.fetch_df(f"SELECT {', '.join(f'MAX(dx{j + 1}) AS m{j}' for j in range(k))} "
-                              f"FROM {allu} WHERE {kept}")
-        time_varying = bool(np.nanmax(tvd.to_numpy(dtype=float)) > 0)
+        tvd = fetch_columns(engine, f"SELECT {', '.join(f'MAX(dx{j + 1}) AS m{j}' for j in range(k))} "
+                                    f"FROM {allu} WHERE {kept}")
+        time_varying = bool(np.nanmax(np.array([float(v[0]) for v in tvd.values()])) > 0)
     src_u = allu
     if time_varying:   # second pass: covariates of every period (used at each cell's earlier period)
         xper = ", ".join(f"MAX(CASE WHEN t = {_num(tv)} THEN x{j + 1} END) AS x{j + 1}_{p}"
@@ -195,8 +196,8 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
     engine.materialize(wide, f"""
         SELECT u, {recode.replace('g0', 'gmin')} AS g, clmin AS cl{ysel}{xsel}
         FROM {src_u} S WHERE {kept}""")
-    sizes = engine.fetch_df(f"SELECT g, COUNT(*) AS n FROM {wide} GROUP BY g ORDER BY g")
-    n = int(sizes["n"].sum()) if len(sizes) else 0
+    sizes = fetch_columns(engine, f"SELECT g, COUNT(*) AS n FROM {wide} GROUP BY g ORDER BY g")
+    n = int(sizes["n"].sum()) if len(sizes["n"]) else 0
     if n == 0:
         raise ReforgeError("no unit is observed in every period; cannot build a balanced panel")
     dropped = n_units_all - n
@@ -208,7 +209,7 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
     if dropped:
         notes.append(Message("policy.note.dropped_unbalanced", {"n": dropped},
                              f"dropped {dropped} units not observed in every period (balanced panel)"))
-    cohort_size = {float(r.g): int(r.n) for r in sizes.itertuples()}
+    cohort_size = {float(g): int(m) for g, m in zip(sizes["g"], sizes["n"], strict=True)}
     glist = sorted(g for g in cohort_size if g > 0 and g > tl[0] + a)
     if latest_g is not None and control == "notyet":
         glist = [g for g in glist if g < latest_g]
