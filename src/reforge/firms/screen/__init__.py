@@ -18,7 +18,7 @@ assembled in Python from the reduced result frame.
 
 from __future__ import annotations
 
-from reforge.firms.screen.compile import TierPlan, plan_tier, tier_sql
+from reforge.firms.screen.compile import TierPlan, plan_tier, tier_params, tier_sql
 from reforge.firms.screen.explain import explain_row
 from reforge.firms.screen.near_miss import near_miss_screening, near_miss_table
 from reforge.firms.screen.result import Screening
@@ -36,5 +36,5 @@ from reforge.firms.screen.values import EPS, _fmt, _state, _val
 __all__ = [
     "EPS", "Only", "Screening", "TierPlan", "_check_year", "_fmt", "_state", "_val", "data_years",
     "explain_row", "near_miss_screening", "near_miss_table", "near_misses", "plan_tier",
-    "prepare_features", "screen", "screen_frame", "tier_sql",
+    "prepare_features", "screen", "screen_frame", "tier_params", "tier_sql",
 ]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from reforge.engine.sqlbuild import check_ident, literal
 from reforge.errors import ReforgeError
 from reforge.firms.metrics import METRICS
 from reforge.firms.rules_model import Condition, Indicator, Leaf, RuleSet, load_provinces
@@ -89,11 +90,12 @@ def _provincial_sql(max_points: float) -> tuple[str, set[str]]:
                 metrics.add(it.metric)
                 items.append(f"(CASE WHEN m_{it.metric} = 1 THEN {_num(it.points)} WHEN m_{it.metric} = 0 THEN 0.0 END)")
             else:
-                like = " OR ".join(f"industry_code LIKE '{pre}%'" for pre in it.industry_prefixes)
+                like = " OR ".join(f"industry_code LIKE {literal(pre + '%')}" for pre in it.industry_prefixes)
                 items.append(f"(CASE WHEN industry_code IS NULL THEN NULL WHEN {like} THEN {_num(it.points)} ELSE 0.0 END)")
         return _cap("(" + " + ".join(items) + ")", min(p.max_points, max_points))
 
-    whens = [f"WHEN province_code = '{code}' THEN {one(p)}" for code, p in sorted(provs.items()) if code != "default"]
+    whens = [f"WHEN province_code = {literal(code)} THEN {one(p)}"
+             for code, p in sorted(provs.items()) if code != "default"]
     return f"(CASE {' '.join(whens)} ELSE {one(provs['default'])} END)", metrics
 
 
@@ -158,11 +160,27 @@ class TierPlan:
         return out
 
 
+def tier_params(province: str | None) -> dict[str, str] | None:
+    """The bound parameters of :func:`tier_sql` for ``province`` (None when it has none)."""
+    return {"province": str(province)} if province else None
+
+
 def plan_tier(rules: RuleSet, tier: str, review: bool = False) -> TierPlan:
-    """The conditions, indicators and metrics a tier needs under ``rules``."""
+    """The conditions, indicators and metrics a tier needs under ``rules``.
+
+    Rule ids become column names of the query (``c_<id>``, ``p_<id>``, ``v_<id>``,
+    ``score_min_<block>``), so each is checked to be a plain name (``InvalidInput``,
+    code ``sql.bad_identifier``, otherwise)."""
     t = rules.tier(tier)
     conds = [c for c in t.conditions if c.enabled and (c.at_review or not review)]
     inds = rules.points_of(tier)
+    for c in conds:
+        check_ident(c.id, "condition id")
+    for i in inds:
+        check_ident(i.id, "indicator id")
+        check_ident(i.block, "indicator block")
+    for v in rules.vetoes:
+        check_ident(v.id, "veto id")
     metrics: set[str] = set()
     for c in conds:
         for leaf in [*c.all, *c.when, *(x for alt in c.alternatives for x in alt)]:
@@ -182,6 +200,8 @@ def tier_sql(plan: TierPlan, features: str, years: list[int], province: str | No
 
     ``order=False`` leaves out the final ``ORDER BY uscc, year`` (for materialising the
     result as a table, where row order has no meaning; fetch it with an ORDER BY).
+    With a ``province`` the query holds the marker ``$province``: run it with the
+    parameters :func:`tier_params` gives.
     """
     if len(plan.raw) > 62:
         raise ReforgeError("too many raw inputs for the missing-field bit mask (max 62)")
@@ -190,7 +210,7 @@ def tier_sql(plan: TierPlan, features: str, years: list[int], province: str | No
     mexpr += [f"CAST({METRICS[m].sql} AS DOUBLE) AS m_{m}" for m in plan.metrics]
     where = f"year IN ({', '.join(str(int(y)) for y in years)})"
     if province:
-        where += f" AND province_code = '{province.replace(chr(39), '')}'"
+        where += " AND province_code = $province"
     cr = []
     for v in plan.rules.vetoes:
         if v.mode == "active":

@@ -17,7 +17,7 @@ from reforge.engine import Engine
 from reforge.errors import ReforgeError
 from reforge.firms.metrics import feature_sql
 from reforge.firms.rules_model import TIERS, RuleSet, load_rules, rules_for_year
-from reforge.firms.screen.compile import TierPlan, plan_tier, tier_sql
+from reforge.firms.screen.compile import TierPlan, plan_tier, tier_params, tier_sql
 from reforge.firms.screen.near_miss import near_miss_screening, near_miss_table
 from reforge.firms.screen.result import Screening
 
@@ -81,7 +81,7 @@ def screen_frame(engine: Engine, tier: str, years: list[int], rules: str | RuleS
         frames, plans = [], {}
         for rid, (rs, ys) in _resolve_rules(rules, years).items():
             plan = plan_tier(rs, tier, review=review)
-            df = engine.fetch_arrow(tier_sql(plan, feats, ys, province)).to_pandas()
+            df = engine.fetch_arrow(tier_sql(plan, feats, ys, province), tier_params(province)).to_pandas()
             df["rules"] = rid
             frames.append(df)
             plans[rid] = plan
@@ -98,10 +98,11 @@ def _add_firms_without_figures(engine: Engine, df: pd.DataFrame, year: int, prov
     """Enterprises with no figures for the data year: ``insufficient_data`` rows, so every firm is listed."""
     cols = set(engine.columns("enterprises"))
     prov = "province_code" if "province_code" in cols else "CAST(NULL AS VARCHAR)"
-    where = f" AND {prov} = '{province.replace(chr(39), '')}'" if province else ""
+    where = f" AND {prov} = $province" if province else ""
+    params: dict[str, object] = {"data_year": int(year) - 1, **(tier_params(province) or {})}
     extra = engine.fetch_df(f"SELECT uscc, {prov} AS province_code FROM enterprises "
-                            f"WHERE uscc NOT IN (SELECT uscc FROM enterprise_years WHERE year = {int(year) - 1} "
-                            f"AND uscc IS NOT NULL){where} ORDER BY uscc")
+                            "WHERE uscc NOT IN (SELECT uscc FROM enterprise_years WHERE year = $data_year "
+                            f"AND uscc IS NOT NULL){where} ORDER BY uscc", params)
     extra = extra[~extra["uscc"].isin(df["uscc"])]
     if extra.empty:
         return df
