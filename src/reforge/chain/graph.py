@@ -143,7 +143,8 @@ def load_template(engine: Engine, chain_id: str) -> Template:
     n = engine.fetch_scalar("SELECT COUNT(*) FROM chains WHERE chain_id = ?", [chain_id])
     if not n:
         known = engine.fetch_df("SELECT chain_id FROM chains ORDER BY chain_id")["chain_id"].tolist()
-        raise ReforgeError(f"unknown chain {chain_id!r}; known: {', '.join(known) or '(none)'}")
+        raise ReforgeError(f"unknown chain {chain_id!r}; known: {', '.join(known) or '(none)'}",
+                           code="chain.unknown_chain", params={"chain": chain_id[:80]})
     ci_cols = set(engine.columns("chain_items"))
     seg = "ci.segment" if "segment" in ci_cols else "CAST(NULL AS VARCHAR)"
     endp = "ci.is_end_product" if "is_end_product" in ci_cols else "CAST(NULL AS BOOLEAN)"

@@ -97,7 +97,8 @@ def _seed_sql(engine: Engine, remove_country: str | None, remove_firm: str | Non
             "(SELECT COUNT(*) FROM foreign_suppliers WHERE supplier_id = $id) + "
             "(SELECT COUNT(*) FROM supply_links WHERE supplier_id = $id)", {"id": fid})
         if not n:
-            raise ReforgeError(f"unknown firm {fid!r}: not an enterprise USCC, foreign supplier id or supplier")
+            raise ReforgeError(f"unknown firm {fid!r}: not an enterprise USCC, foreign supplier id or supplier",
+                               code="chain.simulate.unknown_firm", params={"firm": fid[:80]})
         parts.append(f"SELECT {literal(fid)} AS id")
     if remove_region is not None:
         code = str(remove_region).strip()
@@ -137,7 +138,8 @@ def simulate(engine: Engine, *, remove_country: str | None = None, remove_firm: 
         if remove_item is not None:
             iid = str(remove_item)
             if not engine.fetch_scalar("SELECT COUNT(*) FROM items WHERE item_id = ?", [iid]):
-                raise ReforgeError(f"unknown item {iid!r}")
+                raise ReforgeError(f"unknown item {iid!r}", code="chain.simulate.unknown_item",
+                                   params={"item": iid[:80]})
             dead0 = engine.temp_name("sim_dead0")
             scratch.append(dead0)
             engine.materialize(dead0, f"SELECT 'S' AS seed, buyer_id, item_id, value AS lost FROM {links} "

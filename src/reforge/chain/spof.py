@@ -144,7 +144,8 @@ def single_points_of_failure(engine: Engine, chain_id: str | None = None, year: 
         if not engine.table_exists("chain_items"):
             raise ReforgeError("table chain_items is missing")
         if not engine.fetch_scalar("SELECT COUNT(*) FROM chain_items WHERE chain_id = ?", [chain_id]):
-            raise ReforgeError(f"unknown chain {chain_id!r} (no items in chain_items)")
+            raise ReforgeError(f"unknown chain {chain_id!r} (no items in chain_items)",
+                               code="chain.unknown_chain", params={"chain": str(chain_id)[:80]})
     with engine.scratch() as scratch:
         links = f"({links_sql(y)})"  # a subquery: scanned a few times, never copied
         firms_sql: str | None = None  # None: every supplier

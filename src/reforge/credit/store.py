@@ -33,7 +33,8 @@ def load_model(engine: Engine, model_id: str | None = None) -> dict:
     if model_id is not None:
         df = engine.fetch_df("SELECT spec FROM credit_models WHERE model_id = ?", [str(model_id)])
         if df.empty:
-            raise ReforgeError(f"credit model {model_id!r} not found")
+            raise ReforgeError(f"credit model {model_id!r} not found", code="credit.model_not_found",
+                               params={"model_id": str(model_id)[:80]})
     else:
         df = engine.fetch_df("SELECT spec FROM credit_models ORDER BY created_at DESC, model_id DESC LIMIT 1")
         if df.empty:

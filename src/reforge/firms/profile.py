@@ -49,7 +49,8 @@ def profile(engine: Engine, uscc: str) -> dict[str, Any]:
     has_years = _table(engine, "enterprise_years") and engine.fetch_scalar(
         "SELECT COUNT(*) FROM enterprise_years WHERE uscc = ?", u)
     if not ident and not has_years:
-        raise ReforgeError(f"no enterprise with uscc {uscc}")
+        raise ReforgeError(f"no enterprise with uscc {uscc}", code="firms.profile.not_found",
+                           params={"uscc": str(uscc)[:80]})
     out: dict[str, Any] = {"uscc": uscc, "identity": ident[0] if ident else None}
     dcols = ["kind", "batch", "level", "granted_on", "expires_on", "status", "rule_set"]
     out["designations"] = (_records(engine, f"SELECT {_sel(engine, 'designations', dcols)} "
