@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reforge.engine.duckdb_engine import DuckDBEngine
+from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
 
 MANIFEST = "manifest.json"
@@ -72,8 +73,8 @@ def _ident(name: str) -> str:
 
 
 def _sql_path(p: Path) -> str:
-    """A path as a SQL string literal (single quotes doubled)."""
-    return "'" + str(p).replace("'", "''") + "'"
+    """A path as a SQL constant (EXPORT / IMPORT DATABASE take no bound parameters)."""
+    return literal(str(p))
 
 
 def table_checks(e: DuckDBEngine) -> dict[str, TableCheck]:

@@ -22,11 +22,6 @@ REQUIRED = {
 }
 
 
-def lit(value: object) -> str:
-    """A SQL string literal (single quotes doubled)."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def require_tables(engine: Engine, names: dict[str, tuple[str, ...]]) -> None:
     """Raise a ReforgeError naming the first missing table or column."""
     for t, cols in names.items():
@@ -145,10 +140,11 @@ def load_template(engine: Engine, chain_id: str) -> Template:
     if not isinstance(chain_id, str) or not chain_id:
         raise ReforgeError(f"chain id must be a non-empty string, got {chain_id!r}")
     require_tables(engine, REQUIRED)
-    n = engine.fetch_scalar(f"SELECT COUNT(*) FROM chains WHERE chain_id = {lit(chain_id)}")
+    n = engine.fetch_scalar("SELECT COUNT(*) FROM chains WHERE chain_id = ?", [chain_id])
     if not n:
         known = engine.fetch_df("SELECT chain_id FROM chains ORDER BY chain_id")["chain_id"].tolist()
-        raise ReforgeError(f"unknown chain {chain_id!r}; known: {', '.join(known) or '(none)'}")
+        raise ReforgeError(f"unknown chain {chain_id!r}; known: {', '.join(known) or '(none)'}",
+                           code="chain.unknown_chain", params={"chain": chain_id[:80]})
     ci_cols = set(engine.columns("chain_items"))
     seg = "ci.segment" if "segment" in ci_cols else "CAST(NULL AS VARCHAR)"
     endp = "ci.is_end_product" if "is_end_product" in ci_cols else "CAST(NULL AS BOOLEAN)"
@@ -157,7 +153,7 @@ def load_template(engine: Engine, chain_id: str) -> Template:
         f"SELECT ci.item_id, i.name, i.name_zh, i.foundation, {seg} AS segment, "
         f"{endp} AS is_end_product, {endv} AS end_value "
         f"FROM chain_items ci LEFT JOIN items i ON i.item_id = ci.item_id "
-        f"WHERE ci.chain_id = {lit(chain_id)} ORDER BY ci.item_id")
+        "WHERE ci.chain_id = ? ORDER BY ci.item_id", [chain_id])
     if items.empty:
         raise ReforgeError(f"chain {chain_id!r} has no items in chain_items")
     cl_cols = set(engine.columns("chain_links"))
@@ -165,7 +161,7 @@ def load_template(engine: Engine, chain_id: str) -> Template:
     crit = "CAST(criticality AS DOUBLE)" if "criticality" in cl_cols else "CAST(NULL AS DOUBLE)"
     links = engine.fetch_df(
         f"SELECT input_item, output_item, {share} AS share, {crit} AS criticality FROM chain_links "
-        f"WHERE chain_id = {lit(chain_id)} ORDER BY input_item, output_item")
+        "WHERE chain_id = ? ORDER BY input_item, output_item", [chain_id])
     t = Template(chain_id, items.reset_index(drop=True), links.reset_index(drop=True))
     for a, b in zip(links["input_item"], links["output_item"], strict=True):
         t.succ.setdefault(a, []).append(b)

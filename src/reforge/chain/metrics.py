@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
-from reforge.chain.graph import Template, lit, load_template, require_tables
+from reforge.chain.graph import Template, load_template, require_tables
 from reforge.chain.thresholds import Thresholds, load_thresholds
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
@@ -377,12 +378,14 @@ METRICS_TABLES = {
 }
 
 
-def fetch_item_metrics(engine: Engine, item_sql: str, year: int | None, th: Thresholds) -> pd.DataFrame:
-    """The metrics frame (one row per item) for the items of ``item_sql``."""
+def fetch_item_metrics(engine: Engine, item_sql: str, year: int | None, th: Thresholds,
+                       params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The metrics frame (one row per item) for the items of ``item_sql``, whose ``$name``
+    markers are bound to ``params`` (named markers: ``item_sql`` appears more than once)."""
     require_tables(engine, METRICS_TABLES)
     # the purchases stay a subquery: two scans of the year's links cost less than a copy
     sl = f"({purchases_sql(item_sql, year)})"
-    return engine.fetch_df(item_metrics_sql(item_sql, year, sl, th.default_frontier_level))
+    return engine.fetch_df(item_metrics_sql(item_sql, year, sl, th.default_frontier_level), params)
 
 
 def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | None = None,
@@ -391,7 +394,8 @@ def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | N
     th = load_thresholds(thresholds)
     tpl = load_template(engine, chain_id)
     y = resolve_year(engine, year)
-    df = fetch_item_metrics(engine, f"SELECT item_id FROM chain_items WHERE chain_id = {lit(chain_id)}", y, th)
+    df = fetch_item_metrics(engine, "SELECT item_id FROM chain_items WHERE chain_id = $chain_id", y, th,
+                            {"chain_id": chain_id})
     reach = tpl.reach(th.reach_min_criticality)
     info = tpl.items.set_index("item_id")
     rows: list[dict] = []

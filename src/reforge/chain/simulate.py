@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from reforge.chain.cascade import cents, run_cascade, share_exceeds
-from reforge.chain.graph import lit, require_tables
+from reforge.chain.graph import require_tables
 from reforge.chain.metrics import resolve_year
 from reforge.engine import Engine
+from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
 
 SIM_TABLES = {
@@ -81,27 +82,30 @@ def _validate_threshold(loss_threshold: float) -> float:
 
 def _seed_sql(engine: Engine, remove_country: str | None, remove_firm: str | None,
               remove_region: str | None) -> str:
+    """The seed ids as SQL text (kept for an intermediate table, so the checked values are
+    inlined as constants through ``sqlbuild.literal``)."""
     parts: list[str] = []
     if remove_country is not None:
         cc = str(remove_country).strip().upper()
         if not re.fullmatch(r"[A-Z]{2}", cc):
             raise ReforgeError(f"--remove-country needs an ISO 3166 alpha-2 code like JP, got {remove_country!r}")
-        parts.append(f"SELECT supplier_id AS id FROM foreign_suppliers WHERE UPPER(country) = {lit(cc)}")
+        parts.append(f"SELECT supplier_id AS id FROM foreign_suppliers WHERE UPPER(country) = {literal(cc)}")
     if remove_firm is not None:
         fid = str(remove_firm).strip()
         n = engine.fetch_scalar(
-            f"SELECT (SELECT COUNT(*) FROM enterprises WHERE uscc = {lit(fid)}) + "
-            f"(SELECT COUNT(*) FROM foreign_suppliers WHERE supplier_id = {lit(fid)}) + "
-            f"(SELECT COUNT(*) FROM supply_links WHERE supplier_id = {lit(fid)})")
+            "SELECT (SELECT COUNT(*) FROM enterprises WHERE uscc = $id) + "
+            "(SELECT COUNT(*) FROM foreign_suppliers WHERE supplier_id = $id) + "
+            "(SELECT COUNT(*) FROM supply_links WHERE supplier_id = $id)", {"id": fid})
         if not n:
-            raise ReforgeError(f"unknown firm {fid!r}: not an enterprise USCC, foreign supplier id or supplier")
-        parts.append(f"SELECT {lit(fid)} AS id")
+            raise ReforgeError(f"unknown firm {fid!r}: not an enterprise USCC, foreign supplier id or supplier",
+                               code="chain.simulate.unknown_firm", params={"firm": fid[:80]})
+        parts.append(f"SELECT {literal(fid)} AS id")
     if remove_region is not None:
         code = str(remove_region).strip()
         if not re.fullmatch(r"\d{6}", code):
             raise ReforgeError(f"--remove-region needs a 6-digit GB/T 2260 code, got {remove_region!r}")
         cols = set(engine.columns("enterprises"))
-        conds = [f"{c} = {lit(code)}" for c in ("province_code", "city_code", "county_code") if c in cols]
+        conds = [f"{c} = {literal(code)}" for c in ("province_code", "city_code", "county_code") if c in cols]
         parts.append(f"SELECT uscc AS id FROM enterprises WHERE {' OR '.join(conds)}")
     if not parts:
         return "SELECT CAST(NULL AS VARCHAR) AS id WHERE 1 = 0"
@@ -133,13 +137,14 @@ def simulate(engine: Engine, *, remove_country: str | None = None, remove_firm: 
         item_cond = "1 = 0"
         if remove_item is not None:
             iid = str(remove_item)
-            if not engine.fetch_scalar(f"SELECT COUNT(*) FROM items WHERE item_id = {lit(iid)}"):
-                raise ReforgeError(f"unknown item {iid!r}")
+            if not engine.fetch_scalar("SELECT COUNT(*) FROM items WHERE item_id = ?", [iid]):
+                raise ReforgeError(f"unknown item {iid!r}", code="chain.simulate.unknown_item",
+                                   params={"item": iid[:80]})
             dead0 = engine.temp_name("sim_dead0")
             scratch.append(dead0)
             engine.materialize(dead0, f"SELECT 'S' AS seed, buyer_id, item_id, value AS lost FROM {links} "
-                                      f"WHERE item_id = {lit(iid)}")
-            item_cond = f"l.item_id = {lit(iid)}"
+                                      f"WHERE item_id = {literal(iid)}")  # (kept as a table: inlined)
+            item_cond = f"l.item_id = {literal(iid)}"
         res = run_cascade(engine, links, seeds, thr, scratch, dead0=dead0, unique_links=True)  # the key
         down = engine.fetch_df(f"SELECT id, rnd FROM {res.down} ORDER BY rnd, id")
         removed = down.loc[down["rnd"] == 0, "id"].tolist()

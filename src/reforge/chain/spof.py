@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from reforge.chain.cascade import code_links, run_cascade
-from reforge.chain.graph import lit, require_tables
+from reforge.chain.graph import require_tables
 from reforge.chain.metrics import resolve_year
 from reforge.chain.simulate import SIM_TABLES, _rec, _validate_threshold, links_sql
 from reforge.engine import Engine
+from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
 
 
@@ -142,14 +143,15 @@ def single_points_of_failure(engine: Engine, chain_id: str | None = None, year: 
     if chain_id is not None:
         if not engine.table_exists("chain_items"):
             raise ReforgeError("table chain_items is missing")
-        if not engine.fetch_scalar(f"SELECT COUNT(*) FROM chain_items WHERE chain_id = {lit(chain_id)}"):
-            raise ReforgeError(f"unknown chain {chain_id!r} (no items in chain_items)")
+        if not engine.fetch_scalar("SELECT COUNT(*) FROM chain_items WHERE chain_id = ?", [chain_id]):
+            raise ReforgeError(f"unknown chain {chain_id!r} (no items in chain_items)",
+                               code="chain.unknown_chain", params={"chain": str(chain_id)[:80]})
     with engine.scratch() as scratch:
         links = f"({links_sql(y)})"  # a subquery: scanned a few times, never copied
         firms_sql: str | None = None  # None: every supplier
-        if chain_id is not None:
+        if chain_id is not None:  # kept as text for intermediate tables: the (known) id as a constant
             firms_sql = (f"SELECT l.supplier_id AS id FROM ({links_sql(y)}) l JOIN chain_items ci "
-                         f"ON ci.item_id = l.item_id WHERE ci.chain_id = {lit(chain_id)}")
+                         f"ON ci.item_id = l.item_id WHERE ci.chain_id = {literal(chain_id)}")
         timings: dict[str, float] = {}
         df, n_firms, n_cand, rounds = spof_on_links(engine, links, firms_sql, thr, scratch, on_round,
                                                       unique_links=True, timings=timings,  # the table's key

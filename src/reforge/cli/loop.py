@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +21,9 @@ from reforge.cli.common import (
     engine_from,
 )
 
+if TYPE_CHECKING:
+    from reforge.engine import Engine
+
 app = typer.Typer(help="Closing the loop: chain leaders and their ecosystems, label history, tackling projects, "
                        "the board.", no_args_is_help=True)
 
@@ -28,6 +33,44 @@ ChainOpt = Annotated[str, typer.Option("--chain", help="chain id (reforge chain 
 
 def _pct(v: object) -> str:
     return "" if v is None else f"{float(v):.1%}"  # type: ignore[arg-type]
+
+
+@contextmanager
+def _opened(engine: EngineKind, db: DbOpt, warehouse: WarehouseOpt, writable: bool = False) -> Iterator[Engine]:
+    """The engine named on the command line, read-only; with ``writable`` opened for writing, or
+    read-only when that fails (the DuckDB file is locked by a running server)."""
+    if not writable:
+        with engine_from(engine, db, warehouse) as e:
+            yield e
+        return
+    from reforge.engine.base import EngineError
+    try:
+        ctx = engine_from(engine, db, warehouse, read_only=False)
+        e = ctx.__enter__()
+    except EngineError:  # locked by a server: compute without storing
+        ctx = engine_from(engine, db, warehouse)
+        e = ctx.__enter__()
+    try:
+        yield e
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+def _written(res: Any, fmt: Fmt) -> bool:
+    """Write ``res`` to stdout for ``--format json`` / ``csv`` and say so (False for a table)."""
+    if fmt == Fmt.json:
+        sys.stdout.write(dumps(res.to_dict()) + "\n")
+        return True
+    if fmt == Fmt.csv:
+        from reforge.report.export import write_csv_frame
+        write_csv_frame(res.to_frame(), sys.stdout)
+        return True
+    return False
+
+
+def _chain_title(res: Any, lg: str) -> str:
+    """The chain's name in the language ``lg`` (its id when it has none)."""
+    return (res.chain.get("name_zh") if lg == "zh" else res.chain.get("name")) or res.chain_id
 
 
 @app.command("leaders")
@@ -42,19 +85,13 @@ def leaders(chain: ChainOpt,
     explained, and the core-part ecosystem of the top ones per year."""
     from reforge.loop import chain_leaders
     from reforge.messages import render, resolve_lang
-    with engine_from(engine, db, warehouse) as e:
+    with _opened(engine, db, warehouse) as e:
         res = chain_leaders(e, chain, year, {"top": top} if top else None)
-    if fmt == Fmt.json:
-        sys.stdout.write(dumps(res.to_dict()) + "\n")
-        return
-    if fmt == Fmt.csv:
-        from reforge.report.export import write_csv_frame
-        write_csv_frame(res.to_frame(), sys.stdout)
+    if _written(res, fmt):
         return
     lg = resolve_lang(lang)
     from rich.table import Table as RichTable
-    name = res.chain.get("name_zh") if lg == "zh" else res.chain.get("name")
-    t = RichTable(title=render("loop.page.heading", {"chain": name or res.chain_id, "year": str(res.year)}, lg))
+    t = RichTable(title=render("loop.page.heading", {"chain": _chain_title(res, lg), "year": str(res.year)}, lg))
     for k in ("rank", "firm", "score", "output_share", "purchase_share", "domestic_suppliers", "tree"):
         t.add_column(render(f"loop.page.{k}", {}, lg), overflow="fold")
     for r in res.leaders[:20]:
@@ -87,31 +124,15 @@ def history(chain: ChainOpt,
             fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
     """Label of every item of the chain for every year with supply links, transitions, and the items
     resolved and newly choked since a year. Stored years are reused while their inputs are unchanged."""
-    from reforge.engine.base import EngineError
     from reforge.loop import label_history
     from reforge.messages import render, resolve_lang
-    writable = store and engine == EngineKind.duckdb
-    try:
-        ctx = engine_from(engine, db, warehouse, read_only=not writable)
-        e = ctx.__enter__()
-    except EngineError:  # locked by a server: compute without storing
-        ctx = engine_from(engine, db, warehouse)
-        e = ctx.__enter__()
-    try:
+    with _opened(engine, db, warehouse, writable=store and engine == EngineKind.duckdb) as e:
         res = label_history(e, chain, since=since, store=store)
-    finally:
-        ctx.__exit__(None, None, None)
-    if fmt == Fmt.json:
-        sys.stdout.write(dumps(res.to_dict()) + "\n")
-        return
-    if fmt == Fmt.csv:
-        from reforge.report.export import write_csv_frame
-        write_csv_frame(res.to_frame(), sys.stdout)
+    if _written(res, fmt):
         return
     lg = resolve_lang(lang)
     from rich.table import Table as RichTable
-    name = res.chain.get("name_zh") if lg == "zh" else res.chain.get("name")
-    t = RichTable(title=render("loop.page.history_title", {"chain": name or res.chain_id}, lg))
+    t = RichTable(title=render("loop.page.history_title", {"chain": _chain_title(res, lg)}, lg))
     t.add_column(render("loop.page.item", {}, lg), overflow="fold")
     for y in res.years:
         t.add_column(str(y))

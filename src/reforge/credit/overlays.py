@@ -15,18 +15,31 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from reforge.credit.grades import GradeScale
+from reforge.engine.sqlbuild import is_ident, literal
 from reforge.messages import Localized, Message
 
 OVERLAYS_FILE = Path(__file__).with_name("overlays.yaml")
+
+
+def _plain_name(v: str, what: str) -> str:
+    """``v`` when it can be a SQL column name (letters, digits, _), else ValueError."""
+    if not is_ident(v):
+        raise ValueError(f"{what} {v[:40]!r} must be letters, digits and _ only (not starting with a digit)")
+    return v
 
 
 class Condition(BaseModel):
     feature: str
     op: Literal["eq", "in", "ge", "gt", "le", "lt"]
     value: float | str | list[str] | list[float]
+
+    @field_validator("feature")
+    @classmethod
+    def _feature(cls, v: str) -> str:
+        return _plain_name(v, "overlay feature")
 
     @model_validator(mode="after")
     def _check(self) -> Condition:
@@ -46,6 +59,11 @@ class OverlayRule(BaseModel):
     grade: str
     source: str
     confidence: Literal["A", "B", "C"]
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _plain_name(v, "overlay id")  # becomes the column ov_<id>
 
 
 class OverlaySet(BaseModel):
@@ -79,10 +97,11 @@ def _load(path: str) -> OverlaySet:
         return OverlaySet.model_validate(yaml.safe_load(f))
 
 
-def _lit(v: float | str) -> str:
+def _value_sql(v: float | str) -> str:
+    """A rule's value as a SQL constant (whole numbers without a decimal point)."""
     if isinstance(v, str):
-        return "'" + v.replace("'", "''") + "'"
-    return repr(float(v)) if not float(v).is_integer() else str(int(v))
+        return literal(v)
+    return literal(int(v)) if float(v).is_integer() else literal(float(v))
 
 
 _SQL_OPS = {"eq": "=", "ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
@@ -92,8 +111,8 @@ def condition_sql(c: Condition, alias: str = "") -> str:
     """A boolean SQL expression for a condition (NULL feature values never match)."""
     col = f"{alias}.{c.feature}" if alias else c.feature
     if c.op == "in":
-        return f"{col} IN ({', '.join(_lit(v) for v in c.value)})"  # type: ignore[union-attr]
-    return f"{col} {_SQL_OPS[c.op]} {_lit(c.value)}"  # type: ignore[arg-type]
+        return f"{col} IN ({', '.join(_value_sql(v) for v in c.value)})"  # type: ignore[union-attr]
+    return f"{col} {_SQL_OPS[c.op]} {_value_sql(c.value)}"  # type: ignore[arg-type]
 
 
 def condition_mask(c: Condition, df: pd.DataFrame) -> np.ndarray:

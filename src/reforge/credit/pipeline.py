@@ -25,6 +25,7 @@ from reforge.credit.sql_export import score_sql
 from reforge.credit.store import load_model, save_model
 from reforge.credit.validate import metrics
 from reforge.engine import DuckDBEngine, Engine
+from reforge.engine.sqlbuild import placeholders
 from reforge.errors import ReforgeError
 from reforge.messages import codes_of
 
@@ -194,24 +195,25 @@ def score(engine: Engine | str | Path, year: int | None = None, uscc: str | list
         scale = grades or load_grades()
         rules = overlays or load_overlays()
         rules.check_grades(scale)
-        where = None
+        where, params = None, None
         if uscc is not None:
             ids = [uscc] if isinstance(uscc, str) else list(uscc)
-            where = "s.uscc IN (" + ", ".join("'" + u.replace("'", "''") + "'" for u in ids) + ")"
+            params = [str(u) for u in ids]  # bound to the markers of ``where`` (its only ones)
+            where = f"s.uscc IN ({placeholders(params)})"
         with eng.scratch() as tmp:
             imp, imp_years = impact_source(eng, y, y, tmp)
             feat = eng.temp_name("credit_feat")
             eng.materialize(feat, feature_sql(y, y, imp, imp_years))
             tmp.append(feat)
             out = eng.fetch_df(score_sql(spec, feat, ["uscc"], where=where, overlays=rules,
-                                         scale=scale, with_bins=True))
+                                         scale=scale, with_bins=True), params)
             if uscc is not None:
                 found = set(out["uscc"])
                 lost = [u for u in ids if u not in found]
                 if lost:
                     raise ReforgeError(f"no data for {', '.join(lost)} in {y}")
             vals = eng.fetch_df(f"SELECT uscc, {', '.join(f['name'] for f in spec['features'])} FROM {feat} s"
-                                + (f" WHERE {where}" if where else "") + " ORDER BY uscc")
+                                + (f" WHERE {where}" if where else "") + " ORDER BY uscc", params)
         return ScoreResult(y, assemble(spec, out, vals, rules, scale, top_reasons), spec.get("model_id"))
     finally:
         if own:

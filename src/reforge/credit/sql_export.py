@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from reforge.credit.grades import GradeScale
 from reforge.credit.overlays import OverlaySet, overlay_hits_sql, overlay_sql
+from reforge.engine.sqlbuild import check_ident, literal
 
 
 def double_lit(v: float) -> str:
@@ -20,14 +21,9 @@ def double_lit(v: float) -> str:
     return r if "e" in r else r + "e0"
 
 
-def str_lit(v: str) -> str:
-    return "'" + str(v).replace("'", "''") + "'"
-
-
 def _ident(name: str) -> str:
-    if not name.replace("_", "").isalnum():
-        return '"' + name.replace('"', '""') + '"'
-    return name
+    """A feature or key column name, checked to be plain (it also becomes part of ``pts_<name>``)."""
+    return check_ident(name, "scorecard column")
 
 
 def feature_points_sql(f: dict, alias: str = "") -> str:
@@ -40,7 +36,7 @@ def feature_points_sql(f: dict, alias: str = "") -> str:
         parts.append(f"ELSE {int(f['points'][-1])}")
     else:
         for cats, p in zip(f["categories"], f["points"], strict=True):
-            parts.append(f"WHEN CAST({col} AS VARCHAR) IN ({', '.join(str_lit(c) for c in cats)}) "
+            parts.append(f"WHEN CAST({col} AS VARCHAR) IN ({', '.join(literal(str(c)) for c in cats)}) "
                          f"THEN {int(p)}")
         parts.append(f"ELSE {int(f['points_other'])}")
     return "CASE " + " ".join(parts) + " END"
@@ -57,7 +53,7 @@ def feature_bin_sql(f: dict, alias: str = "") -> str:
         parts.append(f"ELSE {n - 1}")
     else:
         for i, cats in enumerate(f["categories"]):
-            parts.append(f"WHEN CAST({col} AS VARCHAR) IN ({', '.join(str_lit(c) for c in cats)}) THEN {i}")
+            parts.append(f"WHEN CAST({col} AS VARCHAR) IN ({', '.join(literal(str(c)) for c in cats)}) THEN {i}")
         parts.append(f"ELSE {n + 1}")
     return "CASE " + " ".join(parts) + " END"
 

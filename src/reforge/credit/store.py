@@ -19,10 +19,10 @@ def save_model(engine: Engine, spec: dict, year: int | None) -> str:
     now = datetime.now(UTC).replace(tzinfo=None)
     model_id = f"credit-{year if year is not None else 'na'}-{now.strftime('%Y%m%dT%H%M%S%f')}"
     spec = dict(spec, model_id=model_id)
-    text = json.dumps(spec, allow_nan=False).replace("'", "''")
-    engine.execute("INSERT INTO credit_models (model_id, created_at, year, spec) VALUES "
-                   f"('{model_id}', TIMESTAMP '{now.isoformat(sep=' ')}', "
-                   f"{'NULL' if year is None else int(year)}, '{text}')")
+    text = json.dumps(spec, allow_nan=False)
+    with engine.transaction():
+        engine.execute("INSERT INTO credit_models (model_id, created_at, year, spec) VALUES (?, ?, ?, ?)",
+                       [model_id, now, None if year is None else int(year), text])
     return model_id
 
 
@@ -31,10 +31,10 @@ def load_model(engine: Engine, model_id: str | None = None) -> dict:
     if not engine.table_exists("credit_models"):
         raise ReforgeError("no credit model stored; run `reforge credit train` first")
     if model_id is not None:
-        safe = model_id.replace("'", "''")
-        df = engine.fetch_df(f"SELECT spec FROM credit_models WHERE model_id = '{safe}'")
+        df = engine.fetch_df("SELECT spec FROM credit_models WHERE model_id = ?", [str(model_id)])
         if df.empty:
-            raise ReforgeError(f"credit model {model_id!r} not found")
+            raise ReforgeError(f"credit model {model_id!r} not found", code="credit.model_not_found",
+                               params={"model_id": str(model_id)[:80]})
     else:
         df = engine.fetch_df("SELECT spec FROM credit_models ORDER BY created_at DESC, model_id DESC LIMIT 1")
         if df.empty:

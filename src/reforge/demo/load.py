@@ -40,15 +40,15 @@ DEMO_MARKER = "demo"
 
 def mark_demo(engine: DuckDBEngine, n_firms: int, seed: int) -> None:
     """Record in ``schema_meta`` that ``engine``'s database is a generated demo database."""
-    engine.execute(f"INSERT OR REPLACE INTO schema_meta VALUES ('{DEMO_MARKER}', "
-                   f"'firms={int(n_firms)} seed={int(seed)}')")
+    engine.execute("INSERT OR REPLACE INTO schema_meta VALUES (?, ?)",
+                   [DEMO_MARKER, f"firms={int(n_firms)} seed={int(seed)}"])
 
 
 def is_demo_database(engine: DuckDBEngine) -> bool:
     """Whether ``build_demo`` made this database (its ``schema_meta`` marker is present)."""
     if not engine.table_exists("schema_meta"):
         return False
-    return bool(engine.fetch_scalar(f"SELECT COUNT(*) FROM schema_meta WHERE key = '{DEMO_MARKER}'"))
+    return bool(engine.fetch_scalar("SELECT COUNT(*) FROM schema_meta WHERE key = ?", [DEMO_MARKER]))
 
 
 def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: str | Path | None = None,

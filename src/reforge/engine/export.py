@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from reforge.engine.duckdb_engine import DuckDBEngine
+from reforge.engine.sqlbuild import ident, literal
 
 
 def export_parquet(engine: DuckDBEngine, out_dir: str | Path) -> dict[str, int]:
@@ -22,7 +23,7 @@ def export_parquet(engine: DuckDBEngine, out_dir: str | Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for t in engine.tables():
         path = tmp / f"{t}.parquet"
-        engine.execute(f"COPY (SELECT * FROM {t}) TO '{path}' (FORMAT PARQUET)")
+        engine.execute(f"COPY (SELECT * FROM {ident(t, 'table')}) TO {literal(str(path))} (FORMAT PARQUET)")
         counts[t] = engine.count(t)
     if out.exists():
         shutil.rmtree(out)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reforge.engine import Engine
+from reforge.engine.sqlbuild import literal
 from reforge.schema.tables import CREDIT_KINDS
 
 SIX_FOUNDATIONS = ("component", "electronic_component", "material", "process",
@@ -161,16 +162,16 @@ METRICS: dict[str, Metric] = {
     "fills_gap": Metric(_bool("fills_gap"), ("fills_gap",), "flag", "main product fills a gap"),
     "six_foundation": Metric(
         "(CASE WHEN foundation IS NULL THEN NULL WHEN foundation IN ("
-        + ", ".join(f"'{f}'" for f in SIX_FOUNDATIONS) + ") THEN 1 ELSE 0 END)",
+        + ", ".join(literal(f) for f in SIX_FOUNDATIONS) + ") THEN 1 ELSE 0 END)",
         ("main_item_id",), "flag", "main product in the six foundations"),
     "foundation_or_emerging": Metric(
-        "(CASE WHEN foundation IN (" + ", ".join(f"'{f}'" for f in SIX_FOUNDATIONS) + ") THEN 1 "
+        "(CASE WHEN foundation IN (" + ", ".join(literal(f) for f in SIX_FOUNDATIONS) + ") THEN 1 "
         "WHEN strategic_emerging THEN 1 WHEN foundation IS NULL OR strategic_emerging IS NULL THEN NULL ELSE 0 END)",
         ("main_item_id", "strategic_emerging"), "flag",
         "main product in the six foundations or a strategic emerging field"),
     "field_level": Metric(
         "(CASE WHEN key_chain_link THEN 2 WHEN foundation IN ("
-        + ", ".join(f"'{f}'" for f in SIX_FOUNDATIONS) + ") THEN 1 "
+        + ", ".join(literal(f) for f in SIX_FOUNDATIONS) + ") THEN 1 "
         "WHEN key_chain_link IS NULL OR foundation IS NULL THEN NULL ELSE 0 END)",
         ("key_chain_link", "main_item_id"), "level",
         "main-product field (2 key chain link, 1 six foundations, 0 other)"),
@@ -212,7 +213,7 @@ def _col(name: str, have: set[str], typ: str, alias: str = "") -> str:
 
 def as_of_sql(years: list[int]) -> str:
     """A CTE body listing screening years with their as-of date (end of the data year)."""
-    parts = [f"SELECT {int(y)} AS year, CAST('{int(y) - 1}-12-31' AS DATE) AS as_of" for y in years]
+    parts = [f"SELECT {int(y)} AS year, CAST({literal(str(int(y) - 1) + '-12-31')} AS DATE) AS as_of" for y in years]
     return " UNION ALL ".join(parts)
 
 
@@ -258,7 +259,7 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
 
     valid = "d.granted_on <= y.as_of AND (d.expires_on IS NULL OR d.expires_on >= y.as_of)"
     in3 = "d.granted_on <= y.as_of AND YEAR(d.granted_on) > YEAR(y.as_of) - 3"
-    des_exprs = [f"MAX(CASE WHEN d.kind = '{k}' AND {valid} THEN 1 ELSE 0 END) AS des_{k}" for k in DESIGNATION_FLAGS]
+    des_exprs = [f"MAX(CASE WHEN d.kind = {literal(k)} AND {valid} THEN 1 ELSE 0 END) AS des_{k}" for k in DESIGNATION_FLAGS]
     des_exprs += [
         f"MAX(CASE WHEN d.kind = 'rd_institution_national' AND {valid} THEN 1 ELSE 0 END) AS des_rd_institution_national",
         f"MAX(CASE WHEN d.kind = 'rd_institution_provincial' AND {valid} THEN 1 ELSE 0 END) "
@@ -289,12 +290,12 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
 
     cr_exprs, cr_names = [], []
     for k in CREDIT_KINDS:
-        cr_exprs.append(f"MAX(CASE WHEN c.kind = '{k}' AND c.recorded_on <= y.as_of AND (c.expires_on IS NULL "
+        cr_exprs.append(f"MAX(CASE WHEN c.kind = {literal(k)} AND c.recorded_on <= y.as_of AND (c.expires_on IS NULL "
                         f"OR c.expires_on >= y.as_of) THEN 1 ELSE 0 END) AS cr_{k}_active")
-        cr_exprs.append(f"MAX(CASE WHEN c.kind = '{k}' AND c.recorded_on <= y.as_of THEN YEAR(c.recorded_on) END) "
+        cr_exprs.append(f"MAX(CASE WHEN c.kind = {literal(k)} AND c.recorded_on <= y.as_of THEN YEAR(c.recorded_on) END) "
                         f"AS cr_{k}_last")
         # a 4-byte INTEGER count, not DuckDB's 16-byte HUGEINT sum (keeps the feature table narrow)
-        cr_exprs.append(f"CAST(SUM(CASE WHEN c.kind = '{k}' AND YEAR(c.recorded_on) = YEAR(y.as_of) "
+        cr_exprs.append(f"CAST(SUM(CASE WHEN c.kind = {literal(k)} AND YEAR(c.recorded_on) = YEAR(y.as_of) "
                         f"THEN 1 ELSE 0 END) AS INTEGER) AS cr_{k}_new")
         cr_names += [f"cr_{k}_active", f"cr_{k}_last", f"cr_{k}_new"]
     if _has(engine, "credit_records"):

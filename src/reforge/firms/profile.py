@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 
 from reforge.engine import Engine
+from reforge.engine.base import Params
+from reforge.engine.sqlbuild import literal, placeholders
 from reforge.errors import ReforgeError
 from reforge.firms.rules_model import TIERS
 from reforge.firms.screen import data_years, explain_row, prepare_features, screen_frame
@@ -16,12 +18,8 @@ from reforge.firms.validity import effective_expiry
 from reforge.firms.warnings import load_signals, warning_frame
 
 
-def _q(s: str) -> str:
-    return "'" + str(s).replace("'", "''") + "'"
-
-
-def _records(engine: Engine, sql: str) -> list[dict[str, Any]]:
-    df = engine.fetch_df(sql)
+def _records(engine: Engine, sql: str, params: Params = None) -> list[dict[str, Any]]:
+    df = engine.fetch_df(sql, params)
     out = []
     for r in df.to_dict(orient="records"):
         out.append({k: (None if (not isinstance(v, (list, dict)) and pd.isna(v)) else
@@ -46,16 +44,17 @@ def profile(engine: Engine, uscc: str) -> dict[str, Any]:
     (per tier: latest screening year's entry), ``warnings`` (latest data year),
     ``credit_records``, ``products`` (capabilities with item names), ``chains``.
     """
-    u = _q(uscc)
-    ident = _records(engine, f"SELECT * FROM enterprises WHERE uscc = {u}") if _table(engine, "enterprises") else []
+    u = [str(uscc)]  # the one bound parameter of every "uscc = ?" below
+    ident = _records(engine, "SELECT * FROM enterprises WHERE uscc = ?", u) if _table(engine, "enterprises") else []
     has_years = _table(engine, "enterprise_years") and engine.fetch_scalar(
-        f"SELECT COUNT(*) FROM enterprise_years WHERE uscc = {u}")
+        "SELECT COUNT(*) FROM enterprise_years WHERE uscc = ?", u)
     if not ident and not has_years:
-        raise ReforgeError(f"no enterprise with uscc {uscc}")
+        raise ReforgeError(f"no enterprise with uscc {uscc}", code="firms.profile.not_found",
+                           params={"uscc": str(uscc)[:80]})
     out: dict[str, Any] = {"uscc": uscc, "identity": ident[0] if ident else None}
     dcols = ["kind", "batch", "level", "granted_on", "expires_on", "status", "rule_set"]
     out["designations"] = (_records(engine, f"SELECT {_sel(engine, 'designations', dcols)} "
-                                            f"FROM designations WHERE uscc = {u} ORDER BY granted_on, kind")
+                                            "FROM designations WHERE uscc = ? ORDER BY granted_on, kind", u)
                            if _table(engine, "designations") else [])
     for d in out["designations"]:  # the validity screening uses (reforge.firms.validity)
         g, x = d.get("granted_on"), d.get("expires_on")
@@ -66,12 +65,13 @@ def profile(engine: Engine, uscc: str) -> dict[str, Any]:
     out["screening"] = {}
     out["warnings"] = None
     if has_years:
-        fy = engine.fetch_scalar(f"SELECT MAX(year) FROM enterprise_years WHERE uscc = {u}")
+        fy = engine.fetch_scalar("SELECT MAX(year) FROM enterprise_years WHERE uscc = ?", u)
         year = int(fy) + 1
         panel = data_years(engine)
         feats = prepare_features(engine, [year])
         try:
-            engine.materialize(f"{feats}_one", f"SELECT * FROM {feats} WHERE uscc = {u}")
+            # materialize takes no parameters: the (already found) uscc is inlined as a constant
+            engine.materialize(f"{feats}_one", f"SELECT * FROM {feats} WHERE uscc = {literal(str(uscc))}")
             for tier in TIERS:
                 df, plans = screen_frame(engine, tier, [year], features=f"{feats}_one")
                 df = df[df["uscc"] == uscc]
@@ -90,16 +90,16 @@ def profile(engine: Engine, uscc: str) -> dict[str, Any]:
         finally:
             engine.drop(f"{feats}_one")
             engine.drop(feats)
-        out["figures"] = _records(engine, f"SELECT * FROM enterprise_years WHERE uscc = {u} ORDER BY year")
+        out["figures"] = _records(engine, "SELECT * FROM enterprise_years WHERE uscc = ? ORDER BY year", u)
     ccols = ["kind", "value", "recorded_on", "expires_on", "source"]
     out["credit_records"] = (_records(engine, f"SELECT {_sel(engine, 'credit_records', ccols)} FROM credit_records "
-                                              f"WHERE uscc = {u} ORDER BY recorded_on")
+                                              "WHERE uscc = ? ORDER BY recorded_on", u)
                              if _table(engine, "credit_records") else [])
     prods: list[dict[str, Any]] = []
     if _table(engine, "capabilities") and _table(engine, "items"):
         prods = _records(engine, "SELECT c.item_id, i.name, i.foundation, c.tech_level, c.capacity, c.since_year "
-                                 f"FROM capabilities c LEFT JOIN items i ON i.item_id = c.item_id "
-                                 f"WHERE c.producer_id = {u} ORDER BY c.item_id")
+                                 "FROM capabilities c LEFT JOIN items i ON i.item_id = c.item_id "
+                                 "WHERE c.producer_id = ? ORDER BY c.item_id", u)
     out["products"] = prods
     chains: list[dict[str, Any]] = []
     if _table(engine, "chain_items"):
@@ -108,14 +108,14 @@ def profile(engine: Engine, uscc: str) -> dict[str, Any]:
         if main and main not in ids:
             ids.append(main)
         if ids:
-            lst = ", ".join(_q(i) for i in ids)
             chains = _records(engine, "SELECT ci.chain_id, ci.item_id, ci.segment, ci.is_end_product "
-                                      f"FROM chain_items ci WHERE ci.item_id IN ({lst}) ORDER BY ci.chain_id, ci.item_id")
+                                      f"FROM chain_items ci WHERE ci.item_id IN ({placeholders(ids)}) "
+                                      "ORDER BY ci.chain_id, ci.item_id", [str(i) for i in ids])
     out["chains"] = chains
     if _table(engine, "supply_links"):
         out["supply"] = {
-            "customers": int(engine.fetch_scalar(f"SELECT COUNT(DISTINCT buyer_uscc) FROM supply_links "
-                                                 f"WHERE supplier_id = {u}") or 0),
-            "suppliers": int(engine.fetch_scalar(f"SELECT COUNT(DISTINCT supplier_id) FROM supply_links "
-                                                 f"WHERE buyer_uscc = {u}") or 0)}
+            "customers": int(engine.fetch_scalar("SELECT COUNT(DISTINCT buyer_uscc) FROM supply_links "
+                                                 "WHERE supplier_id = ?", u) or 0),
+            "suppliers": int(engine.fetch_scalar("SELECT COUNT(DISTINCT supplier_id) FROM supply_links "
+                                                 "WHERE buyer_uscc = ?", u) or 0)}
     return out

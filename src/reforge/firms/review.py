@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from reforge.engine import Engine
+from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
 from reforge.firms.rules_model import TIERS, RuleSet, load_rules, rules_for_year
 from reforge.firms.screen import _check_year, prepare_features, screen
@@ -28,7 +29,7 @@ def review_rules(year: int) -> RuleSet:
 def expiring_sql(year: int, columns: set[str] | None = None) -> str:
     """Gradient designations expiring in ``year`` (not revoked)."""
     cols = columns if columns is not None else {"batch", "status"}
-    kinds = ", ".join(f"'{t}'" for t in TIERS)
+    kinds = ", ".join(literal(t) for t in TIERS)
     batch = "CAST(batch AS INTEGER)" if "batch" in cols else "CAST(NULL AS INTEGER)"
     status = " AND COALESCE(status, '') <> 'revoked'" if "status" in cols else ""
     raw = "CAST(expires_on AS DATE)" if "expires_on" in cols or columns is None else "CAST(NULL AS DATE)"

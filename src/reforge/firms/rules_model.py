@@ -18,6 +18,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from reforge.engine.sqlbuild import is_ident
 from reforge.errors import ReforgeError
 from reforge.firms.metrics import METRICS
 from reforge.schema.tables import CREDIT_KINDS
@@ -27,6 +28,13 @@ PROVINCES_DIR = Path(__file__).resolve().parent / "provinces"
 TIERS = ("innovative_sme", "srdi_sme", "little_giant", "single_champion")
 Confidence = Literal["A", "B", "C", "A/B", "B/C"]
 Op = Literal[">=", "<=", ">", "<", "is_true", "is_false"]
+
+
+def _check_id(v: str) -> str:
+    """A rule id or block name, which becomes part of a column name of the screening query."""
+    if not is_ident(v):
+        raise ValueError(f"id {v[:40]!r} must be letters, digits and _ only (not starting with a digit)")
+    return v
 
 
 def _check_metric(m: str) -> str:
@@ -73,6 +81,11 @@ class Condition(Strict):
     enabled: bool = True
     at_review: bool = True
 
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v)
+
     @property
     def unverified(self) -> bool:
         """True for [C] criteria (not confirmed by two sources)."""
@@ -115,6 +128,11 @@ class Indicator(Strict):
     confidence: Confidence
     note: str = ""
 
+    @field_validator("id", "block")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v)
+
     @field_validator("metrics")
     @classmethod
     def _metrics(cls, v: list[str]) -> list[str]:
@@ -146,6 +164,11 @@ class Veto(Strict):
     years: int = 3
     source: str
     confidence: Confidence
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v)
 
     @field_validator("credit_kind")
     @classmethod
@@ -229,6 +252,14 @@ class ProvincialItem(Strict):
     @classmethod
     def _m(cls, v: str | None) -> str | None:
         return _check_metric(v) if v else v
+
+    @field_validator("industry_prefixes")
+    @classmethod
+    def _prefixes(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if not (p.isascii() and p.isalnum()):
+                raise ValueError(f"industry prefix {p[:20]!r} must be letters and digits only")
+        return v
 
     @model_validator(mode="after")
     def _one(self) -> ProvincialItem:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from reforge.engine import Engine
+from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
 from reforge.firms.metrics import METRICS
 from reforge.firms.rules_model import TIERS
@@ -29,7 +30,7 @@ KEY_METRICS = ("revenue", "rd_intensity", "main_share", "debt_ratio", "niche_sha
 
 def members_sql() -> str:
     """First designation per firm and tier: the firm's cohort."""
-    kinds = ", ".join(f"'{t}'" for t in TIERS)
+    kinds = ", ".join(literal(t) for t in TIERS)
     return ("SELECT uscc, kind AS tier, MIN(YEAR(granted_on)) AS cohort "
             f"FROM designations WHERE kind IN ({kinds}) GROUP BY uscc, kind ORDER BY uscc, kind")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from reforge.engine.sqlbuild import literal
 from reforge.firms.rules_model import available_rules, load_rules
 
 
@@ -45,12 +46,12 @@ def expiry_sql(kind: str = "kind", granted: str = "granted_on", expires: str = "
         by_n: dict[int, list[str]] = {}
         for k, n in sorted(rs.designation_validity_years.items()):
             if n is not None:
-                by_n.setdefault(int(n), []).append(f"'{k}'")
+                by_n.setdefault(int(n), []).append(literal(k))
         cases = " ".join(f"WHEN {kind} IN ({', '.join(ks)}) THEN CAST({granted} + INTERVAL {n} YEAR AS DATE)"
                          for n, ks in sorted(by_n.items()))
         inner = f"CASE {cases} END" if cases else "CAST(NULL AS DATE)"
         last = i == len(sets) - 1
-        cond = "TRUE" if last else f"{granted} >= DATE '{rs.effective.isoformat()}'"
+        cond = "TRUE" if last else f"{granted} >= {literal(rs.effective)}"
         branches.append(f"WHEN {cond} THEN {inner}")
     return f"COALESCE({expires}, CASE {' '.join(branches)} END)"
 

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reforge.engine import Engine
+from reforge.engine.sqlbuild import check_ident, literal
 from reforge.errors import ReforgeError
 from reforge.firms.metrics import METRICS, input_label
 from reforge.firms.rules_model import TIERS
@@ -75,7 +76,7 @@ def _trigger_sql(t: Trigger, m: str) -> str:
     if t.op == "is_true":
         return f"({m} = 1)"
     if t.floor is not None:
-        thr = "(CASE tier " + " ".join(f"WHEN '{k}' THEN {float(v)!r}" for k, v in t.floor.items()) + " END)"
+        thr = "(CASE tier " + " ".join(f"WHEN {literal(k)} THEN {float(v)!r}" for k, v in t.floor.items()) + " END)"
     else:
         thr = repr(float(t.threshold or 0))
     return {">=": f"({m} >= {thr} - {EPS})", "<=": f"({m} <= {thr} + {EPS})",
@@ -84,7 +85,7 @@ def _trigger_sql(t: Trigger, m: str) -> str:
 
 def warnings_sql(features: str, years: list[int], cfg: SignalConfig) -> str:
     """One row per designated firm and data year with every signal's level and the overall level."""
-    tier = "CASE " + " ".join(f"WHEN des_{t} = 1 THEN '{t}'" for t in cfg.tier_order) + " END"
+    tier = "CASE " + " ".join(f"WHEN des_{check_ident(t, 'tier')} = 1 THEN {literal(t)}" for t in cfg.tier_order) + " END"
     metrics = sorted({s.metric for s in cfg.signals})
     raw = sorted({c for m in metrics for c in METRICS[m].inputs})
     base = (f"SELECT uscc, data_year AS year, province_code, {tier} AS tier, "
@@ -114,8 +115,8 @@ def warnings_sql(features: str, years: list[int], cfg: SignalConfig) -> str:
 
 def cohorts_sql(years: list[int]) -> str:
     """Cohort (kind, year first granted among the valid designations) of each designated firm and year."""
-    yrs = " UNION ALL ".join(f"SELECT {int(y)} AS year, CAST('{int(y)}-12-31' AS DATE) AS as_of" for y in years)
-    kinds = ", ".join(f"'{t}'" for t in TIERS)
+    yrs = " UNION ALL ".join(f"SELECT {int(y)} AS year, CAST({literal(str(int(y)) + '-12-31')} AS DATE) AS as_of" for y in years)
+    kinds = ", ".join(literal(t) for t in TIERS)
     return (f"WITH yrs AS ({yrs}) SELECT d.uscc, y.year, d.kind, "
             "MIN(YEAR(d.granted_on)) AS cohort "
             "FROM designations d CROSS JOIN yrs y "

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from reforge.engine.duckdb_engine import DuckDBEngine
+from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
 from reforge.ingest.limits import ReadLimits
 from reforge.ingest.messages import text
@@ -230,7 +231,7 @@ def _reference_problems(engine: DuckDBEngine, t: Table, in_batch: set[str], mode
                 sources.append(f"SELECT {col} AS k FROM {tgt}")
         cond = f"s.{ref.column} IS NOT NULL"
         if ref.when:
-            cond += f" AND s.{ref.when[0]} = '{ref.when[1]}'"
+            cond += f" AND s.{ref.when[0]} = {literal(ref.when[1])}"
         union = " UNION ALL ".join(sources)
         bad = engine.fetch_df(
             f"SELECT s._file, s._row, s.{ref.column} AS val FROM {v} s WHERE {cond} AND NOT EXISTS "

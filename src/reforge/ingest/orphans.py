@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reforge.engine.base import Engine
+from reforge.engine.sqlbuild import literal
 from reforge.schema.tables import TABLES, Reference, Table
 
 
@@ -32,7 +33,7 @@ def _dangling(t: Table, ref: Reference) -> str:
     c = f"{t.name}.{ref.column}"
     cond = [f"{c} IS NOT NULL"]
     if ref.when:
-        cond.append(f"{t.name}.{ref.when[0]} = '{ref.when[1]}'")
+        cond.append(f"{t.name}.{ref.when[0]} = {literal(ref.when[1])}")
     cond += [f"NOT EXISTS (SELECT 1 FROM {tgt} AS x WHERE x.{col} = {c})" for tgt, col in ref.targets]
     return " AND ".join(cond)
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 
+from reforge.dates import parse_as_of
 from reforge.engine.base import Engine
-from reforge.errors import InvalidInput, ReforgeError
+from reforge.errors import ReforgeError
 from reforge.loop import projects_sql as q
 from reforge.loop.project_result import PortfolioResult, records
 from reforge.messages import Localized, Message
@@ -33,19 +34,9 @@ WARN_LEVELS = ("amber", "red")
 
 
 def check_date(as_of: str | _dt.date | None) -> str:
-    """``as_of`` as YYYY-MM-DD (default: today, UTC); InvalidInput otherwise."""
-    if as_of is None:
-        return _dt.datetime.now(_dt.UTC).date().isoformat()
-    if isinstance(as_of, _dt.date):
-        return as_of.isoformat()
-    text = str(as_of)
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return _dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise InvalidInput(f"as_of must be a date YYYY-MM-DD, got {text[:40]!r}", code="loop.projects.bad_date",
-                           params={"value": text[:40]}) from None
+    """``as_of`` as YYYY-MM-DD (default: today, UTC); InvalidInput (``loop.projects.bad_date``)
+    otherwise (see :func:`reforge.dates.parse_as_of`)."""
+    return parse_as_of(as_of, "as_of", code="loop.projects.bad_date")
 
 
 def gap_items(engine: Engine, year: int | None = None, chain_id: str | None = None,

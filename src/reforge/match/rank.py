@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from reforge.dates import parse_as_of
 from reforge.errors import DataMissing, InvalidInput
 from reforge.match import sql as q
 from reforge.match.params import PARTS, MatchParams, default_params
@@ -28,15 +29,8 @@ INPUTS = ("demands", "enterprises", "capabilities", "offers", "supply_links", "c
 
 
 def _as_of(as_of: str | _dt.date | None) -> str:
-    if as_of is None:
-        return _dt.date.today().isoformat()
-    if isinstance(as_of, _dt.date):
-        return as_of.isoformat()
-    try:
-        return _dt.date.fromisoformat(str(as_of)).isoformat()
-    except ValueError:
-        raise InvalidInput(f"date {str(as_of)[:40]!r} is not YYYY-MM-DD", code="match.bad_date",
-                           params={"value": str(as_of)[:40]}) from None
+    """ISO date (default today in UTC); ``InvalidInput`` (``match.bad_date``) otherwise."""
+    return parse_as_of(as_of, "as_of", code="match.bad_date")
 
 
 def _check_inputs(engine, names: Sequence[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 
+from reforge.dates import parse_as_of
 from reforge.engine import Engine
 from reforge.errors import DataMissing, InvalidInput
 
@@ -18,16 +19,9 @@ def check_tables(engine: Engine, names: Sequence[str]) -> None:
 
 
 def as_of_date(as_of: str | _dt.date | None) -> str:
-    """ISO date (default today); ``InvalidInput`` (``research.bad_date``) otherwise."""
-    if as_of is None:
-        return _dt.date.today().isoformat()
-    if isinstance(as_of, _dt.date):
-        return as_of.isoformat()
-    try:
-        return _dt.date.fromisoformat(str(as_of)).isoformat()
-    except ValueError:
-        raise InvalidInput(f"date {str(as_of)[:40]!r} is not YYYY-MM-DD", code="research.bad_date",
-                           params={"value": str(as_of)[:40]}) from None
+    """ISO date (default today in UTC); ``InvalidInput`` (``research.bad_date``) otherwise
+    (see :func:`reforge.dates.parse_as_of`)."""
+    return parse_as_of(as_of, "as_of", code="research.bad_date")
 
 
 def check_year(year: int | None) -> int | None:

@@ -63,8 +63,7 @@ def ensure_schema(engine: DuckDBEngine) -> int:
                 engine.execute(f"ALTER TABLE {table} ADD COLUMN {col.name} {col.type}")
         for stmt in BACKFILLS:
             engine.execute(stmt)
-        engine.execute("INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', "
-                       f"'{SCHEMA_VERSION}')")
+        engine.execute("INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         engine.execute("COMMIT")
     except Exception:
         engine.execute("ROLLBACK")

@@ -8,8 +8,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from reforge.api.sql import like, lit, rows
+from reforge.api.sql import rows
 from reforge.engine.base import Engine
+from reforge.engine.sqlbuild import LIKE_ESCAPE, ident, like_pattern, literal
 from reforge.web import charts, names
 from reforge.web.i18n import name_of
 
@@ -83,7 +84,7 @@ def key_counts(engine: Engine, region: str | None = None) -> dict[str, Any]:
 def table_counts(engine: Engine) -> dict[str, int]:
     """Rows per data table."""
     from reforge.schema.tables import DATA_TABLES
-    q = " UNION ALL ".join(f"SELECT '{t}' AS t, COUNT(*) AS n FROM {t}" for t in DATA_TABLES)
+    q = " UNION ALL ".join(f"SELECT {literal(t)} AS t, COUNT(*) AS n FROM {ident(t, 'table')}" for t in DATA_TABLES)
     return {r["t"]: int(r["n"]) for r in engine.fetch_df(q).to_dict(orient="records")}
 
 
@@ -154,10 +155,10 @@ def chain_map_option(cmap: dict, labels: dict[str, str], lang: str, label_names:
 
 def countries(engine: Engine, chain_id: str) -> list[str]:
     """Countries of foreign suppliers of the chain's items (for the simulator)."""
-    df = engine.fetch_df(f"""SELECT DISTINCT f.country FROM capabilities c
+    df = engine.fetch_df("""SELECT DISTINCT f.country FROM capabilities c
         JOIN foreign_suppliers f ON f.supplier_id = c.producer_id
         WHERE c.producer_type = 'foreign' AND c.item_id IN
-          (SELECT item_id FROM chain_items WHERE chain_id = {lit(chain_id)}) ORDER BY f.country""")
+          (SELECT item_id FROM chain_items WHERE chain_id = ?) ORDER BY f.country""", [chain_id])
     out = [str(x) for x in df["country"].tolist()]
     return out or [str(x) for x in engine.fetch_df(
         "SELECT DISTINCT country FROM foreign_suppliers ORDER BY country")["country"].tolist()]
@@ -167,12 +168,14 @@ def chain_firms(engine: Engine, chain_id: str, q: str, limit: int = 20) -> list[
     """Firms of a chain (main product or a capability on one of its items) whose name, English name
     or USCC contains ``q``: ``[{uscc, name, name_en}]`` by name."""
     return rows(engine, f"""
-        WITH items AS (SELECT item_id FROM chain_items WHERE chain_id = {lit(chain_id)})
+        WITH items AS (SELECT item_id FROM chain_items WHERE chain_id = $chain)
         SELECT e.uscc, e.name, e.name_en FROM enterprises e
         WHERE (e.main_item_id IN (SELECT item_id FROM items)
                OR e.uscc IN (SELECT producer_id FROM capabilities WHERE item_id IN (SELECT item_id FROM items)))
-          AND (e.name LIKE {like(q)} OR COALESCE(e.name_en, '') ILIKE {like(q)} OR e.uscc LIKE {like(q.upper())})
-        ORDER BY e.name, e.uscc LIMIT {int(limit)}""")
+          AND (e.name LIKE $q {LIKE_ESCAPE} OR COALESCE(e.name_en, '') ILIKE $q {LIKE_ESCAPE}
+               OR e.uscc LIKE $qu {LIKE_ESCAPE})
+        ORDER BY e.name, e.uscc LIMIT {int(limit)}""",
+                {"chain": chain_id, "q": like_pattern(q), "qu": like_pattern(q.upper())})
 
 
 def regions(engine: Engine) -> list[dict]:
@@ -295,7 +298,7 @@ def credit_page_view(d: Any, tr: Tr) -> dict:
 
 def sector_names(engine: Engine, table_id: str) -> dict[str, dict]:
     """``code -> {name, name_zh}`` of an IO table's sectors."""
-    rs = engine.fetch_df(f"SELECT code, name, name_zh FROM io_sectors WHERE table_id = {lit(table_id)} ORDER BY code")
+    rs = engine.fetch_df("SELECT code, name, name_zh FROM io_sectors WHERE table_id = ? ORDER BY code", [table_id])
     return {str(r["code"]): {"name": r["name"], "name_zh": r["name_zh"]} for r in rs.to_dict(orient="records")}
 
 
