@@ -17,7 +17,8 @@ from reforge.engine.base import Engine
 
 def region_usccs(engine: Engine, region: str) -> set[str]:
     """USCCs of the enterprises in ``region`` (six-digit GB/T 2260 code) or below."""
-    df = engine.fetch_df(f"SELECT e.uscc FROM enterprises e WHERE {region_condition(region)}")
+    cond, params = region_condition(region)
+    df = engine.fetch_df(f"SELECT e.uscc FROM enterprises e WHERE {cond}", params)
     return set(df["uscc"].astype(str))
 
 

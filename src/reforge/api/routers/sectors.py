@@ -8,7 +8,6 @@ from fastapi import APIRouter, HTTPException, Query
 
 from reforge.api import services as sv
 from reforge.api.deps import Analyst, Engine
-from reforge.api.sql import lit
 
 router = APIRouter(tags=["sectors"])
 
@@ -22,7 +21,7 @@ def tables(user: Analyst, engine: Engine) -> list[dict]:
 @router.get("/sectors/{table_id}/key-sectors")
 def key_sectors(table_id: str, user: Analyst, engine: Engine):
     """Backward/forward linkages and the key-sector classification."""
-    if not engine.fetch_scalar(f"SELECT COUNT(*) FROM io_tables WHERE table_id = {lit(table_id)}"):
+    if not engine.fetch_scalar("SELECT COUNT(*) FROM io_tables WHERE table_id = ?", [table_id]):
         raise HTTPException(404, f"IO table {table_id} not found")
     return sv.key_sectors(engine, table_id)
 
