@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import re
 from typing import Any
 from urllib.parse import quote
@@ -224,7 +223,12 @@ def check_secret_key(value: str | None = None) -> None:
     guessed offline from one token and then signs an admin token.
     """
     from reforge.errors import ReforgeError
-    key = os.environ.get("REFORGE_SECRET_KEY") if value is None else value
+    if value is None:
+        from reforge.settings import get_settings
+        secret = get_settings().secret_key
+        key = secret.get_secret_value() if secret is not None else None
+    else:
+        key = value
     if key is None or key == "":
         return
     n = len(key.encode())

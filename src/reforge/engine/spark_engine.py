@@ -31,7 +31,9 @@ def spark_session(shuffle_partitions: int = 4):
         raise EngineError("the Spark engine needs the extra: pip install 'reforge[spark]'") from None
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
-    master = os.environ.get("REFORGE_SPARK_MASTER", "local[2]")
+    from reforge.settings import get_settings
+    conf = get_settings()
+    master = conf.spark_master
     _SESSION = (
         SparkSession.builder.master(master).appName("reforge")
         .config("spark.driver.host", "127.0.0.1")
@@ -40,7 +42,7 @@ def spark_session(shuffle_partitions: int = 4):
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", os.environ.get("REFORGE_SPARK_MEMORY", "4g"))
+        .config("spark.driver.memory", conf.spark_memory)
         .config("spark.sql.ansi.enabled", "false")
         # Spark 4.3 fails ("key not found: seed#n" in Union.rewriteConstraints) on a UNION of
         # checkpointed tables derived from one another (iterative SQL loops do this); constraint
@@ -48,7 +50,7 @@ def spark_session(shuffle_partitions: int = 4):
         .config("spark.sql.constraintPropagation.enabled", "false")
         .getOrCreate()
     )
-    if os.environ.get("REFORGE_SPARK_TINY") == "1":
+    if conf.spark_tiny:
         # tiny data (tests): compiling generated code and re-planning cost more than they save
         _SESSION.conf.set("spark.sql.codegen.wholeStage", "false")
         _SESSION.conf.set("spark.sql.adaptive.enabled", "false")
