@@ -14,6 +14,7 @@ from reforge.api.auth import LoginGuard
 from reforge.api.contract import check_secret_key, install_contract
 from reforge.api.db import Database
 from reforge.api.headers import SecurityHeadersMiddleware, nonce_inline_scripts
+from reforge.api.lang import LangMiddleware
 from reforge.api.limits import KB, MB, BodyLimitMiddleware, default_limits
 from reforge.api.overload import AnalysisGate, OverloadMiddleware, TokenBucket
 from reforge.api.routers import appraise as appraise_routes
@@ -85,10 +86,11 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
                         _pick(analysis_max_wait, conf.analysis_max_wait, 0.5))
     bucket = TokenBucket(_pick(analysis_rate, conf.analysis_rate, 4.0), _pick(analysis_burst, conf.analysis_burst, 40.0))
     app.state.body_limits, app.state.analysis_gate, app.state.analysis_bucket = limits, gate, bucket
-    # outermost first: headers on every response (even ServerErrorMiddleware's 500), then body
-    # limits before anything reads a body, then the analysis gate
+    # outermost first: headers on every response (even ServerErrorMiddleware's 500), then the
+    # request's language, then body limits before anything reads a body, then the analysis gate
     app.add_middleware(OverloadMiddleware, gate=gate, bucket=bucket)
     app.add_middleware(BodyLimitMiddleware, limits=limits)
+    app.add_middleware(LangMiddleware)  # the request's language; /api/ JSON rendered in it
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeadersMiddleware(build())  # type: ignore[method-assign]
 

@@ -22,10 +22,14 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+
+from reforge.api.lang import api_lang, render_detail, validation_errors
 
 MIN_SECRET_BYTES = 32
 MAX_PAGE = 1_000_000
@@ -179,24 +183,34 @@ def install_contract(app: FastAPI) -> None:
     document_errors(app)
     from reforge.errors import ReforgeError
 
+    # texts in the request's language (reforge.api.lang): coded items and known fixed details
+    # rendered here, the rest of a JSON body by LangMiddleware; English bodies are unchanged
     @app.exception_handler(ReforgeError)
     async def _user_error(request: Request, exc: ReforgeError) -> JSONResponse:
-        return JSONResponse({"detail": error_detail(exc)}, status_code=422)
+        return JSONResponse({"detail": validation_errors(error_detail(exc), api_lang(request))}, status_code=422)
 
     @app.exception_handler(EngineError)
     async def _engine_error(request: Request, exc: EngineError) -> JSONResponse:
-        return JSONResponse({"detail": error_detail(exc)}, status_code=422)
+        return JSONResponse({"detail": validation_errors(error_detail(exc), api_lang(request))}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_errors(jsonable_encoder(exc.errors()), api_lang(request))},
+                            status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        lang = api_lang(request)
         if exc.status_code == 422:
-            return JSONResponse({"detail": _as_items(exc.detail)}, status_code=422,
+            return JSONResponse({"detail": validation_errors(_as_items(exc.detail), lang)}, status_code=422,
                                 headers=getattr(exc, "headers", None))
+        headers = exc.headers
         if exc.status_code == 405:
             allow = allowed_methods(request.app, request.scope["path"])
             if allow:
-                exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": ", ".join(allow)})
-        return await http_exception_handler(request, exc)
+                headers = {**(exc.headers or {}), "Allow": ", ".join(allow)}
+        return await http_exception_handler(
+            request, HTTPException(exc.status_code, render_detail(exc.detail, lang), headers=headers))
 
 
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._-]+")

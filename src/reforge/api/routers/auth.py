@@ -17,6 +17,7 @@ from reforge.api import audit
 from reforge.api import auth as A
 from reforge.api.contract import MAX_LIMIT, MAX_OFFSET
 from reforge.api.deps import COOKIE, DB, Admin, CurrentUser, Engine, bearer_token, revoke_session
+from reforge.api.lang import api_lang
 from reforge.errors import ReforgeError
 
 router = APIRouter(tags=["auth"])
@@ -35,9 +36,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def _lang(request: Request) -> str:
-    if request.cookies.get("lang") == "zh" or request.headers.get("accept-language", "").lower().startswith("zh"):
-        return "zh"
-    return "en"
+    return api_lang(request)
 
 
 def error(request: Request, status_code: int, code: str, headers: dict[str, str] | None = None,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from reforge.api import services as sv
 from reforge.api.deps import Analyst, Engine
+from reforge.messages import Message
 
 router = APIRouter(tags=["chains"])
 ChainId = Annotated[str, "chain id"]
@@ -16,7 +17,7 @@ ChainId = Annotated[str, "chain id"]
 
 def _chain(engine: Engine, chain_id: str) -> None:
     if not sv.chain_exists(engine, chain_id):
-        raise HTTPException(404, f"chain {chain_id} not found")
+        raise HTTPException(404, Message("api.not_found.chain", {"chain": chain_id}, f"chain {chain_id} not found"))
 
 
 @router.get("/chains")
@@ -78,5 +79,5 @@ def item(item_id: str, user: Analyst, engine: Engine) -> dict:
     """Item detail: names, chains, domestic and foreign suppliers."""
     d = sv.item_detail(engine, item_id)
     if d is None:
-        raise HTTPException(404, f"item {item_id} not found")
+        raise HTTPException(404, Message("api.not_found.item", {"item": item_id}, f"item {item_id} not found"))
     return d

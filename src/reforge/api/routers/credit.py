@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from reforge.api import services as sv
 from reforge.api.deps import Analyst, Engine, region_scope
+from reforge.api.lang import RequestLang
 from reforge.api.scope import region_usccs, scope_result
 
 router = APIRouter(tags=["credit"])
@@ -32,8 +33,9 @@ def scores(user: Analyst, engine: Engine, year: Annotated[int | None, Query(ge=1
 
 
 @router.get("/credit/scorecard")
-def scorecard(user: Analyst, engine: Engine,
-              lang: Annotated[Literal["en", "zh"], Query(description="language of feature and bin names")] = "en"
+def scorecard(user: Analyst, engine: Engine, request_lang: RequestLang,
+              lang: Annotated[Literal["en", "zh"] | None, Query(
+                  description="language of feature and bin names (default: Accept-Language, else en)")] = None
               ) -> dict:
     """The stored model's scorecard: ``{model_id, base_points, rows: [{feature, name, bin, points,
     best}]}``, one row per feature bin (the missing-value bin last); ``best`` marks the bin that
@@ -47,9 +49,12 @@ def scorecard(user: Analyst, engine: Engine,
     try:
         spec = load_model(engine)
     except ReforgeError:
-        raise HTTPException(404, "no credit model stored; run `reforge credit train`") from None
+        raise HTTPException(404, Message("api.not_found.credit_model", {},
+                                          "no credit model stored; run `reforge credit train`")) from None
+
+    lg = lang or request_lang
 
     def text(v: object) -> str:
-        return v.render(lang) if isinstance(v, Message) else str(v)
+        return v.render(lg) if isinstance(v, Message) else str(v)
     return {"model_id": spec.get("model_id"), "base_points": spec.get("base_points"),
             "rows": [{**r, "name": text(r["name"]), "bin": text(r["bin"])} for r in scorecard_rows(spec)]}

@@ -21,6 +21,7 @@ from reforge.api.deps import (
     region_scope,
 )
 from reforge.api.services import firm_credit, firm_screening, firm_warnings
+from reforge.messages import Message
 
 router = APIRouter(tags=["enterprises"])
 
@@ -85,7 +86,7 @@ async def profile(uscc: Uscc, user: CurrentUser, db: DB) -> Response:
     if body is None:
         body = await run_in_threadpool(_profile_json, db, uscc)
         if body is None:
-            raise HTTPException(404, f"enterprise {uscc} not found")
+            raise HTTPException(404, Message("api.not_found.enterprise", {"uscc": uscc}, f"enterprise {uscc} not found"))
         if len(db.cache) > 20000:
             db.cache.clear()
         db.cache[key] = body
@@ -101,7 +102,7 @@ def _profile_json(db: DB, uscc: str) -> bytes | None:
 def _known(engine: Engine, user: CurrentUser, uscc: str) -> None:
     check_enterprise_access(user, uscc)
     if not eq.exists(engine, uscc):
-        raise HTTPException(404, f"enterprise {uscc} not found")
+        raise HTTPException(404, Message("api.not_found.enterprise", {"uscc": uscc}, f"enterprise {uscc} not found"))
     check_region_access(engine, user, uscc)
 
 

@@ -19,7 +19,9 @@ from reforge.api.capabilities import jsonable
 from reforge.api.contract import content_disposition
 from reforge.api.db import Database
 from reforge.api.deps import DB, Analyst, Engine
+from reforge.api.lang import api_lang
 from reforge.errors import NotFound
+from reforge.messages import Message
 
 router = APIRouter(tags=["policy"])
 
@@ -41,8 +43,8 @@ def programmes(user: Analyst, engine: Engine) -> list[dict]:
 
 
 def request_lang(request: Request) -> str:
-    """``zh`` when the page language cookie or ``Accept-Language`` asks for Chinese, else ``en``."""
-    if request.cookies.get("lang") == "zh" or request.headers.get("accept-language", "").lower().startswith("zh"):
+    """The request's language (:func:`reforge.api.lang.api_lang`)."""
+    if api_lang(request) == "zh":
         return "zh"
     return "en"
 
@@ -101,7 +103,8 @@ def result(run_id: str, user: Analyst, engine: Engine) -> dict:
     try:
         return with_report_link(load_run(engine, run_id))
     except NotFound:
-        raise HTTPException(404, f"evaluation {run_id[:40]} not found") from None
+        raise HTTPException(404, Message("api.not_found.evaluation", {"run": run_id[:40]},
+                                          f"evaluation {run_id[:40]} not found")) from None
 
 
 def with_report_link(run: dict) -> dict:
@@ -120,6 +123,7 @@ def report(run_id: str, user: Analyst, engine: Engine) -> HTMLResponse:
         html = load_report(engine, run_id)
         programme = load_run(engine, run_id)["programme"]
     except NotFound:
-        raise HTTPException(404, f"no report for evaluation {run_id[:40]}") from None
+        raise HTTPException(404, Message("api.not_found.report", {"run": run_id[:40]},
+                                          f"no report for evaluation {run_id[:40]}")) from None
     return HTMLResponse(html, headers={
         "Content-Disposition": content_disposition(f"policy-{programme}-{run_id}.html")})

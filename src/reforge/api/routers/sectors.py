@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from reforge.api import services as sv
 from reforge.api.deps import Analyst, Engine
+from reforge.messages import Message
 
 router = APIRouter(tags=["sectors"])
 
@@ -22,7 +23,8 @@ def tables(user: Analyst, engine: Engine) -> list[dict]:
 def key_sectors(table_id: str, user: Analyst, engine: Engine):
     """Backward/forward linkages and the key-sector classification."""
     if not engine.fetch_scalar("SELECT COUNT(*) FROM io_tables WHERE table_id = ?", [table_id]):
-        raise HTTPException(404, f"IO table {table_id} not found")
+        raise HTTPException(404, Message("api.not_found.io_table", {"table": table_id},
+                                          f"IO table {table_id} not found"))
     return sv.key_sectors(engine, table_id)
 
 
