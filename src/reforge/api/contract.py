@@ -90,6 +90,10 @@ def _as_items(detail: Any) -> list[dict[str, Any]]:
         return [{**d, "loc": list(d.get("loc") or []), "type": d.get("type") or "value_error"} for d in detail]
     if isinstance(detail, dict) and "msg" in detail:
         return _as_items([detail])
+    if isinstance(detail, dict) and isinstance(detail.get("code"), str):  # {code, params, message}
+        text = detail.get("message") or detail.get("detail") or detail["code"]
+        return [validation_item(str(text), loc=detail.get("loc"), code=detail["code"],
+                                params=detail.get("params") if isinstance(detail.get("params"), dict) else None)]
     return [validation_item(str(detail))]
 
 
