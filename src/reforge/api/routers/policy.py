@@ -20,6 +20,8 @@ from reforge.api.contract import content_disposition
 from reforge.api.db import Database
 from reforge.api.deps import DB, Analyst, Engine
 from reforge.api.lang import api_lang
+from reforge.api.models.analysis import ProgrammeModel, RunModel, RunResultModel
+from reforge.api.models.base import plain
 from reforge.errors import NotFound
 from reforge.messages import Message
 
@@ -36,10 +38,10 @@ class Evaluation(BaseModel):
     by: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]*$", description="subgroup column")
 
 
-@router.get("/policy/programmes")
+@router.get("/policy/programmes", response_model=list[ProgrammeModel], response_model_exclude_unset=True)
 def programmes(user: Analyst, engine: Engine) -> list[dict]:
     """Evaluable programmes: ``[{programme, source, firms, events, first, last}]``."""
-    return sv.programmes(engine)
+    return plain(sv.programmes(engine))
 
 
 def request_lang(request: Request) -> str:
@@ -81,27 +83,27 @@ def run_evaluation(db: Database, body: Evaluation, username: str, lang: str = "e
     return {**run, "result": result}
 
 
-@router.post("/policy/evaluate")
+@router.post("/policy/evaluate", response_model=RunResultModel, response_model_exclude_unset=True)
 def evaluate(body: Evaluation, request: Request, user: Analyst, db: DB) -> dict:
     """Staggered difference-in-differences of a programme on the outcomes (ATT with 95 % CI and
     p-value, firms used, event study); the run is stored (see ``/policy/results``)."""
-    return run_evaluation(db, body, user.username, request_lang(request))
+    return plain(run_evaluation(db, body, user.username, request_lang(request)))
 
 
-@router.get("/policy/results")
+@router.get("/policy/results", response_model=list[RunModel], response_model_exclude_unset=True)
 def results(user: Analyst, engine: Engine) -> list[dict]:
     """Stored evaluations, newest first: ``[{id, created_at, username, programme, outcomes, by, params,
     has_report}]``."""
     from reforge.policy.runs import list_runs
-    return list_runs(engine, 200)
+    return plain(list_runs(engine, 200))
 
 
-@router.get("/policy/results/{run_id}")
+@router.get("/policy/results/{run_id}", response_model=RunResultModel, response_model_exclude_unset=True)
 def result(run_id: str, user: Analyst, engine: Engine) -> dict:
     """One stored evaluation with its result (as computed then; nothing is recomputed)."""
     from reforge.policy.runs import load_run
     try:
-        return with_report_link(load_run(engine, run_id))
+        return plain(with_report_link(load_run(engine, run_id)))
     except NotFound:
         raise HTTPException(404, Message("api.not_found.evaluation", {"run": run_id[:40]},
                                           f"evaluation {run_id[:40]} not found")) from None
