@@ -205,3 +205,15 @@ def test_serve_takes_host_and_port_from_the_environment(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.spark
+def test_spark_session_follows_the_settings(spark_engine):
+    """The suite's REFORGE_SPARK_TINY=1 (tests/conftest.py) reached the session through the settings."""
+    conf = get_settings()
+    assert conf.spark_tiny is True
+    spark = spark_engine.spark
+    assert spark.conf.get("spark.sql.codegen.wholeStage") == "false"
+    assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
+    assert spark.sparkContext.master == conf.spark_master
+    assert spark.sparkContext.getConf().get("spark.driver.memory") == conf.spark_memory

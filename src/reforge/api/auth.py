@@ -58,6 +58,13 @@ def _secret() -> bytes:
     return get_settings().secret_bytes() or _RANDOM_SECRET
 
 
+def __getattr__(name: str) -> Any:
+    """``_SECRET``: the signing key now in force (kept for callers of the former constant)."""
+    if name == "_SECRET":
+        return _secret()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @dataclass(frozen=True)
 class User:
     """An authenticated account. ``region``: GB/T 2260 code the account is scoped to, or None."""

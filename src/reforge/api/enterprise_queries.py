@@ -32,7 +32,7 @@ class SearchFilters:
     region: str | None = None         # GB/T 2260 code: this region and below (region-scoped accounts)
 
 
-def region_condition(region: str | None, alias: str = "e") -> tuple[str, dict[str, str]]:
+def region_clause(region: str | None, alias: str = "e") -> tuple[str, dict[str, str]]:
     """SQL condition with its bound ``$reg_*`` parameters: the enterprise lies in GB/T 2260
     ``region`` or below (``("TRUE", {})`` for None).
 
@@ -53,9 +53,21 @@ def region_condition(region: str | None, alias: str = "e") -> tuple[str, dict[st
     return f"{a}.county_code = $reg_code", {"reg_code": region}
 
 
+def region_condition(region: str | None, alias: str = "e") -> str:
+    """:func:`region_clause` with its values inlined through :func:`sqlbuild.literal` (for callers
+    not yet moved to bound parameters; prefer :func:`region_clause`)."""
+    return _inline(*region_clause(region, alias))
+
+
+def _inline(sql: str, params: dict[str, Any]) -> str:
+    """``sql`` with each ``$name`` replaced by the literal of its value, in one pass (text written
+    for one marker is never scanned again)."""
+    return re.sub(r"\$([a-z_0-9]+)", lambda m: literal(params[m.group(1)]), sql)
+
+
 def in_region(engine: Engine, uscc: str, region: str | None) -> bool:
     """Whether enterprise ``uscc`` exists and lies in ``region`` or below."""
-    cond, params = region_condition(region)
+    cond, params = region_clause(region)
     return bool(engine.fetch_scalar(
         f"SELECT COUNT(*) FROM enterprises e WHERE e.uscc = $uscc AND {cond}", {**params, "uscc": uscc}))
 
@@ -76,7 +88,7 @@ def where_clause(f: SearchFilters) -> tuple[str, dict[str, Any]]:
         w.append("e.uscc = $uscc")
         params["uscc"] = f.uscc
     if f.region:
-        cond, rp = region_condition(f.region)
+        cond, rp = region_clause(f.region)
         w.append(cond)
         params.update(rp)
     if f.industry_code:
@@ -94,9 +106,7 @@ def where_clause(f: SearchFilters) -> tuple[str, dict[str, Any]]:
 def _where(f: SearchFilters) -> str:
     """The condition of ``f`` with its values inlined through :func:`sqlbuild.literal` (for callers
     outside the API not yet moved to :func:`where_clause`; prefer binding)."""
-    sql, params = where_clause(f)
-    # one pass: text written for one marker is never scanned again
-    return re.sub(r"\$([a-z_0-9]+)", lambda m: literal(params[m.group(1)]), sql)
+    return _inline(*where_clause(f))
 
 
 # sort keys of ``search``: column -> SQL expression over the matching firms ``e`` and their latest year ``l``

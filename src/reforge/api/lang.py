@@ -167,7 +167,8 @@ def _walk(obj: Any, lang: str) -> Any:
     if not isinstance(obj, dict):
         return obj
     from reforge.messages import has, render, render_coded
-    out = {k: _walk(v, lang) for k, v in obj.items()}
+    # ``params`` (and pydantic's ``ctx``) are data: never rewritten
+    out = {k: v if k in ("params", "ctx") else _walk(v, lang) for k, v in obj.items()}
     for k, codes in obj.items():
         if not (isinstance(k, str) and k.endswith("_codes") and isinstance(codes, list)):
             continue

@@ -10,7 +10,7 @@ from reforge.api.models.base import Num, Open, Row
 class ProgrammeModel(Open):
     """An evaluable programme: ``source`` support_events | designations, counts, first/last grant."""
 
-    programme: str
+    programme: str | None = None
     source: str | None = None
     firms: int | None = None
     events: int | None = None
@@ -84,8 +84,8 @@ class KeySectorsModel(Open):
 class IndicatorModel(Open):
     """A macro indicator value (long format)."""
 
-    region_code: str
-    indicator: str
+    region_code: str | None = None
+    indicator: str | None = None
     year: int | None = None
     value: Num | None = None
     unit: str | None = None
