@@ -179,6 +179,12 @@ def document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _lang(request: Request) -> str:
+    """The language of an error body: the request's under ``/api/``, English elsewhere (the
+    dashboard renders its own error pages)."""
+    return api_lang(request) if request.url.path.startswith("/api/") else "en"
+
+
 def install_contract(app: FastAPI) -> None:
     """422 bodies as arrays for library errors and string 422s; complete ``Allow`` on 405;
     documented error responses (call after the API routers are included)."""
@@ -191,20 +197,20 @@ def install_contract(app: FastAPI) -> None:
     # rendered here, the rest of a JSON body by LangMiddleware; English bodies are unchanged
     @app.exception_handler(ReforgeError)
     async def _user_error(request: Request, exc: ReforgeError) -> JSONResponse:
-        return JSONResponse({"detail": validation_errors(error_detail(exc), api_lang(request))}, status_code=422)
+        return JSONResponse({"detail": validation_errors(error_detail(exc), _lang(request))}, status_code=422)
 
     @app.exception_handler(EngineError)
     async def _engine_error(request: Request, exc: EngineError) -> JSONResponse:
-        return JSONResponse({"detail": validation_errors(error_detail(exc), api_lang(request))}, status_code=422)
+        return JSONResponse({"detail": validation_errors(error_detail(exc), _lang(request))}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": validation_errors(jsonable_encoder(exc.errors()), api_lang(request))},
+        return JSONResponse({"detail": validation_errors(jsonable_encoder(exc.errors()), _lang(request))},
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        lang = api_lang(request)
+        lang = _lang(request)
         if exc.status_code == 422:
             return JSONResponse({"detail": validation_errors(_as_items(exc.detail), lang)}, status_code=422,
                                 headers=getattr(exc, "headers", None))
