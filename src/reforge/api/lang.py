@@ -124,6 +124,11 @@ class _Rewriter:
             if message.get("more_body"):
                 return
             body = b"".join(self.chunks)
+            if not body:  # HEAD, or no body: headers as they were
+                start, self.start = self.start, None
+                await self.send(start)
+                await self.send({"type": "http.response.body", "body": body})
+                return
             try:
                 import json
                 body = json.dumps(localize(json.loads(body), self.lang), ensure_ascii=False,
