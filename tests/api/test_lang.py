@@ -121,3 +121,16 @@ def test_hostile_values_reaching_sql(base_url, analyst, db_file):
     assert snapshot() == before
     # a LIKE wildcard in q matches itself only
     assert _get(base_url, "/enterprises", analyst, q="%").json()["total"] == 0
+
+
+def test_screening_reasons_follow_accept_language(base_url, analyst):
+    """Another capability's reasons (firm screening: reasons + reason_codes per tier) in Chinese."""
+    from tests.api import smalldb
+    path = f"/enterprises/{smalldb.E1}/screening"
+    en, zh = _get(base_url, path, analyst).json(), _get(base_url, path, {**analyst, **ZH}).json()
+    assert en["screening"].keys() == zh["screening"].keys() and en["screening"]
+    for tier, s in zh["screening"].items():
+        assert s["reason_codes"] == en["screening"][tier]["reason_codes"]
+        assert s["reasons"] == [render_coded(c, "zh") for c in s["reason_codes"]]
+        assert all(HAN.search(t) for t in s["reasons"]) and s["reasons"]
+        assert not any(HAN.search(t) for t in en["screening"][tier]["reasons"])
