@@ -14,6 +14,7 @@ from reforge.api.auth import LoginGuard
 from reforge.api.contract import check_secret_key, install_contract
 from reforge.api.db import Database
 from reforge.api.headers import SecurityHeadersMiddleware, nonce_inline_scripts
+from reforge.api.lang import LangMiddleware
 from reforge.api.limits import KB, MB, BodyLimitMiddleware, default_limits
 from reforge.api.overload import AnalysisGate, OverloadMiddleware, TokenBucket
 from reforge.api.routers import appraise as appraise_routes
@@ -26,12 +27,9 @@ from reforge.api.routers import research as research_routes
 API = "/api/v1"
 
 
-def _setting(value: float | None, env: str, default: float) -> float:
-    """``value`` when given, else ``$REFORGE_<env>`` when set, else ``default``."""
-    if value is not None:
-        return value
-    raw = os.environ.get(f"REFORGE_{env}", "").strip()
-    return float(raw) if raw else default
+def _pick(value: float | None, setting: float | None, default: float) -> float:
+    """``value`` when given, else the setting (``$REFORGE_<NAME>``) when set, else ``default``."""
+    return value if value is not None else setting if setting is not None else default
 
 
 def create_app(db_path: str | Path, login_limit: int = 10, login_window: float = 60.0, *,
@@ -56,6 +54,8 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     per account with bursts of ``analysis_burst`` (defaults 4 and 40); none waits for a slot
     longer than ``analysis_max_wait`` seconds (default 0.5; 503 + Retry-After instead).
     """
+    from reforge.settings import get_settings
+    conf = get_settings()  # every $REFORGE_* limit, validated (a bad value: InvalidInput config.invalid)
     check_secret_key()
     db = Database(db_path)
 
@@ -73,24 +73,24 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     # logins: per (client, name), per client and over all clients before any hash; X-Forwarded-For
     # only from ``trusted_proxies`` (comma-separated addresses/networks, default none)
     app.state.login_guard = LoginGuard(
-        login_limit, int(_setting(login_per_ip, "LOGIN_PER_IP", 3 * login_limit)),
-        int(_setting(login_global, "LOGIN_GLOBAL", 120)), login_window,
-        int(_setting(login_hashing, "LOGIN_HASHING", 2)),
-        trusted_proxies=trusted_proxies if trusted_proxies is not None
-        else os.environ.get("REFORGE_TRUSTED_PROXIES", ""))
+        login_limit, int(_pick(login_per_ip, conf.login_per_ip, 3 * login_limit)),
+        int(_pick(login_global, conf.login_global, 120)), login_window,
+        int(_pick(login_hashing, conf.login_hashing, 2)),
+        trusted_proxies=trusted_proxies if trusted_proxies is not None else conf.trusted_proxies)
 
-    workers = int(_setting(analysis_workers, "ANALYSIS_WORKERS", os.cpu_count() or 1))
-    limits = default_limits(int(_setting(import_max_bytes, "IMPORT_MAX_BYTES", 200 * MB)),
-                            int(_setting(body_max_bytes, "BODY_MAX_BYTES", 1 * MB)),
-                            int(_setting(login_max_bytes, "LOGIN_MAX_BYTES", 16 * KB)))
-    gate = AnalysisGate(workers, int(_setting(analysis_queue, "ANALYSIS_QUEUE", 4 * workers)),
-                        _setting(analysis_max_wait, "ANALYSIS_MAX_WAIT", 0.5))
-    bucket = TokenBucket(_setting(analysis_rate, "ANALYSIS_RATE", 4.0), _setting(analysis_burst, "ANALYSIS_BURST", 40.0))
+    workers = int(_pick(analysis_workers, conf.analysis_workers, os.cpu_count() or 1))
+    limits = default_limits(int(_pick(import_max_bytes, conf.import_max_bytes, 200 * MB)),
+                            int(_pick(body_max_bytes, conf.body_max_bytes, 1 * MB)),
+                            int(_pick(login_max_bytes, conf.login_max_bytes, 16 * KB)))
+    gate = AnalysisGate(workers, int(_pick(analysis_queue, conf.analysis_queue, 4 * workers)),
+                        _pick(analysis_max_wait, conf.analysis_max_wait, 0.5))
+    bucket = TokenBucket(_pick(analysis_rate, conf.analysis_rate, 4.0), _pick(analysis_burst, conf.analysis_burst, 40.0))
     app.state.body_limits, app.state.analysis_gate, app.state.analysis_bucket = limits, gate, bucket
-    # outermost first: headers on every response (even ServerErrorMiddleware's 500), then body
-    # limits before anything reads a body, then the analysis gate
+    # outermost first: headers on every response (even ServerErrorMiddleware's 500), then the
+    # request's language, then body limits before anything reads a body, then the analysis gate
     app.add_middleware(OverloadMiddleware, gate=gate, bucket=bucket)
     app.add_middleware(BodyLimitMiddleware, limits=limits)
+    app.add_middleware(LangMiddleware)  # the request's language; /api/ JSON rendered in it
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeadersMiddleware(build())  # type: ignore[method-assign]
 

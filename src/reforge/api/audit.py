@@ -17,8 +17,8 @@ def _utc(v):
 
 def entries(engine: Engine, limit: int = 100, offset: int = 0) -> list[dict]:
     """The latest entries first."""
-    df = engine.fetch_df(f"SELECT id, logged_at AS at, username, action, target, rows, detail FROM audit_log "
-                         f"ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}")
+    df = engine.fetch_df("SELECT id, logged_at AS at, username, action, target, rows, detail FROM audit_log "
+                         "ORDER BY id DESC LIMIT ? OFFSET ?", [int(limit), int(offset)])
     out = []
     for r in df.astype(object).to_dict(orient="records"):
         out.append({k: (None if v is None or v != v else (_utc(v).isoformat() if hasattr(v, "isoformat") else v))

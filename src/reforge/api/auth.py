@@ -25,7 +25,6 @@ import hmac
 import ipaddress
 import json
 import math
-import os
 import re
 import secrets
 import threading
@@ -50,7 +49,20 @@ API_TOKEN_PREFIX = "rf_"
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _REGION = re.compile(r"^[1-8]\d{5}$")
 _hasher = PasswordHasher()
-_SECRET = os.environ.get("REFORGE_SECRET_KEY", "").encode() or secrets.token_bytes(32)
+_RANDOM_SECRET = secrets.token_bytes(32)  # used when $REFORGE_SECRET_KEY is unset: tokens end with the process
+
+
+def _secret() -> bytes:
+    """The token-signing key: ``$REFORGE_SECRET_KEY`` (:mod:`reforge.settings`) or this process's random key."""
+    from reforge.settings import get_settings
+    return get_settings().secret_bytes() or _RANDOM_SECRET
+
+
+def __getattr__(name: str) -> Any:
+    """``_SECRET``: the signing key now in force (kept for callers of the former constant)."""
+    if name == "_SECRET":
+        return _secret()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -276,7 +288,7 @@ def create_access_token(user: User, seconds: int = ACCESS_TOKEN_SECONDS) -> str:
     payload = {"sub": user.username, "uid": user.user_id, "ver": user.token_version,
                "jti": secrets.token_urlsafe(12), "exp": int(time.time()) + int(seconds)}
     body = _b64(json.dumps(payload).encode())
-    sig = _b64(hmac.new(_SECRET, body.encode(), hashlib.sha256).digest())
+    sig = _b64(hmac.new(_secret(), body.encode(), hashlib.sha256).digest())
     return f"{body}.{sig}"
 
 
@@ -284,7 +296,7 @@ def read_access_token(token: str, now: float | None = None) -> dict | None:
     """The payload of a well-signed, unexpired access token, else None (``now``: Unix seconds)."""
     try:
         body, sig = token.split(".", 1)
-        good = _b64(hmac.new(_SECRET, body.encode(), hashlib.sha256).digest())
+        good = _b64(hmac.new(_secret(), body.encode(), hashlib.sha256).digest())
         if not hmac.compare_digest(sig, good):
             return None
         payload = json.loads(_unb64(body))

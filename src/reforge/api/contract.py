@@ -17,16 +17,19 @@
 from __future__ import annotations
 
 import copy
-import os
 import re
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+
+from reforge.api.lang import api_lang, render_detail, validation_errors
 
 MIN_SECRET_BYTES = 32
 MAX_PAGE = 1_000_000
@@ -87,6 +90,10 @@ def _as_items(detail: Any) -> list[dict[str, Any]]:
         return [{**d, "loc": list(d.get("loc") or []), "type": d.get("type") or "value_error"} for d in detail]
     if isinstance(detail, dict) and "msg" in detail:
         return _as_items([detail])
+    if isinstance(detail, dict) and isinstance(detail.get("code"), str):  # {code, params, message}
+        text = detail.get("message") or detail.get("detail") or detail["code"]
+        return [validation_item(str(text), loc=detail.get("loc"), code=detail["code"],
+                                params=detail.get("params") if isinstance(detail.get("params"), dict) else None)]
     return [validation_item(str(detail))]
 
 
@@ -172,6 +179,12 @@ def document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _lang(request: Request) -> str:
+    """The language of an error body: the request's under ``/api/``, English elsewhere (the
+    dashboard renders its own error pages)."""
+    return api_lang(request) if request.url.path.startswith("/api/") else "en"
+
+
 def install_contract(app: FastAPI) -> None:
     """422 bodies as arrays for library errors and string 422s; complete ``Allow`` on 405;
     documented error responses (call after the API routers are included)."""
@@ -180,24 +193,34 @@ def install_contract(app: FastAPI) -> None:
     document_errors(app)
     from reforge.errors import ReforgeError
 
+    # texts in the request's language (reforge.api.lang): coded items and known fixed details
+    # rendered here, the rest of a JSON body by LangMiddleware; English bodies are unchanged
     @app.exception_handler(ReforgeError)
     async def _user_error(request: Request, exc: ReforgeError) -> JSONResponse:
-        return JSONResponse({"detail": error_detail(exc)}, status_code=422)
+        return JSONResponse({"detail": validation_errors(error_detail(exc), _lang(request))}, status_code=422)
 
     @app.exception_handler(EngineError)
     async def _engine_error(request: Request, exc: EngineError) -> JSONResponse:
-        return JSONResponse({"detail": error_detail(exc)}, status_code=422)
+        return JSONResponse({"detail": validation_errors(error_detail(exc), _lang(request))}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_errors(jsonable_encoder(exc.errors()), _lang(request))},
+                            status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        lang = _lang(request)
         if exc.status_code == 422:
-            return JSONResponse({"detail": _as_items(exc.detail)}, status_code=422,
+            return JSONResponse({"detail": validation_errors(_as_items(exc.detail), lang)}, status_code=422,
                                 headers=getattr(exc, "headers", None))
+        headers = exc.headers
         if exc.status_code == 405:
             allow = allowed_methods(request.app, request.scope["path"])
             if allow:
-                exc = HTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": ", ".join(allow)})
-        return await http_exception_handler(request, exc)
+                headers = {**(exc.headers or {}), "Allow": ", ".join(allow)}
+        return await http_exception_handler(
+            request, HTTPException(exc.status_code, render_detail(exc.detail, lang), headers=headers))
 
 
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._-]+")
@@ -224,7 +247,12 @@ def check_secret_key(value: str | None = None) -> None:
     guessed offline from one token and then signs an admin token.
     """
     from reforge.errors import ReforgeError
-    key = os.environ.get("REFORGE_SECRET_KEY") if value is None else value
+    if value is None:
+        from reforge.settings import get_settings
+        secret = get_settings().secret_key
+        key = secret.get_secret_value() if secret is not None else None
+    else:
+        key = value
     if key is None or key == "":
         return
     n = len(key.encode())

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from reforge.api.auth import User, user_from_bearer
 from reforge.api.db import CursorEngine, Database
+from reforge.messages import Message
 
 COOKIE = "reforge_token"
 
@@ -136,7 +137,8 @@ def check_region_access(engine: CursorEngine, user: User, uscc: str) -> None:
     from reforge.api.enterprise_queries import in_region
     scope = region_scope(user)
     if scope is not None and not in_region(engine, uscc, scope):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"enterprise {uscc} not found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            Message("api.not_found.enterprise", {"uscc": uscc}, f"enterprise {uscc} not found"))
 
 
 def check_region_access_db(db: Database, user: User, uscc: str) -> None:
@@ -149,7 +151,8 @@ def check_region_access_db(db: Database, user: User, uscc: str) -> None:
 def check_enterprise_access(user: User, uscc: str) -> None:
     """An enterprise account may see only its own enterprise: others are 404 (not 403, to not leak)."""
     if user.role == "enterprise" and user.uscc != uscc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"enterprise {uscc} not found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            Message("api.not_found.enterprise", {"uscc": uscc}, f"enterprise {uscc} not found"))
 
 
 Engine = Annotated[CursorEngine, Depends(get_engine)]

@@ -5,11 +5,13 @@ Pure queries over an engine (no HTTP). Money in CNY, shares 0-1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from reforge.api.sql import like, lit, rows
+from reforge.api.sql import rows
 from reforge.engine.base import Engine
+from reforge.engine.sqlbuild import LIKE_ESCAPE, check_ident, like_pattern, literal
 
 TIER_KINDS = ("innovative_sme", "srdi_sme", "little_giant", "single_champion")
 
@@ -30,51 +32,81 @@ class SearchFilters:
     region: str | None = None         # GB/T 2260 code: this region and below (region-scoped accounts)
 
 
-def region_condition(region: str | None, alias: str = "e") -> str:
-    """SQL condition: the enterprise lies in GB/T 2260 ``region`` or below (TRUE for None).
+def region_clause(region: str | None, alias: str = "e") -> tuple[str, dict[str, str]]:
+    """SQL condition with its bound ``$reg_*`` parameters: the enterprise lies in GB/T 2260
+    ``region`` or below (``("TRUE", {})`` for None).
 
     Province ``xx0000``: ``province_code``; prefecture ``xxxx00``: ``city_code``, or a county code
     under it when the city is missing; county: ``county_code``. ``region`` must be six digits.
     """
     if not region:
-        return "TRUE"
+        return "TRUE", {}
     if not (len(region) == 6 and region.isdigit()):
         raise ValueError(f"not a GB/T 2260 code: {region!r}")
-    a = alias
+    a = check_ident(alias, "alias")
     if region.endswith("0000"):
-        return f"{a}.province_code = {lit(region)}"
+        return f"{a}.province_code = $reg_code", {"reg_code": region}
     if region.endswith("00"):
-        return (f"({a}.city_code = {lit(region)} OR "
-                f"({a}.city_code IS NULL AND LEFT({a}.county_code, 4) = {lit(region[:4])}))")
-    return f"{a}.county_code = {lit(region)}"
+        return (f"({a}.city_code = $reg_code OR "
+                f"({a}.city_code IS NULL AND LEFT({a}.county_code, 4) = $reg_prefix))",
+                {"reg_code": region, "reg_prefix": region[:4]})
+    return f"{a}.county_code = $reg_code", {"reg_code": region}
+
+
+def region_condition(region: str | None, alias: str = "e") -> str:
+    """:func:`region_clause` with its values inlined through :func:`sqlbuild.literal` (for callers
+    not yet moved to bound parameters; prefer :func:`region_clause`)."""
+    return _inline(*region_clause(region, alias))
+
+
+def _inline(sql: str, params: dict[str, Any]) -> str:
+    """``sql`` with each ``$name`` replaced by the literal of its value, in one pass (text written
+    for one marker is never scanned again)."""
+    return re.sub(r"\$([a-z_0-9]+)", lambda m: literal(params[m.group(1)]), sql)
 
 
 def in_region(engine: Engine, uscc: str, region: str | None) -> bool:
     """Whether enterprise ``uscc`` exists and lies in ``region`` or below."""
+    cond, params = region_clause(region)
     return bool(engine.fetch_scalar(
-        f"SELECT COUNT(*) FROM enterprises e WHERE e.uscc = {lit(uscc)} AND {region_condition(region)}"))
+        f"SELECT COUNT(*) FROM enterprises e WHERE e.uscc = $uscc AND {cond}", {**params, "uscc": uscc}))
 
 
-def _where(f: SearchFilters) -> str:
-    w = ["TRUE"]
+def where_clause(f: SearchFilters) -> tuple[str, dict[str, Any]]:
+    """The WHERE condition of ``f`` over ``enterprises e`` and its bound ``$name`` parameters."""
+    w, params = ["TRUE"], {}
     if f.q:
-        w.append(f"(e.name LIKE {like(f.q)} OR COALESCE(e.name_en, '') ILIKE {like(f.q)} "
-                 f"OR e.uscc LIKE {like(f.q.upper())})")
+        w.append(f"(e.name LIKE $q {LIKE_ESCAPE} OR COALESCE(e.name_en, '') ILIKE $q {LIKE_ESCAPE} "
+                 f"OR e.uscc LIKE $q_upper {LIKE_ESCAPE})")
+        params.update(q=like_pattern(f.q), q_upper=like_pattern(f.q.upper()))
     for col in ("province_code", "city_code", "size_class", "ownership"):
         v = getattr(f, col)
         if v:
-            w.append(f"e.{col} = {lit(v)}")
+            w.append(f"e.{col} = ${col}")
+            params[col] = v
     if f.uscc:
-        w.append(f"e.uscc = {lit(f.uscc)}")
+        w.append("e.uscc = $uscc")
+        params["uscc"] = f.uscc
     if f.region:
-        w.append(region_condition(f.region))
+        cond, rp = region_clause(f.region)
+        w.append(cond)
+        params.update(rp)
     if f.industry_code:
-        w.append(f"e.industry_code LIKE {lit(f.industry_code.replace('%', '') + '%')}")
+        w.append(f"e.industry_code LIKE $industry {LIKE_ESCAPE}")
+        params["industry"] = like_pattern(f.industry_code.replace("%", ""), anchored=True)
     if f.designation:
-        w.append(f"e.uscc IN (SELECT uscc FROM designations WHERE kind = {lit(f.designation)})")
+        w.append("e.uscc IN (SELECT uscc FROM designations WHERE kind = $designation)")
+        params["designation"] = f.designation
     if f.chain_id:
-        w.append(f"e.main_item_id IN (SELECT item_id FROM chain_items WHERE chain_id = {lit(f.chain_id)})")
-    return " AND ".join(w)
+        w.append("e.main_item_id IN (SELECT item_id FROM chain_items WHERE chain_id = $chain_id)")
+        params["chain_id"] = f.chain_id
+    return " AND ".join(w), params
+
+
+def _where(f: SearchFilters) -> str:
+    """The condition of ``f`` with its values inlined through :func:`sqlbuild.literal` (for callers
+    outside the API not yet moved to :func:`where_clause`; prefer binding)."""
+    return _inline(*where_clause(f))
 
 
 # sort keys of ``search``: column -> SQL expression over the matching firms ``e`` and their latest year ``l``
@@ -93,9 +125,9 @@ def search(engine: Engine, filters: SearchFilters, page: int = 1, page_size: int
     latest_year, revenue, employees, tiers}]}`` where revenue/employees are the
     latest year's and ``tiers`` lists the gradient-tier kinds ever granted.
     """
-    where = _where(filters)
-    total = int(engine.fetch_scalar(f"SELECT COUNT(*) FROM enterprises e WHERE {where}") or 0)
-    kinds = ", ".join(lit(k) for k in TIER_KINDS)
+    where, params = where_clause(filters)
+    total = int(engine.fetch_scalar(f"SELECT COUNT(*) FROM enterprises e WHERE {where}", params) or 0)
+    kinds = ", ".join(f"$tier{i}" for i in range(len(TIER_KINDS)))
     if sort not in SORT_COLUMNS:
         raise ValueError(f"unknown sort column {sort!r}")
     order = f"{SORT_COLUMNS[sort]} {'DESC' if desc else 'ASC'} NULLS LAST, e.uscc"
@@ -107,7 +139,7 @@ def search(engine: Engine, filters: SearchFilters, page: int = 1, page_size: int
           SELECT e.uscc, e.name, e.name_en, e.province_code, e.city_code, e.industry_code,
                  e.size_class, e.ownership, e.main_item_id, ROW_NUMBER() OVER (ORDER BY {order}) AS _pos
           FROM enterprises e {latest_all} WHERE {where}
-          ORDER BY {order} LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}),
+          ORDER BY {order} LIMIT $limit OFFSET $offset),
         latest AS (
           SELECT y.uscc, y.year, y.revenue, y.employees,
                  ROW_NUMBER() OVER (PARTITION BY y.uscc ORDER BY y.year DESC) AS rn
@@ -119,7 +151,8 @@ def search(engine: Engine, filters: SearchFilters, page: int = 1, page_size: int
         SELECT p.* EXCLUDE (_pos), l.year AS latest_year, l.revenue, l.employees, t.tiers
         FROM page p LEFT JOIN latest l ON l.uscc = p.uscc AND l.rn = 1
         LEFT JOIN tiers t ON t.uscc = p.uscc
-        ORDER BY p._pos""")
+        ORDER BY p._pos""", {**params, **{f"tier{i}": k for i, k in enumerate(TIER_KINDS)},
+                             "limit": int(page_size), "offset": int((page - 1) * page_size)})
     for it in items:
         it["tiers"] = sorted(it["tiers"].split(",")) if it.get("tiers") else []
     return {"total": total, "page": page, "page_size": page_size, "items": items}
@@ -127,7 +160,7 @@ def search(engine: Engine, filters: SearchFilters, page: int = 1, page_size: int
 
 def exists(engine: Engine, uscc: str) -> bool:
     """Whether the enterprise is in the database."""
-    return bool(engine.fetch_scalar(f"SELECT COUNT(*) FROM enterprises WHERE uscc = {lit(uscc)}"))
+    return bool(engine.fetch_scalar("SELECT COUNT(*) FROM enterprises WHERE uscc = ?", [uscc]))
 
 
 def profile(engine: Engine, uscc: str) -> dict[str, Any] | None:
@@ -138,31 +171,31 @@ def profile(engine: Engine, uscc: str) -> dict[str, Any] | None:
     ``chain_position`` (chains of the main item with segment, items it can make,
     counts of suppliers and buyers in supply_links), ``support_events``.
     """
-    u = lit(uscc)
-    ent = rows(engine, f"SELECT * FROM enterprises WHERE uscc = {u}")
+    p = {"uscc": uscc}
+    ent = rows(engine, "SELECT * FROM enterprises WHERE uscc = $uscc", p)
     if not ent:
         return None
-    years = rows(engine, f"SELECT * EXCLUDE (uscc) FROM enterprise_years WHERE uscc = {u} ORDER BY year")
-    des = rows(engine, f"SELECT kind, batch, level, granted_on, expires_on, status, rule_set "
-                          f"FROM designations WHERE uscc = {u} ORDER BY granted_on, kind")
-    cred = rows(engine, f"SELECT record_id, kind, value, recorded_on, expires_on, source "
-                           f"FROM credit_records WHERE uscc = {u} ORDER BY recorded_on, record_id")
-    chains = rows(engine, f"""
+    years = rows(engine, "SELECT * EXCLUDE (uscc) FROM enterprise_years WHERE uscc = $uscc ORDER BY year", p)
+    des = rows(engine, "SELECT kind, batch, level, granted_on, expires_on, status, rule_set "
+                          "FROM designations WHERE uscc = $uscc ORDER BY granted_on, kind", p)
+    cred = rows(engine, "SELECT record_id, kind, value, recorded_on, expires_on, source "
+                           "FROM credit_records WHERE uscc = $uscc ORDER BY recorded_on, record_id", p)
+    chains = rows(engine, """
         SELECT c.chain_id, c.name, c.name_zh, ci.item_id, i.name AS item_name, i.name_zh AS item_name_zh,
                ci.segment
         FROM enterprises e JOIN chain_items ci ON ci.item_id = e.main_item_id
         JOIN chains c ON c.chain_id = ci.chain_id JOIN items i ON i.item_id = ci.item_id
-        WHERE e.uscc = {u} ORDER BY c.chain_id""")
-    caps = rows(engine, f"""
+        WHERE e.uscc = $uscc ORDER BY c.chain_id""", p)
+    caps = rows(engine, """
         SELECT c.item_id, i.name, i.name_zh, c.tech_level, c.capacity, c.since_year
         FROM capabilities c LEFT JOIN items i ON i.item_id = c.item_id
-        WHERE c.producer_id = {u} ORDER BY c.item_id""")
-    links = rows(engine, f"""
+        WHERE c.producer_id = $uscc ORDER BY c.item_id""", p)
+    links = rows(engine, """
         SELECT
-          (SELECT COUNT(DISTINCT supplier_id) FROM supply_links WHERE buyer_uscc = {u}) AS suppliers,
-          (SELECT COUNT(DISTINCT buyer_uscc) FROM supply_links WHERE supplier_id = {u}) AS buyers""")
-    support = rows(engine, f"SELECT event_id, programme, granted_on, amount FROM support_events "
-                              f"WHERE uscc = {u} ORDER BY granted_on, event_id")
+          (SELECT COUNT(DISTINCT supplier_id) FROM supply_links WHERE buyer_uscc = $uscc) AS suppliers,
+          (SELECT COUNT(DISTINCT buyer_uscc) FROM supply_links WHERE supplier_id = $uscc) AS buyers""", p)
+    support = rows(engine, "SELECT event_id, programme, granted_on, amount FROM support_events "
+                              "WHERE uscc = $uscc ORDER BY granted_on, event_id", p)
     return {
         "enterprise": ent[0],
         "years": years,

@@ -43,14 +43,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def lang_of_scope(scope: Scope) -> str:
-    """``zh`` when the ``lang`` cookie says so or the client prefers Chinese, else ``en``."""
-    h = Headers(scope=scope)
-    cookie = h.get("cookie", "")
-    if re.search(r"(?:^|;\s*)lang=zh\b", cookie):
-        return "zh"
-    if re.search(r"(?:^|;\s*)lang=en\b", cookie):
-        return "en"
-    return "zh" if h.get("accept-language", "").lower().startswith("zh") else "en"
+    """The request's language (:func:`reforge.api.lang.lang_of_scope`: ``?lang=``, cookie, ``Accept-Language``)."""
+    from reforge.api.lang import lang_of_scope as decide
+    return decide(scope)
 
 
 def message(code: str, lang: str = "en", **params: Any) -> str:

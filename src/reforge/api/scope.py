@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from reforge.api.enterprise_queries import region_condition
+from reforge.api.enterprise_queries import region_clause
 from reforge.engine.base import Engine
 
 
 def region_usccs(engine: Engine, region: str) -> set[str]:
     """USCCs of the enterprises in ``region`` (six-digit GB/T 2260 code) or below."""
-    df = engine.fetch_df(f"SELECT e.uscc FROM enterprises e WHERE {region_condition(region)}")
+    cond, params = region_clause(region)
+    df = engine.fetch_df(f"SELECT e.uscc FROM enterprises e WHERE {cond}", params)
     return set(df["uscc"].astype(str))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from reforge.api.capabilities import jsonable
-from reforge.api.sql import lit, rows
+from reforge.api.sql import rows
 from reforge.engine.base import Engine
 
 # ---- chains -------------------------------------------------------------------------------------
@@ -29,7 +29,7 @@ def list_chains(engine: Engine) -> list[dict]:
 
 
 def chain_exists(engine: Engine, chain_id: str) -> bool:
-    return bool(engine.fetch_scalar(f"SELECT COUNT(*) FROM chains WHERE chain_id = {lit(chain_id)}"))
+    return bool(engine.fetch_scalar("SELECT COUNT(*) FROM chains WHERE chain_id = ?", [chain_id]))
 
 
 def bottlenecks(engine: Engine, chain_id: str, year: int | None = None) -> dict:
@@ -68,20 +68,20 @@ def chain_map(engine: Engine, chain_id: str, year: int | None = None) -> dict:
 
 def item_detail(engine: Engine, item_id: str) -> dict | None:
     """An item: names, chains, domestic producers and foreign suppliers (capabilities)."""
-    i = lit(item_id)
-    item = engine.fetch_df(f"SELECT * FROM items WHERE item_id = {i}")
+    p = {"item_id": item_id}
+    item = engine.fetch_df("SELECT * FROM items WHERE item_id = $item_id", p)
     if item.empty:
         return None
-    chains = engine.fetch_df(f"""SELECT c.chain_id, c.name, c.name_zh, ci.segment FROM chain_items ci
-        JOIN chains c ON c.chain_id = ci.chain_id WHERE ci.item_id = {i} ORDER BY c.chain_id""")
-    dom = engine.fetch_df(f"""SELECT c.producer_id AS uscc, e.name, e.name_en, e.province_code, c.tech_level,
+    chains = engine.fetch_df("""SELECT c.chain_id, c.name, c.name_zh, ci.segment FROM chain_items ci
+        JOIN chains c ON c.chain_id = ci.chain_id WHERE ci.item_id = $item_id ORDER BY c.chain_id""", p)
+    dom = engine.fetch_df("""SELECT c.producer_id AS uscc, e.name, e.name_en, e.province_code, c.tech_level,
         c.capacity FROM capabilities c JOIN enterprises e ON e.uscc = c.producer_id
-        WHERE c.item_id = {i} AND c.producer_type = 'enterprise'
-        ORDER BY c.tech_level DESC NULLS LAST, c.capacity DESC NULLS LAST, c.producer_id LIMIT 50""")
-    foreign = engine.fetch_df(f"""SELECT c.producer_id AS supplier_id, f.name, f.country, c.tech_level,
+        WHERE c.item_id = $item_id AND c.producer_type = 'enterprise'
+        ORDER BY c.tech_level DESC NULLS LAST, c.capacity DESC NULLS LAST, c.producer_id LIMIT 50""", p)
+    foreign = engine.fetch_df("""SELECT c.producer_id AS supplier_id, f.name, f.country, c.tech_level,
         c.capacity FROM capabilities c JOIN foreign_suppliers f ON f.supplier_id = c.producer_id
-        WHERE c.item_id = {i} AND c.producer_type = 'foreign'
-        ORDER BY c.tech_level DESC NULLS LAST, c.producer_id LIMIT 50""")
+        WHERE c.item_id = $item_id AND c.producer_type = 'foreign'
+        ORDER BY c.tech_level DESC NULLS LAST, c.producer_id LIMIT 50""", p)
     return {"item": jsonable(item)[0], "chains": jsonable(chains), "domestic_suppliers": jsonable(dom),
             "foreign_suppliers": jsonable(foreign)}
 
@@ -201,10 +201,7 @@ def key_sectors(engine: Engine, table_id: str) -> Any:
 
 def indicators(engine: Engine, region: str | None, indicator: str | None) -> list[dict]:
     """Macro indicators (long format), by region, indicator, year."""
-    w = ["TRUE"]
-    if region:
-        w.append(f"region_code = {lit(region)}")
-    if indicator:
-        w.append(f"indicator = {lit(indicator)}")
-    return jsonable(engine.fetch_df(f"""SELECT region_code, indicator, year, value, unit, source
-        FROM indicators WHERE {' AND '.join(w)} ORDER BY region_code, indicator, year"""))
+    return jsonable(engine.fetch_df("""SELECT region_code, indicator, year, value, unit, source
+        FROM indicators WHERE ($region IS NULL OR region_code = $region)
+          AND ($indicator IS NULL OR indicator = $indicator)
+        ORDER BY region_code, indicator, year""", {"region": region or None, "indicator": indicator or None}))

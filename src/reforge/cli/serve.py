@@ -34,8 +34,10 @@ def _open_rw(db: Path | None):
     return e
 
 
-def serve(host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", help="TCP port")] = 8000,
+def serve(host: Annotated[str | None, typer.Option(
+              "--host", help="address to bind (default $REFORGE_HOST or 127.0.0.1)")] = None,
+          port: Annotated[int | None, typer.Option(
+              "--port", help="TCP port (default $REFORGE_PORT or 8000)")] = None,
           db: DbOpt = None,
           workers_log: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
           trusted_proxy: Annotated[list[str] | None, typer.Option(
@@ -46,6 +48,10 @@ def serve(host: Annotated[str, typer.Option("--host", help="address to bind")] =
     import uvicorn
 
     from reforge.api import create_app
+    from reforge.settings import get_settings
+    conf = get_settings()
+    host = host if host is not None else conf.host
+    port = port if port is not None else conf.port
     p = _db_path(db)
     if not p.exists():
         raise ReforgeError(f"database {p} does not exist; build it with `reforge demo --db {p}` "

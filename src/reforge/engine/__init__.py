@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +22,9 @@ DEFAULT_DB = Path(".reforge") / "reforge.duckdb"
 
 
 def default_db_path() -> Path:
-    """The database file: ``$REFORGE_DB`` or ``./.reforge/reforge.duckdb``."""
-    return Path(os.environ.get("REFORGE_DB", str(DEFAULT_DB)))
+    """The database file: ``$REFORGE_DB`` or ``./.reforge/reforge.duckdb`` (:mod:`reforge.settings`)."""
+    from reforge.settings import get_settings
+    return Path(get_settings().db)
 
 
 def open_engine(kind: str = "duckdb", db: str | Path | None = None,
@@ -41,6 +41,9 @@ def open_engine(kind: str = "duckdb", db: str | Path | None = None,
         return DuckDBEngine(db or default_db_path(), read_only=read_only)
     if kind == "spark":
         from reforge.engine.spark_engine import SparkEngine
+        if warehouse is None:
+            from reforge.settings import get_settings
+            warehouse = get_settings().warehouse  # $REFORGE_WAREHOUSE
         if warehouse is None:
             src = Path(db or default_db_path())
             if not src.exists():

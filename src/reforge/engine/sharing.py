@@ -46,12 +46,9 @@ _served_lock = threading.Lock()
 
 
 def default_wait() -> float:
-    """Seconds to wait for a locked database: ``$REFORGE_WAIT`` or 60."""
-    raw = os.environ.get(WAIT_ENV, "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_WAIT
-    except ValueError:
-        return DEFAULT_WAIT
+    """Seconds to wait for a locked database: ``$REFORGE_WAIT`` (:mod:`reforge.settings`) or 60."""
+    from reforge.settings import get_settings
+    return get_settings().wait
 
 
 def _key(path: str | Path) -> str:

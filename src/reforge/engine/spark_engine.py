@@ -31,10 +31,12 @@ def spark_session(shuffle_partitions: int = 4):
         raise EngineError("the Spark engine needs the extra: pip install 'reforge[spark]'") from None
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
-    # REFORGE_SPARK_TINY=1 (tests): tiny data, so one core and one shuffle partition (two xdist
-    # workers share two cores; more tasks per stage only add scheduling), no generated code
-    tiny = os.environ.get("REFORGE_SPARK_TINY") == "1"
-    master = os.environ.get("REFORGE_SPARK_MASTER", "local[1]" if tiny else "local[2]")
+    from reforge.settings import get_settings
+    conf = get_settings()
+    # REFORGE_SPARK_TINY=1 (tests): tiny data, so one core (unless a master is set) and one shuffle
+    # partition (two xdist workers share two cores; more tasks per stage only add scheduling)
+    tiny = conf.spark_tiny
+    master = "local[1]" if tiny and "spark_master" not in conf.model_fields_set else conf.spark_master
     if tiny:
         shuffle_partitions = 1
     _SESSION = (
@@ -45,7 +47,7 @@ def spark_session(shuffle_partitions: int = 4):
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", os.environ.get("REFORGE_SPARK_MEMORY", "4g"))
+        .config("spark.driver.memory", conf.spark_memory)
         .config("spark.sql.ansi.enabled", "false")
         # Spark 4.3 fails ("key not found: seed#n" in Union.rewriteConstraints) on a UNION of
         # checkpointed tables derived from one another (iterative SQL loops do this); constraint

@@ -15,7 +15,6 @@ prefixed ``REFORGE_IMPORT_``, e.g. ``REFORGE_IMPORT_MAX_ROWS=5000000``):
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -33,9 +32,6 @@ class ReadLimits:
     @classmethod
     def from_env(cls) -> ReadLimits:
         """Defaults, overridden by ``REFORGE_IMPORT_<FIELD>`` environment variables (positive integers)."""
-        kw = {}
-        for f in fields(cls):
-            raw = os.environ.get(f"REFORGE_IMPORT_{f.name.upper()}")
-            if raw and raw.strip().isdigit() and int(raw) > 0:
-                kw[f.name] = int(raw)
-        return cls(**kw)
+        from reforge.settings import get_settings
+        conf = get_settings()
+        return cls(**{f.name: getattr(conf, f"import_{f.name}") for f in fields(cls)})

@@ -25,7 +25,6 @@ or from ``REFORGE_LANG``; see :func:`resolve_lang`.
 from __future__ import annotations
 
 import math
-import os
 import string
 from collections.abc import Mapping
 from functools import lru_cache
@@ -57,7 +56,10 @@ def resolve_lang(lang: str | None = None) -> str:
     Accepts locale spellings (``zh-CN``, ``zh_Hans``, ``en-GB``); an unknown language given
     explicitly is :class:`~reforge.errors.InvalidInput` (code ``lang.unknown``).
     """
-    raw = lang if lang is not None else os.environ.get("REFORGE_LANG") or DEFAULT_LANG
+    if lang is None:
+        from reforge.settings import get_settings
+        lang = get_settings().lang
+    raw = lang if lang is not None else DEFAULT_LANG
     base = str(raw).strip().replace("_", "-").split("-")[0].lower()
     if base in LANGS:
         return base

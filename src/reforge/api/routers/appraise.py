@@ -15,9 +15,11 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from reforge.api.deps import DB, Analyst, CurrentUser, Engine
+from reforge.api.lang import coded
 from reforge.appraise.links import LinksModel
 from reforge.appraise.result import PanelModel, RankingModel, WeightsModel
 from reforge.errors import NotFound
+from reforge.messages import Message
 
 router = APIRouter(tags=["appraise"])
 
@@ -72,7 +74,7 @@ def _role_weights(pairs: list[str] | None) -> dict[str, float] | None:
 
 
 def _not_found(err: NotFound) -> HTTPException:
-    return HTTPException(404, str(err))
+    return HTTPException(404, coded(err))
 
 
 def _own(engine: Engine, user: CurrentUser, appraisal_id: str) -> None:
@@ -83,7 +85,8 @@ def _own(engine: Engine, user: CurrentUser, appraisal_id: str) -> None:
     except NotFound as e:
         raise _not_found(e) from None
     if user.role == "enterprise" and ap.get("uscc") != user.uscc:
-        raise HTTPException(404, f"appraisal {appraisal_id!r} not found")
+        raise HTTPException(404, Message("appraise.not_found", {"appraisal_id": appraisal_id},
+                                          f"appraisal {appraisal_id!r} not found"))
 
 
 @router.get("/appraise/appraisals", response_model=list[AppraisalModel])

@@ -17,6 +17,17 @@ from reforge.api import audit
 from reforge.api import auth as A
 from reforge.api.contract import MAX_LIMIT, MAX_OFFSET
 from reforge.api.deps import COOKIE, DB, Admin, CurrentUser, Engine, bearer_token, revoke_session
+from reforge.api.lang import api_lang
+from reforge.api.models.admin import (
+    AuditModel,
+    LoginModel,
+    NewTokenModel,
+    RevokedModel,
+    TokenModel,
+    TokensRevokedModel,
+    UserModel,
+)
+from reforge.api.models.base import plain
 from reforge.errors import ReforgeError
 
 router = APIRouter(tags=["auth"])
@@ -35,9 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def _lang(request: Request) -> str:
-    if request.cookies.get("lang") == "zh" or request.headers.get("accept-language", "").lower().startswith("zh"):
-        return "zh"
-    return "en"
+    return api_lang(request)
 
 
 def error(request: Request, status_code: int, code: str, headers: dict[str, str] | None = None,
@@ -57,7 +66,7 @@ def login_guard(request: Request) -> A.LoginGuard:
     return guard
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", response_model=LoginModel, response_model_exclude_unset=True)
 def login(request: Request, db: DB,
           username: Annotated[str, Form(min_length=1, max_length=64)],
           password: Annotated[str, Form(min_length=1, max_length=256)]) -> Any:
@@ -80,7 +89,7 @@ def login(request: Request, db: DB,
             "expires_in": A.ACCESS_TOKEN_SECONDS}
 
 
-@router.post("/auth/logout")
+@router.post("/auth/logout", response_model=None, responses={200: {"model": RevokedModel}})
 async def logout(request: Request, db: DB, user: CurrentUser) -> JSONResponse:
     """Revoke the presented token server-side (an access token or an API token) and clear the cookie."""
     ok = await run_in_threadpool(revoke_session, db, bearer_token(request), user.username)
@@ -89,7 +98,7 @@ async def logout(request: Request, db: DB, user: CurrentUser) -> JSONResponse:
     return resp
 
 
-@router.get("/auth/me")
+@router.get("/auth/me", response_model=UserModel, response_model_exclude_unset=True)
 def me(user: CurrentUser) -> dict:
     """The signed-in account: ``{"username", "role", "uscc", "region"}``."""
     return user.to_dict()
@@ -100,7 +109,7 @@ class PasswordChange(BaseModel):
     new_password: str = Field(min_length=8, max_length=256)
 
 
-@router.post("/auth/password")
+@router.post("/auth/password", response_model=TokensRevokedModel, response_model_exclude_unset=True)
 def change_own_password(body: PasswordChange, request: Request, user: CurrentUser, db: DB) -> Any:
     """Change your own password (the current one is checked like a login); ends all your tokens."""
     guard = login_guard(request)
@@ -146,13 +155,13 @@ def _lifecycle(request: Request, db: DB, admin: A.User, username: str, action: s
     return None
 
 
-@router.get("/users")
+@router.get("/users", response_model=list[UserModel], response_model_exclude_unset=True)
 def users(user: Admin, engine: Engine) -> list[dict]:
     """All accounts (admin)."""
-    return A.list_users(engine)
+    return plain(A.list_users(engine))
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, response_model=UserModel, response_model_exclude_unset=True)
 def create_user(body: NewUser, user: Admin, request: Request, db: DB) -> Any:
     """Create an account (admin); audited."""
     try:
@@ -164,7 +173,7 @@ def create_user(body: NewUser, user: Admin, request: Request, db: DB) -> Any:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(err)) from None
     except A.LoginRefused as r:
         return error(request, r.status, r.code, {"Retry-After": str(r.retry_after)}, retry_after=r.retry_after)
-    return created.to_dict()
+    return plain(created.to_dict())
 
 
 class UserChange(BaseModel):
@@ -175,7 +184,7 @@ class UserChange(BaseModel):
                                description="GB/T 2260 code; empty string unbinds")
 
 
-@router.patch("/users/{username}")
+@router.patch("/users/{username}", response_model=UserModel, response_model_exclude_unset=True)
 def change_user(username: Username, body: UserChange, user: Admin, request: Request, db: DB) -> Any:
     """Change role (with ``uscc`` for an enterprise account), active flag or region (admin).
 
@@ -197,7 +206,7 @@ def change_user(username: Username, body: UserChange, user: Admin, request: Requ
         return err
     with db.reader() as e:
         rs = [u for u in A.list_users(e) if u["username"] == username]
-    return rs[0]
+    return plain(rs[0])
 
 
 @router.delete("/users/{username}", status_code=204)
@@ -211,7 +220,7 @@ class NewPassword(BaseModel):
     password: str = Field(min_length=8, max_length=256)
 
 
-@router.put("/users/{username}/password")
+@router.put("/users/{username}/password", response_model=TokensRevokedModel, response_model_exclude_unset=True)
 def set_password(username: Username, body: NewPassword, user: Admin, request: Request, db: DB) -> Any:
     """Set an account's password (admin); ends its tokens."""
     try:
@@ -228,7 +237,7 @@ class NewToken(BaseModel):
     days: int | None = Field(default=365, ge=1, le=3650)
 
 
-@router.post("/users/{username}/tokens", status_code=201)
+@router.post("/users/{username}/tokens", status_code=201, response_model=NewTokenModel, response_model_exclude_unset=True)
 def create_token(username: Username, body: NewToken, user: Admin, db: DB) -> dict:
     """Create an API token for ``username`` (admin); the token is shown once."""
     with db.writer() as e:
@@ -240,13 +249,13 @@ def create_token(username: Username, body: NewToken, user: Admin, db: DB) -> dic
     return {"username": username, "token": tok, "token_type": "bearer"}
 
 
-@router.get("/users/{username}/tokens")
+@router.get("/users/{username}/tokens", response_model=list[TokenModel], response_model_exclude_unset=True)
 def list_tokens(username: Username, user: Admin, engine: Engine) -> list[dict]:
     """The account's API tokens (admin): ``token_id``, ``label``, times (UTC), ``valid``; never the secret."""
-    return A.list_api_tokens(engine, username)
+    return plain(A.list_api_tokens(engine, username))
 
 
-@router.delete("/users/{username}/tokens")
+@router.delete("/users/{username}/tokens", response_model=TokensRevokedModel, response_model_exclude_unset=True)
 def revoke_all_tokens(username: Username, user: Admin, request: Request, db: DB) -> Any:
     """End every access and API token of the account (admin); the account stays."""
     err = _lifecycle(request, db, user, username, "token.revoke_all", lambda e: A.revoke_all(e, username))
@@ -267,9 +276,9 @@ def revoke_one_token(username: Username, token_id: Annotated[str, Path(pattern=r
     return Response(status_code=204)
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=list[AuditModel], response_model_exclude_unset=True)
 def audit_log(user: Admin, engine: Engine,
               limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
               offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[dict]:
     """Latest audit entries first (admin); 422 outside the bounds (an offset beyond 64 bits was a 500)."""
-    return audit.entries(engine, limit, offset)
+    return plain(audit.entries(engine, limit, offset))

@@ -9,6 +9,16 @@ from pydantic import BaseModel, Field, model_validator
 
 from reforge.api import services as sv
 from reforge.api.deps import Analyst, Engine
+from reforge.api.models.base import plain
+from reforge.api.models.chains import (
+    BottlenecksModel,
+    ChainModel,
+    GenericModel,
+    ItemModel,
+    MapModel,
+    SimulationModel,
+)
+from reforge.messages import Message
 
 router = APIRouter(tags=["chains"])
 ChainId = Annotated[str, "chain id"]
@@ -16,33 +26,33 @@ ChainId = Annotated[str, "chain id"]
 
 def _chain(engine: Engine, chain_id: str) -> None:
     if not sv.chain_exists(engine, chain_id):
-        raise HTTPException(404, f"chain {chain_id} not found")
+        raise HTTPException(404, Message("api.not_found.chain", {"chain": chain_id}, f"chain {chain_id} not found"))
 
 
-@router.get("/chains")
+@router.get("/chains", response_model=list[ChainModel], response_model_exclude_unset=True)
 def chains(user: Analyst, engine: Engine) -> list[dict]:
     """``[{chain_id, name, name_zh, description, items, links}]``."""
-    return sv.list_chains(engine)
+    return plain(sv.list_chains(engine))
 
 
-@router.get("/chains/generic")
+@router.get("/chains/generic", response_model=GenericModel, response_model_exclude_unset=True)
 def generic(user: Analyst, engine: Engine, top: Annotated[int | None, Query(ge=1, le=500)] = None):
     """Generic technologies shared by several chains, ranked."""
-    return sv.generic_technologies(engine, top)
+    return plain(sv.generic_technologies(engine, top))
 
 
-@router.get("/chains/{chain_id}/map")
+@router.get("/chains/{chain_id}/map", response_model=MapModel, response_model_exclude_unset=True)
 def chain_map(chain_id: str, user: Analyst, engine: Engine, year: int | None = None) -> dict:
     """Nodes and edges of the chain (with labels of ``year``, default the latest well-covered link year)."""
     _chain(engine, chain_id)
-    return sv.chain_map(engine, chain_id, year)
+    return plain(sv.chain_map(engine, chain_id, year))
 
 
-@router.get("/chains/{chain_id}/bottlenecks")
+@router.get("/chains/{chain_id}/bottlenecks", response_model=BottlenecksModel, response_model_exclude_unset=True)
 def bottlenecks(chain_id: str, user: Analyst, engine: Engine, year: int | None = None) -> dict:
     """Per-item metrics, labels and reasons in ``year`` (default: the latest well-covered link year)."""
     _chain(engine, chain_id)
-    return sv.bottlenecks(engine, chain_id, year)
+    return plain(sv.bottlenecks(engine, chain_id, year))
 
 
 class Scenario(BaseModel):
@@ -66,17 +76,17 @@ class Scenario(BaseModel):
         return self
 
 
-@router.post("/chains/{chain_id}/simulate")
+@router.post("/chains/{chain_id}/simulate", response_model=SimulationModel, response_model_exclude_unset=True)
 def simulate(chain_id: str, body: Scenario, user: Analyst, engine: Engine) -> dict:
     """Disrupted firms and lost value when the scenario's suppliers disappear."""
     _chain(engine, chain_id)
-    return sv.simulate(engine, chain_id, **body.model_dump())
+    return plain(sv.simulate(engine, chain_id, **body.model_dump()))
 
 
-@router.get("/items/{item_id}")
+@router.get("/items/{item_id}", response_model=ItemModel, response_model_exclude_unset=True)
 def item(item_id: str, user: Analyst, engine: Engine) -> dict:
     """Item detail: names, chains, domestic and foreign suppliers."""
     d = sv.item_detail(engine, item_id)
     if d is None:
-        raise HTTPException(404, f"item {item_id} not found")
-    return d
+        raise HTTPException(404, Message("api.not_found.item", {"item": item_id}, f"item {item_id} not found"))
+    return plain(d)

@@ -8,12 +8,16 @@ from fastapi import APIRouter, Query
 
 from reforge.api import services as sv
 from reforge.api.deps import Analyst, Engine, region_scope
+from reforge.api.lang import RequestLang
+from reforge.api.models.analysis import ScorecardModel
+from reforge.api.models.base import plain, with_downloads
+from reforge.api.models.firms import ScoresModel
 from reforge.api.scope import region_usccs, scope_result
 
 router = APIRouter(tags=["credit"])
 
 
-@router.get("/credit/scores")
+@router.get("/credit/scores", response_model=ScoresModel, response_model_exclude_unset=True, responses=with_downloads(ScoresModel))
 def scores(user: Analyst, engine: Engine, year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
            format: Annotated[Literal["xlsx", "csv"] | None, Query(description="download every firm")] = None,
            lang: Annotated[str | None, Query(max_length=10, description="en or zh: export headers")] = None,
@@ -28,12 +32,13 @@ def scores(user: Analyst, engine: Engine, year: Annotated[int | None, Query(ge=1
         firms = [dict(r) for r in res.get("firms") or [] if grade is None or r.get("grade") == grade]
         add_firm_names(engine, firms)
         return download("credit", sort_rows(firms, "pd", True), export_lang(lang), format, "credit_scores")
-    return res
+    return plain(res)
 
 
-@router.get("/credit/scorecard")
-def scorecard(user: Analyst, engine: Engine,
-              lang: Annotated[Literal["en", "zh"], Query(description="language of feature and bin names")] = "en"
+@router.get("/credit/scorecard", response_model=ScorecardModel, response_model_exclude_unset=True)
+def scorecard(user: Analyst, engine: Engine, request_lang: RequestLang,
+              lang: Annotated[Literal["en", "zh"] | None, Query(
+                  description="language of feature and bin names (default: Accept-Language, else en)")] = None
               ) -> dict:
     """The stored model's scorecard: ``{model_id, base_points, rows: [{feature, name, bin, points,
     best}]}``, one row per feature bin (the missing-value bin last); ``best`` marks the bin that
@@ -47,9 +52,12 @@ def scorecard(user: Analyst, engine: Engine,
     try:
         spec = load_model(engine)
     except ReforgeError:
-        raise HTTPException(404, "no credit model stored; run `reforge credit train`") from None
+        raise HTTPException(404, Message("api.not_found.credit_model", {},
+                                          "no credit model stored; run `reforge credit train`")) from None
+
+    lg = lang or request_lang
 
     def text(v: object) -> str:
-        return v.render(lang) if isinstance(v, Message) else str(v)
-    return {"model_id": spec.get("model_id"), "base_points": spec.get("base_points"),
-            "rows": [{**r, "name": text(r["name"]), "bin": text(r["bin"])} for r in scorecard_rows(spec)]}
+        return v.render(lg) if isinstance(v, Message) else str(v)
+    return plain({"model_id": spec.get("model_id"), "base_points": spec.get("base_points"),
+                  "rows": [{**r, "name": text(r["name"]), "bin": text(r["bin"])} for r in scorecard_rows(spec)]})

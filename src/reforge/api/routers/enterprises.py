@@ -20,7 +20,16 @@ from reforge.api.deps import (
     check_region_access_db,
     region_scope,
 )
+from reforge.api.models.base import plain, with_downloads
+from reforge.api.models.firms import (
+    FirmScreeningModel,
+    FirmWarningsModel,
+    ProfileModel,
+    ScoresModel,
+    SearchModel,
+)
 from reforge.api.services import firm_credit, firm_screening, firm_warnings
+from reforge.messages import Message
 
 router = APIRouter(tags=["enterprises"])
 
@@ -28,7 +37,7 @@ Uscc = Annotated[str, Path(min_length=18, max_length=18, pattern=r"^[0-9A-HJ-NPQ
                            description="18-character unified social credit code")]
 
 
-@router.get("/enterprises")
+@router.get("/enterprises", response_model=SearchModel, response_model_exclude_unset=True, responses=with_downloads(SearchModel))
 def search(user: CurrentUser, db: DB,
            q: Annotated[str | None, Query(max_length=100, description="part of name or USCC")] = None,
            province_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
@@ -66,10 +75,10 @@ def search(user: CurrentUser, db: DB,
             from reforge.web.tables import MAX_EXPORT_ROWS, download, export_lang
             res = eq.search(engine, f, 1, MAX_EXPORT_ROWS, sort, dir == "desc")
             return download("enterprises", res["items"], export_lang(lang), format, "enterprises")
-        return eq.search(engine, f, page, page_size, sort, dir == "desc")
+        return plain(eq.search(engine, f, page, page_size, sort, dir == "desc"))
 
 
-@router.get("/enterprises/{uscc}")
+@router.get("/enterprises/{uscc}", response_model=None, responses={200: {"model": ProfileModel}})
 async def profile(uscc: Uscc, user: CurrentUser, db: DB) -> Response:
     """The enterprise's profile (see ``enterprise_queries.profile``); 404 when unknown or not yours.
 
@@ -85,7 +94,7 @@ async def profile(uscc: Uscc, user: CurrentUser, db: DB) -> Response:
     if body is None:
         body = await run_in_threadpool(_profile_json, db, uscc)
         if body is None:
-            raise HTTPException(404, f"enterprise {uscc} not found")
+            raise HTTPException(404, Message("api.not_found.enterprise", {"uscc": uscc}, f"enterprise {uscc} not found"))
         if len(db.cache) > 20000:
             db.cache.clear()
         db.cache[key] = body
@@ -101,18 +110,18 @@ def _profile_json(db: DB, uscc: str) -> bytes | None:
 def _known(engine: Engine, user: CurrentUser, uscc: str) -> None:
     check_enterprise_access(user, uscc)
     if not eq.exists(engine, uscc):
-        raise HTTPException(404, f"enterprise {uscc} not found")
+        raise HTTPException(404, Message("api.not_found.enterprise", {"uscc": uscc}, f"enterprise {uscc} not found"))
     check_region_access(engine, user, uscc)
 
 
-@router.get("/enterprises/{uscc}/screening")
+@router.get("/enterprises/{uscc}/screening", response_model=FirmScreeningModel, response_model_exclude_unset=True)
 def screening(uscc: Uscc, user: CurrentUser, engine: Engine) -> dict:
     """Screening breakdown per tier (points per criterion, failed conditions) from the latest figures."""
     _known(engine, user, uscc)
     return jsonable(firm_screening(engine, uscc))
 
 
-@router.get("/enterprises/{uscc}/credit")
+@router.get("/enterprises/{uscc}/credit", response_model=ScoresModel, response_model_exclude_unset=True)
 def credit(uscc: Uscc, user: CurrentUser, engine: Engine,
            year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> dict:
     """One firm's credit grade with reason codes."""
@@ -120,7 +129,7 @@ def credit(uscc: Uscc, user: CurrentUser, engine: Engine,
     return jsonable(firm_credit(engine, uscc, year))
 
 
-@router.get("/enterprises/{uscc}/warnings")
+@router.get("/enterprises/{uscc}/warnings", response_model=FirmWarningsModel, response_model_exclude_unset=True)
 def warnings(uscc: Uscc, user: CurrentUser, engine: Engine) -> dict:
     """Early warning of one enterprise: ``{"uscc", "warnings": {year, tier, level, signals} | null}``."""
     _known(engine, user, uscc)

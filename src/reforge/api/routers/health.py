@@ -6,12 +6,13 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from reforge.api.deps import DB
+from reforge.api.models.admin import HealthModel
 from reforge.schema import schema_version
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", response_model=HealthModel, response_model_exclude_unset=True)
 async def health(db: DB) -> dict:
     """``{"status": "ok", "schema_version", "enterprises"}`` (counts cached until the next write)."""
     hit = db.cache.get(("health",))

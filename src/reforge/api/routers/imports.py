@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from reforge.api import audit
 from reforge.api.capabilities import jsonable
 from reforge.api.deps import DB, Admin
+from reforge.api.models.analysis import ImportModel
+from reforge.api.models.base import FILES
 from reforge.errors import ReforgeError
 from reforge.schema.tables import DATA_TABLES
 
@@ -110,7 +112,7 @@ def _located(err: dict) -> str:
     return ", ".join(w for w in where if w) + ": " + str(err.get("reason"))
 
 
-@router.post("/imports")
+@router.post("/imports", response_model=None, responses={200: {"model": ImportModel}})
 def upload(user: Admin, db: DB,
            table: Annotated[str, Form(min_length=1, max_length=60)],
            file: Annotated[UploadFile, File(description="CSV, Parquet or Excel file")],
@@ -128,7 +130,7 @@ def upload(user: Admin, db: DB,
     return JSONResponse(out, status_code=code)
 
 
-_FILES = {200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}
+_FILES = {200: {"description": "the template file", "content": FILES}}
 
 
 @router.get("/imports/templates", response_class=Response, responses=_FILES)

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from reforge.api.deps import Analyst, CurrentUser, Engine, region_scope
+from reforge.api.lang import coded
 from reforge.errors import NotFound
 from reforge.loop.result import HistoryModel, LeadersModel
 
@@ -33,7 +34,7 @@ def leaders(chain: _CHAIN, user: CurrentUser, engine: Engine,
     try:
         res = chain_leaders(engine, chain, year)
     except NotFound as err:
-        raise HTTPException(404, str(err)) from None
+        raise HTTPException(404, coded(err)) from None
     if user.role == "enterprise":
         res = res.only(user.uscc or "")
     elif (scope := region_scope(user)) is not None:
@@ -51,4 +52,4 @@ def history(chain: _CHAIN, user: Analyst, engine: Engine,
     try:
         return label_history(engine, chain, since=since, store=False).to_dict()
     except NotFound as err:
-        raise HTTPException(404, str(err)) from None
+        raise HTTPException(404, coded(err)) from None

@@ -19,7 +19,11 @@ from reforge.api.capabilities import jsonable
 from reforge.api.contract import content_disposition
 from reforge.api.db import Database
 from reforge.api.deps import DB, Analyst, Engine
+from reforge.api.lang import api_lang
+from reforge.api.models.analysis import ProgrammeModel, RunModel, RunResultModel
+from reforge.api.models.base import plain
 from reforge.errors import NotFound
+from reforge.messages import Message
 
 router = APIRouter(tags=["policy"])
 
@@ -34,15 +38,15 @@ class Evaluation(BaseModel):
     by: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]*$", description="subgroup column")
 
 
-@router.get("/policy/programmes")
+@router.get("/policy/programmes", response_model=list[ProgrammeModel], response_model_exclude_unset=True)
 def programmes(user: Analyst, engine: Engine) -> list[dict]:
     """Evaluable programmes: ``[{programme, source, firms, events, first, last}]``."""
-    return sv.programmes(engine)
+    return plain(sv.programmes(engine))
 
 
 def request_lang(request: Request) -> str:
-    """``zh`` when the page language cookie or ``Accept-Language`` asks for Chinese, else ``en``."""
-    if request.cookies.get("lang") == "zh" or request.headers.get("accept-language", "").lower().startswith("zh"):
+    """The request's language (:func:`reforge.api.lang.api_lang`)."""
+    if api_lang(request) == "zh":
         return "zh"
     return "en"
 
@@ -79,29 +83,30 @@ def run_evaluation(db: Database, body: Evaluation, username: str, lang: str = "e
     return {**run, "result": result}
 
 
-@router.post("/policy/evaluate")
+@router.post("/policy/evaluate", response_model=RunResultModel, response_model_exclude_unset=True)
 def evaluate(body: Evaluation, request: Request, user: Analyst, db: DB) -> dict:
     """Staggered difference-in-differences of a programme on the outcomes (ATT with 95 % CI and
     p-value, firms used, event study); the run is stored (see ``/policy/results``)."""
-    return run_evaluation(db, body, user.username, request_lang(request))
+    return plain(run_evaluation(db, body, user.username, request_lang(request)))
 
 
-@router.get("/policy/results")
+@router.get("/policy/results", response_model=list[RunModel], response_model_exclude_unset=True)
 def results(user: Analyst, engine: Engine) -> list[dict]:
     """Stored evaluations, newest first: ``[{id, created_at, username, programme, outcomes, by, params,
     has_report}]``."""
     from reforge.policy.runs import list_runs
-    return list_runs(engine, 200)
+    return plain(list_runs(engine, 200))
 
 
-@router.get("/policy/results/{run_id}")
+@router.get("/policy/results/{run_id}", response_model=RunResultModel, response_model_exclude_unset=True)
 def result(run_id: str, user: Analyst, engine: Engine) -> dict:
     """One stored evaluation with its result (as computed then; nothing is recomputed)."""
     from reforge.policy.runs import load_run
     try:
-        return with_report_link(load_run(engine, run_id))
+        return plain(with_report_link(load_run(engine, run_id)))
     except NotFound:
-        raise HTTPException(404, f"evaluation {run_id[:40]} not found") from None
+        raise HTTPException(404, Message("api.not_found.evaluation", {"run": run_id[:40]},
+                                          f"evaluation {run_id[:40]} not found")) from None
 
 
 def with_report_link(run: dict) -> dict:
@@ -120,6 +125,7 @@ def report(run_id: str, user: Analyst, engine: Engine) -> HTMLResponse:
         html = load_report(engine, run_id)
         programme = load_run(engine, run_id)["programme"]
     except NotFound:
-        raise HTTPException(404, f"no report for evaluation {run_id[:40]}") from None
+        raise HTTPException(404, Message("api.not_found.report", {"run": run_id[:40]},
+                                          f"no report for evaluation {run_id[:40]}")) from None
     return HTMLResponse(html, headers={
         "Content-Disposition": content_disposition(f"policy-{programme}-{run_id}.html")})

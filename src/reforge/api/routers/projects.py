@@ -20,6 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from reforge.api.deps import CurrentUser, Engine
+from reforge.api.lang import coded
 from reforge.errors import InvalidInput, NotFound, ReforgeError
 from reforge.loop.outcome import OutcomeModel
 from reforge.loop.project_result import BoardModel, PortfolioModel
@@ -46,11 +47,11 @@ def _scope(user: CurrentUser) -> str | None:
 def _http(err: ReforgeError) -> HTTPException:
     """404 for NotFound, 422 (a validation array naming ``as_of``) for InvalidInput, else 409."""
     if isinstance(err, NotFound):
-        return HTTPException(404, str(err))
+        return HTTPException(404, coded(err))
     if isinstance(err, InvalidInput):
         return HTTPException(422, [{"loc": ["query", "as_of"], "type": "value_error", "msg": str(err),
                                     "code": err.code}])
-    return HTTPException(409, str(err))
+    return HTTPException(409, coded(err))
 
 
 @router.get("/loop/projects", response_model=PortfolioModel)

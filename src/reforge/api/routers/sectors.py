@@ -8,28 +8,31 @@ from fastapi import APIRouter, HTTPException, Query
 
 from reforge.api import services as sv
 from reforge.api.deps import Analyst, Engine
-from reforge.api.sql import lit
+from reforge.api.models.analysis import IndicatorModel, IOTableModel, KeySectorsModel
+from reforge.api.models.base import plain
+from reforge.messages import Message
 
 router = APIRouter(tags=["sectors"])
 
 
-@router.get("/sectors")
+@router.get("/sectors", response_model=list[IOTableModel], response_model_exclude_unset=True)
 def tables(user: Analyst, engine: Engine) -> list[dict]:
     """IO tables available: ``[{table_id, cells, sectors}]``."""
-    return sv.io_tables(engine)
+    return plain(sv.io_tables(engine))
 
 
-@router.get("/sectors/{table_id}/key-sectors")
+@router.get("/sectors/{table_id}/key-sectors", response_model=KeySectorsModel, response_model_exclude_unset=True)
 def key_sectors(table_id: str, user: Analyst, engine: Engine):
     """Backward/forward linkages and the key-sector classification."""
-    if not engine.fetch_scalar(f"SELECT COUNT(*) FROM io_tables WHERE table_id = {lit(table_id)}"):
-        raise HTTPException(404, f"IO table {table_id} not found")
-    return sv.key_sectors(engine, table_id)
+    if not engine.fetch_scalar("SELECT COUNT(*) FROM io_tables WHERE table_id = ?", [table_id]):
+        raise HTTPException(404, Message("api.not_found.io_table", {"table": table_id},
+                                          f"IO table {table_id} not found"))
+    return plain(sv.key_sectors(engine, table_id))
 
 
-@router.get("/indicators")
+@router.get("/indicators", response_model=list[IndicatorModel], response_model_exclude_unset=True)
 def indicators(user: Analyst, engine: Engine,
                region: Annotated[str | None, Query(max_length=12)] = None,
                indicator: Annotated[str | None, Query(max_length=80)] = None) -> list[dict]:
     """Macro indicators ``[{region_code, indicator, year, value, unit, source}]``."""
-    return sv.indicators(engine, region, indicator)
+    return plain(sv.indicators(engine, region, indicator))

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query
 
 from reforge.api import services as sv
 from reforge.api.deps import Analyst, Engine, region_scope
+from reforge.api.models.base import plain, with_downloads
+from reforge.api.models.firms import CohortsModel, ReviewModel, ScreenModel, WarningsModel
 from reforge.api.scope import region_usccs, scope_result
 
 router = APIRouter(tags=["tiers"])
@@ -15,7 +17,7 @@ Tier = Literal["innovative_sme", "srdi_sme", "little_giant"]
 Year = Annotated[int | None, Query(ge=1990, le=2100)]
 
 
-@router.get("/tiers/screen")
+@router.get("/tiers/screen", response_model=ScreenModel, response_model_exclude_unset=True, responses=with_downloads(ScreenModel))
 def screen(user: Analyst, engine: Engine, tier: Tier = "little_giant", year: Year = None,
            format: Annotated[Literal["xlsx", "csv"] | None, Query(description="download every firm")] = None,
            lang: Annotated[str | None, Query(max_length=10, description="en or zh: export headers")] = None):
@@ -30,19 +32,19 @@ def screen(user: Analyst, engine: Engine, tier: Tier = "little_giant", year: Yea
     return res
 
 
-@router.get("/tiers/review")
+@router.get("/tiers/review", response_model=ReviewModel, response_model_exclude_unset=True)
 def review(user: Analyst, engine: Engine, tier: Tier | None = None, year: Year = None):
     """Designated firms due for review."""
     return _scoped(engine, user, sv.review(engine, tier, year))
 
 
-@router.get("/tiers/warnings")
+@router.get("/tiers/warnings", response_model=WarningsModel, response_model_exclude_unset=True)
 def warnings(user: Analyst, engine: Engine, year: Year = None):
     """Early warnings across designated firms."""
     return _scoped(engine, user, sv.warnings(engine, year))
 
 
-@router.get("/tiers/cohorts")
+@router.get("/tiers/cohorts", response_model=CohortsModel, response_model_exclude_unset=True)
 def cohorts(user: Analyst, engine: Engine, tier: Tier | None = None):
     """Cohort tracking of designated firms by batch (withheld from region-bound accounts: the
     cohorts count firms of every region)."""
@@ -52,4 +54,4 @@ def cohorts(user: Analyst, engine: Engine, tier: Tier | None = None):
 def _scoped(engine: Engine, user: Analyst, res: dict) -> dict:
     """``res`` limited to the account's region (firm rows of that region; aggregates withheld)."""
     region = region_scope(user)
-    return scope_result(res, region, region_usccs(engine, region) if region else None)
+    return plain(scope_result(res, region, region_usccs(engine, region) if region else None))
