@@ -127,6 +127,45 @@ def rank(queries: Annotated[Path, typer.Option("--queries", help="CSV of query t
                                               "score"]))
 
 
+@app.command("classify")
+def classify(file: Annotated[Path, typer.Argument(help="CSV of the firms' own words (UTF-8)")],
+             text_col: Annotated[str, typer.Option("--text-col", help="column of the texts (main product, "
+                                                   "business scope)")],
+             id_col: Annotated[str | None, typer.Option("--id-col", help="column labelling each row "
+                                                        "(e.g. uscc); default the row number")] = None,
+             top: Annotated[int, typer.Option("--top", help="proposals per text and target (1-100)")] = 5,
+             mode: Annotated[str, typer.Option("--mode", help="text tokens: chars (default), words, ngrams "
+                                               "or both")] = "chars",
+             db: Annotated[Path | None, typer.Option("--db", help="DuckDB file: also propose its chain items "
+                                                     "(default: GB/T 4754 classes only)")] = None,
+             fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Propose each text's GB/T 4754-2017 classes (and, with --db, chain items) with scores.
+
+    JSON: {"mode", "top", "texts": [{row, id, text, industries: [{rank, code, name_zh, name_en,
+    division, score, share}], items: [{rank, code, name_zh, name_en, chains, score, share}] or null}]}.
+    ``score`` is BM25, ``share`` the score over the text's best.
+    """
+    from reforge.match.classify import classify_texts
+    from reforge.messages import resolve_lang
+    lg = resolve_lang(lang)
+    texts = _read_texts(file, text_col, "texts")
+    ids = None if id_col is None else [v or "" for v in _read_texts(file, id_col, "texts")]
+    if db is not None:
+        if not db.is_file():
+            raise InvalidInput(f"database file {db} does not exist", code="match.cli.no_file",
+                               params={"what": "database", "path": str(db)})
+        with engine_from(EngineKind.duckdb, db, None) as e:
+            res = classify_texts(texts, top, e, mode, ids=ids)  # type: ignore[arg-type]
+    else:
+        res = classify_texts(texts, top, None, mode, ids=ids)  # type: ignore[arg-type]
+    if fmt == Fmt.table:
+        for line in res.summary(lg):
+            typer.echo(line)
+    frame = res.to_frame()
+    frame["name"] = frame["name_zh"] if lg == "zh" else frame["name_en"]
+    emit(res.to_dict(), fmt, frame[["id", "target", "rank", "code", "name", "score", "share"]])
+
+
 @app.command("assign")
 def assign(demand: Annotated[list[str] | None, typer.Option("--demand", help="demand_id (repeatable; "
                                                              "default: all demands)")] = None,

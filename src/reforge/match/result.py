@@ -258,5 +258,105 @@ class AssignResult:
         return lines
 
 
-__all__ = ["AssignModel", "AssignResult", "CandidateModel", "DegreeModel", "DegreeResult", "DegreeRowModel", "DemandMatchModel", "MatchModel",
-           "MatchResult", "ReasonModel"]
+class ProposalModel(BaseModel):
+    """One proposed class or chain item of a text; ``share`` = score / the text's best score."""
+
+    rank: int
+    code: str
+    name_zh: str
+    name_en: str
+    division: str | None = None
+    chains: list[str] | None = None
+    score: float
+    share: float
+
+
+class ClassifiedTextModel(BaseModel):
+    """A text with its proposed GB/T 4754-2017 classes and (with a database) chain items."""
+
+    row: int
+    id: str
+    text: str | None
+    industries: list[ProposalModel]
+    items: list[ProposalModel] | None
+
+
+class ClassifyModel(BaseModel):
+    """Proposals for each text."""
+
+    mode: str
+    top: int
+    texts: list[ClassifiedTextModel]
+
+
+@dataclass
+class ClassifyResult:
+    """Proposals per text: ``frame`` has one row per (text, target, rank) with ``target`` =
+    ``industry`` or ``item``, ``code`` (class code or item_id), ``name_zh``, ``name_en``,
+    ``division`` (classes), ``chains`` (items, ids joined by ``,``), ``score`` (BM25) and
+    ``share`` (score / the text's best, in (0, 1])."""
+
+    frame: pd.DataFrame
+    texts: list[str | None]
+    ids: list[str]
+    mode: str
+    with_items: bool
+    top: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The proposal rows."""
+        return self.frame.copy()
+
+    def _proposals(self, g: pd.DataFrame | None) -> list[dict[str, Any]]:
+        if g is None:
+            return []
+        out = []
+        for r in g.sort_values("rank").itertuples(index=False):
+            d: dict[str, Any] = {"rank": int(r.rank), "code": r.code, "name_zh": r.name_zh, "name_en": r.name_en,
+                                 "score": float(r.score), "share": float(r.share)}
+            if r.target == "industry":
+                d["division"] = r.division
+            else:
+                d["chains"] = [c for c in str(r.chains).split(",") if c]
+            out.append(d)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready ``{"mode", "top", "texts": [{row, id, text, industries, items}]}``
+        (``items`` is None without a database)."""
+        groups = {k: g for k, g in self.frame.groupby(["row", "target"], sort=False)}
+        texts = [{"row": i, "id": self.ids[i], "text": t,
+                  "industries": self._proposals(groups.get((i, "industry"))),
+                  "items": self._proposals(groups.get((i, "item"))) if self.with_items else None}
+                 for i, t in enumerate(self.texts)]
+        return {"mode": self.mode, "top": self.top, "texts": texts}
+
+    def model(self) -> ClassifyModel:
+        """The pydantic model of :meth:`to_dict`."""
+        return ClassifyModel.model_validate(self.to_dict())
+
+    def summary(self, lang: str | None = None) -> list[str]:
+        """The count, then per text its best class (and best chain item)."""
+        zh = (lang or "").startswith("zh")
+        lines = [render("match.classify.summary_items" if self.with_items else "match.classify.summary",
+                        {"n": len(self.texts)}, lang)]
+        best = self.frame[self.frame["rank"] == 1]
+        for i, label in enumerate(self.ids):
+            b = best[best["row"] == i]
+            ind = b[b["target"] == "industry"]
+            it = b[b["target"] == "item"]
+            if ind.empty and it.empty:
+                lines.append(render("match.classify.none", {"id": label}, lang))
+                continue
+            for part in (ind, it):
+                if part.empty:
+                    continue
+                r = part.iloc[0]
+                lines.append(render("match.classify.line" if r.target == "industry" else "match.classify.item_line",
+                                    {"id": label, "code": r.code, "name": r.name_zh if zh else r.name_en,
+                                     "score": float(r.score)}, lang))
+        return lines
+
+
+__all__ = ["AssignModel", "AssignResult", "CandidateModel", "ClassifyModel", "ClassifyResult", "DegreeModel",
+           "DegreeResult", "DegreeRowModel", "DemandMatchModel", "MatchModel", "MatchResult", "ReasonModel"]
