@@ -54,8 +54,9 @@ def demands(demand: Annotated[list[str] | None, typer.Option("--demand", help="d
     frame = res.to_frame()
     frame = frame[frame["rank"].isna() | (frame["rank"] <= top)].copy()
     frame["reasons"] = [" / ".join(m.render(lg) for m in r) for r in res.candidates.loc[frame.index, "reasons"]]
-    cols = ["demand_id", "rank", "producer_id", "producer_name", "score", "text", "item_fit", "level", "capacity",
-            "tech_level", "spare_capacity", "reasons"]
+    frame["fit"] = [m.render(lg) for m in res.candidates.loc[frame.index, "fit"]]
+    cols = ["demand_id", "rank", "producer_id", "producer_name", "score", "text", "item_fit", "fit", "level",
+            "capacity", "tech_level", "spare_capacity", "reasons"]
     if fmt == Fmt.table:
         for line in res.summary(lg):
             typer.echo(line)
@@ -164,6 +165,32 @@ def classify(file: Annotated[Path, typer.Argument(help="CSV of the firms' own wo
     frame = res.to_frame()
     frame["name"] = frame["name_zh"] if lg == "zh" else frame["name_en"]
     emit(res.to_dict(), fmt, frame[["id", "target", "rank", "code", "name", "score", "share"]])
+
+
+@app.command("groups")
+def groups(item: Annotated[str | None, typer.Option("--item", help="item_id (default: every pre_research "
+                                                     "demand and blank/chokepoint item)")] = None,
+           top: Annotated[int, typer.Option("--top", help="groups per target (1-50)")] = 3,
+           adopters: Annotated[int | None, typer.Option("--adopters", help="adopters per group (default: "
+                                                        "research parameter adopters_per_consortium)")] = None,
+           as_of: AsOfOpt = None, engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None,
+           warehouse: WarehouseOpt = None, fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Pre-research groups: upstream makers with the downstream firms that would adopt (the
+    demanding firm, then importers of the item), ranked by capability, credit and past relations.
+
+    JSON: {"as_of", "weights", "credit_floor", "targets": [{target, source, item_id, item_name,
+    label, demand_id, groups: [{rank, score, maker, adopters, parts: [{part, value, weight, points,
+    reason}]}], excluded: [{uscc, role, reason}], status}]}.
+    """
+    from reforge.match.groups import pre_research_groups
+    from reforge.messages import resolve_lang
+    lg = resolve_lang(lang)
+    with engine_from(engine, db, warehouse) as e:
+        res = pre_research_groups(e, item, as_of, top, adopters)
+    if fmt == Fmt.table:
+        for line in res.summary(lg):
+            typer.echo(line)
+    emit(res.to_dict(), fmt, res.to_frame())
 
 
 @app.command("assign")
