@@ -15,8 +15,8 @@ its heading. Two query sets: the whole description, and only its part after the 
 Baselines: TF-IDF over character 1-2-grams (Chinese; scikit-learn's default word pattern does
 not segment Chinese) and over scikit-learn's default words (English), plus TF-IDF over the
 reforge tokens (so tokenisation and weighting can be told apart). The ``chars`` mode was chosen
-on this evaluation; ``dev``/``test`` halves (classes with an even / odd last code digit) show
-the figure on the half it was not chosen on.
+by looking at this whole evaluation (so it is slightly optimistic); ``r@5 dev``/``r@5 test`` are
+the halves of the queries whose class code ends in an even / odd digit, to show the spread.
 
 usage: python bench/match_classify.py [--hs PATH]
 """

@@ -21,7 +21,7 @@ from reforge.match.result import AssignModel, CandidateModel, DegreeModel, Group
 router = APIRouter(tags=["match"])
 
 _ID = r"^[A-Za-z0-9_.:-]{1,64}$"
-Mode = Annotated[Literal["words", "ngrams", "both"], Query(description="text tokens")]
+Mode = Annotated[Literal["words", "ngrams", "both", "chars"], Query(description="text tokens")]
 AsOf = Annotated[dt.date | None, Query(description="date deciding active credit records and designations")]
 MinScore = Annotated[float, Query(ge=0, le=1, description="lowest score counting a demand as matched")]
 
