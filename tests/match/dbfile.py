@@ -24,4 +24,13 @@ def planted_db(path: Path) -> Path:
                 e.drop(tmp)
             e.execute("INSERT INTO chains VALUES ('robot', 'Robots', '机器人', NULL), "
                       "('semi', 'Semiconductors', '半导体', NULL)")
+            e.execute("INSERT INTO items (item_id, name, name_zh, foundation) VALUES "
+                      "('rv_reducer', 'RV reducer', 'RV减速器', 'component'), "
+                      "('harmonic_reducer', 'Harmonic reducer', '谐波减速器', 'component'), "
+                      "('servo_drive', 'Servo drive', '伺服驱动器', 'electronic_component'), "
+                      "('sic_substrate', 'SiC substrate', '碳化硅衬底', 'material')")
+            # chain.metrics.bottlenecks fails on a NULL is_end_product (pd.NA; reported to the lead)
+            e.execute("UPDATE chain_items SET is_end_product = FALSE")
+            e.execute("INSERT INTO credit_records (record_id, uscc, kind, value, recorded_on) VALUES "
+                      "('TX1', 'S_HARM', 'tax_rating', 'A', DATE '2025-04-01')")
     return path

@@ -77,6 +77,23 @@ def test_enterprise_sees_only_its_own_demands_and_its_own_rows(url):
     assert get(url, "/match/demands", {}).status_code == 401
 
 
+def test_groups_analyst_all_enterprise_only_its_own(url, db):
+    from reforge.match.groups import pre_research_groups
+    r = get(url, "/match/groups", login(url, "analyst"), as_of=AS_OF)
+    assert r.status_code == 200, r.text
+    with DuckDBEngine(db, read_only=True) as e:
+        lib = pre_research_groups(e, as_of=AS_OF)
+    assert r.json() == lib.model().model_dump(mode="json")
+    d4 = next(t for t in r.json()["targets"] if t["demand_id"] == "D4")  # B1's pre_research demand
+    assert [(g["maker"]["uscc"], [a["uscc"] for a in g["adopters"]]) for g in d4["groups"]] == [("S_HARM", ["B1"])]
+    mine = get(url, "/match/groups", login(url, "buyer1", "buyer1-pass"), as_of=AS_OF).json()
+    assert [t["demand_id"] for t in mine["targets"]] == ["D4"]
+    assert all(t["excluded"] == [] for t in mine["targets"])
+    assert get(url, "/match/groups", login(url, "enterprise"), as_of=AS_OF).json()["targets"] == []
+    assert get(url, "/match/groups", login(url, "analyst"), item="x' OR 1=1").status_code == 422
+    assert get(url, "/match/groups", login(url, "analyst"), item="nope").status_code == 404
+
+
 def test_bad_input_is_422_never_500(url):
     h = login(url, "analyst")
     for params in ({"as_of": "2026-13-40"}, {"mode": "dense"}, {"min_score": "2"},

@@ -54,8 +54,9 @@ def demands(demand: Annotated[list[str] | None, typer.Option("--demand", help="d
     frame = res.to_frame()
     frame = frame[frame["rank"].isna() | (frame["rank"] <= top)].copy()
     frame["reasons"] = [" / ".join(m.render(lg) for m in r) for r in res.candidates.loc[frame.index, "reasons"]]
-    cols = ["demand_id", "rank", "producer_id", "producer_name", "score", "text", "item_fit", "level", "capacity",
-            "tech_level", "spare_capacity", "reasons"]
+    frame["fit"] = [m.render(lg) for m in res.candidates.loc[frame.index, "fit"]]
+    cols = ["demand_id", "rank", "producer_id", "producer_name", "score", "text", "item_fit", "fit", "level",
+            "capacity", "tech_level", "spare_capacity", "reasons"]
     if fmt == Fmt.table:
         for line in res.summary(lg):
             typer.echo(line)
@@ -125,6 +126,71 @@ def rank(queries: Annotated[Path, typer.Option("--queries", help="CSV of query t
              "candidate_text": h["text"], "score": h["score"]} for o in out for k, h in enumerate(o["hits"])]
     emit({}, fmt, pd.DataFrame(rows, columns=["query", "query_text", "rank", "candidate", "candidate_text",
                                               "score"]))
+
+
+@app.command("classify")
+def classify(file: Annotated[Path, typer.Argument(help="CSV of the firms' own words (UTF-8)")],
+             text_col: Annotated[str, typer.Option("--text-col", help="column of the texts (main product, "
+                                                   "business scope)")],
+             id_col: Annotated[str | None, typer.Option("--id-col", help="column labelling each row "
+                                                        "(e.g. uscc); default the row number")] = None,
+             top: Annotated[int, typer.Option("--top", help="proposals per text and target (1-100)")] = 5,
+             mode: Annotated[str, typer.Option("--mode", help="text tokens: chars (default), words, ngrams "
+                                               "or both")] = "chars",
+             db: Annotated[Path | None, typer.Option("--db", help="DuckDB file: also propose its chain items "
+                                                     "(default: GB/T 4754 classes only)")] = None,
+             fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Propose each text's GB/T 4754-2017 classes (and, with --db, chain items) with scores.
+
+    JSON: {"mode", "top", "texts": [{row, id, text, industries: [{rank, code, name_zh, name_en,
+    division, score, share}], items: [{rank, code, name_zh, name_en, chains, score, share}] or null}]}.
+    ``score`` is BM25, ``share`` the score over the text's best.
+    """
+    from reforge.match.classify import classify_texts
+    from reforge.messages import resolve_lang
+    lg = resolve_lang(lang)
+    texts = _read_texts(file, text_col, "texts")
+    ids = None if id_col is None else [v or "" for v in _read_texts(file, id_col, "texts")]
+    if db is not None:
+        if not db.is_file():
+            raise InvalidInput(f"database file {db} does not exist", code="match.cli.no_file",
+                               params={"what": "database", "path": str(db)})
+        with engine_from(EngineKind.duckdb, db, None) as e:
+            res = classify_texts(texts, top, e, mode, ids=ids)  # type: ignore[arg-type]
+    else:
+        res = classify_texts(texts, top, None, mode, ids=ids)  # type: ignore[arg-type]
+    if fmt == Fmt.table:
+        for line in res.summary(lg):
+            typer.echo(line)
+    frame = res.to_frame()
+    frame["name"] = frame["name_zh"] if lg == "zh" else frame["name_en"]
+    emit(res.to_dict(), fmt, frame[["id", "target", "rank", "code", "name", "score", "share"]])
+
+
+@app.command("groups")
+def groups(item: Annotated[str | None, typer.Option("--item", help="item_id (default: every pre_research "
+                                                     "demand and blank/chokepoint item)")] = None,
+           top: Annotated[int, typer.Option("--top", help="groups per target (1-50)")] = 3,
+           adopters: Annotated[int | None, typer.Option("--adopters", help="adopters per group (default: "
+                                                        "research parameter adopters_per_consortium)")] = None,
+           as_of: AsOfOpt = None, engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None,
+           warehouse: WarehouseOpt = None, fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Pre-research groups: upstream makers with the downstream firms that would adopt (the
+    demanding firm, then importers of the item), ranked by capability, credit and past relations.
+
+    JSON: {"as_of", "weights", "credit_floor", "targets": [{target, source, item_id, item_name,
+    label, demand_id, groups: [{rank, score, maker, adopters, parts: [{part, value, weight, points,
+    reason}]}], excluded: [{uscc, role, reason}], status}]}.
+    """
+    from reforge.match.groups import pre_research_groups
+    from reforge.messages import resolve_lang
+    lg = resolve_lang(lang)
+    with engine_from(engine, db, warehouse) as e:
+        res = pre_research_groups(e, item, as_of, top, adopters)
+    if fmt == Fmt.table:
+        for line in res.summary(lg):
+            typer.echo(line)
+    emit(res.to_dict(), fmt, res.to_frame())
 
 
 @app.command("assign")

@@ -21,6 +21,21 @@ class ItemFit(BaseModel):
     capability: float = Field(ge=0, le=1)
     offer: float = Field(ge=0, le=1)
     main_product: float = Field(ge=0, le=1)
+    neighbour: float = Field(0.4, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _below_exact(self) -> ItemFit:
+        if self.neighbour >= min(self.capability, self.offer, self.main_product):
+            raise ValueError("item_fit.neighbour must be below every exact fit")
+        return self
+
+
+GROUP_PARTS: tuple[str, ...] = ("capability", "credit", "relation")
+"""The parts of a pre-research group's score."""
+
+
+def _default_group_weights() -> dict[str, float]:
+    return {"capability": 0.5, "credit": 0.3, "relation": 0.2}
 
 
 class MatchParams(BaseModel):
@@ -31,6 +46,7 @@ class MatchParams(BaseModel):
     item_fit: ItemFit
     dishonesty_kinds: list[str]
     designation_kinds: list[str]
+    groups: dict[str, float] = Field(default_factory=_default_group_weights)
 
     @model_validator(mode="after")
     def _check(self) -> MatchParams:
@@ -38,6 +54,9 @@ class MatchParams(BaseModel):
             raise ValueError(f"weights must name exactly {PARTS}")
         if any(w < 0 for w in self.weights.values()) or abs(sum(self.weights.values()) - 1) > 1e-9:
             raise ValueError("weights must be non-negative and sum to 1")
+        g = self.groups
+        if set(g) != set(GROUP_PARTS) or any(v < 0 for v in g.values()) or abs(sum(g.values()) - 1) > 1e-9:
+            raise ValueError(f"groups must weigh exactly {GROUP_PARTS}, non-negative, summing to 1")
         if not set(self.dishonesty_kinds) <= set(CREDIT_KINDS):
             raise ValueError("unknown credit kind in dishonesty_kinds")
         if not set(self.designation_kinds) <= set(DESIGNATION_KINDS):
@@ -52,4 +71,4 @@ def default_params() -> MatchParams:
     return MatchParams.model_validate(yaml.safe_load(_FILE.read_text(encoding="utf-8")))
 
 
-__all__ = ["PARTS", "ItemFit", "MatchParams", "default_params"]
+__all__ = ["GROUP_PARTS", "PARTS", "ItemFit", "MatchParams", "default_params"]

@@ -23,7 +23,7 @@ from reforge.match import sql as q
 from reforge.match.params import PARTS, MatchParams, default_params
 from reforge.match.result import AssignResult, DegreeResult, MatchResult
 from reforge.match.text import MODES, Mode, TextIndex
-from reforge.messages import Message
+from reforge.messages import Localized, Message
 
 INPUTS = ("demands", "enterprises", "capabilities", "offers", "supply_links", "credit_records", "designations")
 
@@ -62,6 +62,7 @@ def _parts(c: pd.DataFrame, text: np.ndarray, p: MatchParams) -> pd.DataFrame:
     """The score parts (each in [0, 1]) of the candidate rows ``c``."""
     fit = np.where(c["has_capability"].astype(bool), p.item_fit.capability,
                    np.where(c["has_offer"].astype(bool), p.item_fit.offer, p.item_fit.main_product))
+    fit = np.where(c["near"].astype(bool), p.item_fit.neighbour, fit)
     level = pd.to_numeric(c["tech_level"], errors="coerce").fillna(0).to_numpy(float) / 5.0
     spare = pd.to_numeric(c["spare_capacity"], errors="coerce").to_numpy(float)
     value = pd.to_numeric(c["value"], errors="coerce").to_numpy(float)
@@ -76,26 +77,66 @@ def _parts(c: pd.DataFrame, text: np.ndarray, p: MatchParams) -> pd.DataFrame:
                         index=c.index)
 
 
+def _fit_messages(engine, c: pd.DataFrame, near: bool) -> list[Message]:
+    """Why each candidate's item fit is what it is: a capability, an offer or the main product on
+    the demanded item, or a capability/offer on a neighbouring item (named in both languages)."""
+    if c.empty:
+        return []
+    names: dict[str, Localized] = {}
+    if near and bool(c["near"].astype(bool).any()):
+        it = engine.fetch_df("SELECT item_id, name, name_zh FROM items")
+        names = {str(r.item_id): Localized({"en": r.name, "zh": r.name_zh}) for r in it.itertuples(index=False)}
+    out = []
+    for r in c.itertuples(index=False):
+        if bool(r.near):
+            out.append(Message("match.fit.neighbour", {"item": names.get(str(r.via_item), str(r.via_item))}))
+        elif bool(r.has_capability):
+            out.append(Message("match.fit.capability"))
+        elif bool(r.has_offer):
+            out.append(Message("match.fit.offer"))
+        else:
+            out.append(Message("match.fit.main_product"))
+    return out
+
+
 def _text_scores(engine, c: pd.DataFrame, mode: Mode) -> np.ndarray:
-    """BM25 of each row's demand text against its candidate's offers on the item and main
-    product, divided by the best score among the demand's candidates (so in [0, 1])."""
+    """BM25 of each row's demand text against its candidate's offers on the item (the
+    neighbouring item for a neighbour candidate) and main product, divided by the best score
+    among the demand's exact candidates, so in [0, 1].
+
+    Exact candidates are scored on an index of the exact candidates' documents alone (so
+    neighbours change neither their IDF nor their part); neighbours on an index of all
+    documents, divided by the best exact candidate's score on that index (the best neighbour's
+    when there is none) and capped at 1."""
     if c.empty:
         return np.zeros(0)
     offers = engine.fetch_df(q.offer_texts_sql())
     joined = offers.groupby(["provider_id", "item_id"], sort=False)["text"].agg(
         lambda s: " ".join(str(t) for t in s if t is not None)) if not offers.empty else pd.Series(dtype=object)
-    keys = list(dict.fromkeys(zip(c["producer_id"], c["item_id"], strict=True)))
     main = dict(zip(c["producer_id"], c["main_product"], strict=True))
-    docs = [" ".join(t for t in (joined.get((pid, item)), main.get(pid)) if isinstance(t, str)) for pid, item in keys]
-    index = TextIndex(docs, mode)
-    pos = {k: i for i, k in enumerate(keys)}
-    row_doc = np.array([pos[k] for k in zip(c["producer_id"], c["item_id"], strict=True)])
+    near = c["near"].astype(bool).to_numpy()
+    rk = list(zip(c["producer_id"], c["via_item"], strict=True))
     out = np.zeros(len(c))
-    for _, rows in pd.Series(range(len(c))).groupby(c["demand_id"].to_numpy(), sort=False):
-        idx = rows.to_numpy()
-        s = index.scores(c["demand_text"].iloc[idx[0]])[row_doc[idx]]
-        top = s.max()
-        out[idx] = s / top if top > 0 else 0.0
+    for which in ((~near), None) if near.any() else ((~near),):
+        sub = c if which is None else c[which]
+        keys = list(dict.fromkeys(zip(sub["producer_id"], sub["via_item"], strict=True)))
+        docs = [" ".join(t for t in (joined.get((pid, item)), main.get(pid)) if isinstance(t, str))
+                for pid, item in keys]
+        index = TextIndex(docs, mode)
+        pos = {k: i for i, k in enumerate(keys)}
+        for _, rows in pd.Series(range(len(c))).groupby(c["demand_id"].to_numpy(), sort=False):
+            idx = rows.to_numpy()
+            if which is not None:
+                idx = idx[which[idx]]
+            elif not near[idx].any():
+                continue
+            if not idx.size:
+                continue
+            s = index.scores(c["demand_text"].iloc[idx[0]])[[pos[rk[k]] for k in idx]]
+            ex = s[~near[idx]]
+            top = ex.max() if ex.size and ex.max() > 0 else s.max()
+            val = np.minimum(s / top, 1.0) if top > 0 else np.zeros(idx.size)
+            out[idx] = val if which is not None else np.where(near[idx], val, out[idx])
     return out
 
 
@@ -134,7 +175,8 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
     ids = None if demand_ids is None else [str(x) for x in demand_ids]
     if progress:
         progress("candidates")
-    sql, bind = q.candidates_sql(p.dishonesty_kinds, p.designation_kinds, ids)
+    near = engine.table_exists("chain_links") and engine.table_exists("items")
+    sql, bind = q.candidates_sql(p.dishonesty_kinds, p.designation_kinds, ids, neighbours=near)
     c = engine.fetch_df(sql, {**bind, "as_of": day}).reset_index(drop=True)
     dsql, dbind = q.demands_sql(ids)
     demands = engine.fetch_df(dsql, dbind or None).reset_index(drop=True)
@@ -143,6 +185,7 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
     parts = _parts(c, _text_scores(engine, c, mode), p) if not c.empty else pd.DataFrame(columns=list(PARTS))
     c = pd.concat([c, parts], axis=1)
     c["reasons"] = [_reasons(r) for _, r in c.iterrows()] if not c.empty else []
+    c["fit"] = _fit_messages(engine, c, near)
     c["excluded"] = [bool(r) for r in c["reasons"]]
     w = p.weights
     c["score"] = sum(c[k].astype(float) * w[k] for k in PARTS) if not c.empty else []
@@ -157,7 +200,8 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
         matched.append(len(ok) > 0)
         status.append(_status(len(ok) > 0, len(ok), list(g.loc[g["excluded"], "reasons"]), d.item_id))
     demands["matched"], demands["status"] = matched, status
-    keep = ["demand_id", "buyer", "item_id", "kind", "value", "required_level", "producer_id", "producer_name",
+    keep = ["demand_id", "buyer", "item_id", "via_item", "near", "fit", "kind", "value", "required_level",
+            "producer_id", "producer_name",
             "producer_province", "tech_level", "spare_capacity", "has_capability", "has_offer", "n_dishonest",
             "designated", "past_value", *PARTS, "score", "rank", "excluded", "reasons"]
     cand = c[keep].sort_values(["demand_id", "rank", "producer_id"], na_position="last").reset_index(drop=True)
@@ -209,7 +253,7 @@ def assign_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str |
     res = match_demands(engine, demand_ids, as_of, mode, params, min_score)
     c = res.candidates
     ok = c[~c["excluded"] & (c["score"] >= min_score)]
-    slot = ok["producer_id"].astype(str) + "\x1f" + ok["item_id"].astype(str)
+    slot = ok["producer_id"].astype(str) + "\x1f" + ok["via_item"].astype(str)
     spare = pd.to_numeric(ok["spare_capacity"], errors="coerce")
     caps = {k: (float(v) if v == v else float("inf")) for k, v in zip(slot, spare, strict=True)}
     values = {str(d): float(v) for d, v in zip(res.demands["demand_id"], res.demands["value"], strict=True)

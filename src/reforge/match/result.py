@@ -35,6 +35,9 @@ class CandidateModel(BaseModel):
     tech_level: int | None
     spare_capacity: float | None
     province_code: str | None
+    via_item: str | None = None
+    near: bool = False
+    fit: ReasonModel | None = None
     reasons: list[ReasonModel]
 
 
@@ -109,6 +112,7 @@ class MatchResult:
         """The candidate rows (reasons as their codes joined by ``;``)."""
         df = self.candidates.copy()
         df["reasons"] = [";".join(m.code for m in r) for r in df["reasons"]]
+        df["fit"] = [m.code for m in df["fit"]]
         return df
 
     def for_demand(self, demand_id: str) -> pd.DataFrame:
@@ -122,6 +126,7 @@ class MatchResult:
                 "score": _num(r.score), "parts": {p: float(r[p]) for p in self.parts},
                 "tech_level": None if pd.isna(r.tech_level) else int(r.tech_level),
                 "spare_capacity": _num(r.spare_capacity), "province_code": _num(r.producer_province),
+                "via_item": _num(r.via_item), "near": bool(r.near), "fit": _reason(r.fit),
                 "reasons": [_reason(m) for m in r.reasons]}
 
     def to_dict(self) -> dict[str, Any]:
@@ -258,5 +263,226 @@ class AssignResult:
         return lines
 
 
-__all__ = ["AssignModel", "AssignResult", "CandidateModel", "DegreeModel", "DegreeResult", "DegreeRowModel", "DemandMatchModel", "MatchModel",
-           "MatchResult", "ReasonModel"]
+class ProposalModel(BaseModel):
+    """One proposed class or chain item of a text; ``share`` = score / the text's best score."""
+
+    rank: int
+    code: str
+    name_zh: str
+    name_en: str
+    division: str | None = None
+    chains: list[str] | None = None
+    score: float
+    share: float
+
+
+class ClassifiedTextModel(BaseModel):
+    """A text with its proposed GB/T 4754-2017 classes and (with a database) chain items."""
+
+    row: int
+    id: str
+    text: str | None
+    industries: list[ProposalModel]
+    items: list[ProposalModel] | None
+
+
+class ClassifyModel(BaseModel):
+    """Proposals for each text."""
+
+    mode: str
+    top: int
+    texts: list[ClassifiedTextModel]
+
+
+@dataclass
+class ClassifyResult:
+    """Proposals per text: ``frame`` has one row per (text, target, rank) with ``target`` =
+    ``industry`` or ``item``, ``code`` (class code or item_id), ``name_zh``, ``name_en``,
+    ``division`` (classes), ``chains`` (items, ids joined by ``,``), ``score`` (BM25) and
+    ``share`` (score / the text's best, in (0, 1])."""
+
+    frame: pd.DataFrame
+    texts: list[str | None]
+    ids: list[str]
+    mode: str
+    with_items: bool
+    top: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The proposal rows."""
+        return self.frame.copy()
+
+    def _proposals(self, g: pd.DataFrame | None) -> list[dict[str, Any]]:
+        if g is None:
+            return []
+        out = []
+        for r in g.sort_values("rank").itertuples(index=False):
+            d: dict[str, Any] = {"rank": int(r.rank), "code": r.code, "name_zh": r.name_zh, "name_en": r.name_en,
+                                 "score": float(r.score), "share": float(r.share)}
+            if r.target == "industry":
+                d["division"] = r.division
+            else:
+                d["chains"] = [c for c in str(r.chains).split(",") if c]
+            out.append(d)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready ``{"mode", "top", "texts": [{row, id, text, industries, items}]}``
+        (``items`` is None without a database)."""
+        groups = {k: g for k, g in self.frame.groupby(["row", "target"], sort=False)}
+        texts = [{"row": i, "id": self.ids[i], "text": t,
+                  "industries": self._proposals(groups.get((i, "industry"))),
+                  "items": self._proposals(groups.get((i, "item"))) if self.with_items else None}
+                 for i, t in enumerate(self.texts)]
+        return {"mode": self.mode, "top": self.top, "texts": texts}
+
+    def model(self) -> ClassifyModel:
+        """The pydantic model of :meth:`to_dict`."""
+        return ClassifyModel.model_validate(self.to_dict())
+
+    def summary(self, lang: str | None = None) -> list[str]:
+        """The count, then per text its best class (and best chain item)."""
+        zh = (lang or "").startswith("zh")
+        lines = [render("match.classify.summary_items" if self.with_items else "match.classify.summary",
+                        {"n": len(self.texts)}, lang)]
+        best = self.frame[self.frame["rank"] == 1]
+        for i, label in enumerate(self.ids):
+            b = best[best["row"] == i]
+            ind = b[b["target"] == "industry"]
+            it = b[b["target"] == "item"]
+            if ind.empty and it.empty:
+                lines.append(render("match.classify.none", {"id": label}, lang))
+                continue
+            for part in (ind, it):
+                if part.empty:
+                    continue
+                r = part.iloc[0]
+                lines.append(render("match.classify.line" if r.target == "industry" else "match.classify.item_line",
+                                    {"id": label, "code": r.code, "name": r.name_zh if zh else r.name_en,
+                                     "score": float(r.score)}, lang))
+        return lines
+
+
+class GroupPartModel(BaseModel):
+    """One part of a group's score: value (0-1) x weight = points, with its explanation."""
+
+    part: str
+    value: float
+    weight: float
+    points: float
+    reason: ReasonModel
+
+
+class GroupMemberModel(BaseModel):
+    """A maker or adopter of a group (``detail`` holds its fit, level, grade or imports)."""
+
+    uscc: str
+    name: str | None
+    detail: dict[str, Any]
+
+
+class GroupModel(BaseModel):
+    """One upstream maker with the downstream adopters."""
+
+    rank: int
+    score: float
+    maker: GroupMemberModel
+    adopters: list[GroupMemberModel]
+    parts: list[GroupPartModel]
+
+
+class GroupTargetModel(BaseModel):
+    """A pre-research target (a ``pre_research`` demand or a blank/chokepoint item) and its groups."""
+
+    target: str
+    source: str
+    item_id: str
+    item_name: str
+    item_name_zh: str | None
+    label: str | None
+    demand_id: str | None
+    groups: list[GroupModel]
+    excluded: list[dict[str, Any]]
+    status: ReasonModel
+
+
+class GroupsModel(BaseModel):
+    """Pre-research groups per target."""
+
+    as_of: str
+    weights: dict[str, float]
+    credit_floor: str
+    targets: list[GroupTargetModel]
+
+
+def _member(m: dict[str, Any]) -> dict[str, Any]:
+    return {"uscc": m["uscc"], "name": _num(m.get("name")),
+            "detail": {k: _num(v) for k, v in m.items() if k not in ("uscc", "name")}}
+
+
+@dataclass
+class GroupsResult:
+    """Groups per target (see :func:`reforge.match.groups.pre_research_groups`): ``targets`` is a
+    list of dicts with ``groups`` (rank, score, maker, adopters, parts with a :class:`Message`
+    each), ``excluded`` firms with a reason and a ``status`` message."""
+
+    as_of: str
+    weights: dict[str, float]
+    credit_floor: str
+    targets: list[dict[str, Any]]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group: target, item, rank, maker, score, the parts' values, adopters."""
+        rows = []
+        for t in self.targets:
+            for g in t["groups"]:
+                vals = {p["part"]: p["value"] for p in g["parts"]}
+                rows.append({"target": t["target"], "item_id": t["item_id"], "rank": g["rank"],
+                             "maker": g["maker"]["uscc"], "maker_name": g["maker"]["name"], "score": g["score"],
+                             **vals, "adopters": ",".join(a["uscc"] for a in g["adopters"])})
+        return pd.DataFrame(rows, columns=["target", "item_id", "rank", "maker", "maker_name", "score",
+                                           "capability", "credit", "relation", "adopters"])
+
+    def for_firm(self, uscc: str) -> GroupsResult:
+        """Only the groups ``uscc`` is in (maker or adopter), without the excluded firms (their
+        records are not the firm's business) and targets left without a group."""
+        out = []
+        for t in self.targets:
+            gs = [g for g in t["groups"] if g["maker"]["uscc"] == uscc or any(a["uscc"] == uscc for a in g["adopters"])]
+            if gs:
+                out.append({**t, "groups": gs, "excluded": []})
+        return GroupsResult(self.as_of, self.weights, self.credit_floor, out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: reasons and statuses as ``{"code", "params", "text"}``."""
+        targets = []
+        for t in self.targets:
+            groups = [{"rank": g["rank"], "score": g["score"], "maker": _member(g["maker"]),
+                       "adopters": [_member(a) for a in g["adopters"]],
+                       "parts": [{**p, "reason": _reason(p["reason"])} for p in g["parts"]]} for g in t["groups"]]
+            targets.append({**{k: t[k] for k in ("target", "source", "item_id", "item_name", "item_name_zh", "label",
+                                                 "demand_id")},
+                            "groups": groups,
+                            "excluded": [{**x, "reason": _reason(x["reason"])} for x in t["excluded"]],
+                            "status": _reason(t["status"])})
+        return {"as_of": self.as_of, "weights": dict(self.weights), "credit_floor": self.credit_floor,
+                "targets": targets}
+
+    def model(self) -> GroupsModel:
+        """The pydantic model of :meth:`to_dict`."""
+        return GroupsModel.model_validate(self.to_dict())
+
+    def summary(self, lang: str | None = None) -> list[str]:
+        """The count, then each target's status and its groups (maker, score, adopters)."""
+        lines = [render("match.groups.summary", {"n": len(self.targets)}, lang)]
+        for t in self.targets:
+            lines.append(f"{t['target']}: {t['status'].render(lang)}")
+            for g in t["groups"]:
+                lines.append(render("match.groups.line", {
+                    "rank": g["rank"], "maker": g["maker"]["name"] or g["maker"]["uscc"], "score": g["score"],
+                    "adopters": [a["name"] or a["uscc"] for a in g["adopters"]]}, lang))
+        return lines
+
+
+__all__ = ["GroupsModel", "GroupsResult", "AssignModel", "AssignResult", "CandidateModel", "ClassifyModel", "ClassifyResult", "DegreeModel",
+           "DegreeResult", "DegreeRowModel", "DemandMatchModel", "MatchModel", "MatchResult", "ReasonModel"]

@@ -22,16 +22,30 @@ def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     return "(" + ", ".join(f"${n}" for n in names) + ")", names
 
 
+NEIGHBOURS_SQL = """
+  SELECT DISTINCT a.input_item AS item_id, b.input_item AS near
+  FROM chain_links a JOIN chain_links b
+    ON a.chain_id = b.chain_id AND a.output_item = b.output_item AND a.input_item <> b.input_item
+  UNION SELECT input_item AS item_id, output_item AS near FROM chain_links
+  UNION SELECT output_item AS item_id, input_item AS near FROM chain_links"""
+"""Pairs (item, near item) of a chain template: inputs of the same output, or linked directly."""
+
+
 def candidates_sql(dishonesty_kinds: Sequence[str], designation_kinds: Sequence[str],
-                   demand_ids: Sequence[str] | None) -> tuple[str, dict[str, Any]]:
+                   demand_ids: Sequence[str] | None, neighbours: bool = False) -> tuple[str, dict[str, Any]]:
     """SQL (and bindings except ``as_of``) giving one row per (demand, domestic candidate).
 
     A candidate is an enterprise other than the buyer that has a capability on the demanded
-    item, an offer on it, or it as its main product. Columns: the demand's fields, the
-    candidate's level, spare capacity (offer capacity, else the capability's spare capacity,
-    else capacity minus its sales of the item in its latest supply_links year), province, the
-    number of active dishonesty records, an active designation flag, past supply to the buyer,
-    and the hard-filter flags ``x_dishonest``, ``x_level``, ``x_capacity``, ``x_region``.
+    item, an offer on it, or it as its main product (``via_item`` = the demanded item,
+    ``near`` false). With ``neighbours`` (needs ``chain_links`` and ``items``), an enterprise
+    with no such tie but a capability or offer on a neighbouring item - same ``foundation``
+    and, in a chain template, an input of the same output or linked directly - is a candidate
+    too, through the first such item by id (``via_item``, ``near`` true). Columns: the demand's
+    fields, the candidate's level and spare capacity on ``via_item`` (offer capacity, else the
+    capability's spare capacity, else capacity minus its sales of the item in its latest
+    supply_links year), province, the number of active dishonesty records, an active
+    designation flag, past supply to the buyer, and the hard-filter flags ``x_dishonest``,
+    ``x_level``, ``x_capacity``, ``x_region``.
     """
     dk, dk_bind = in_list("dk", list(dishonesty_kinds))
     gk, gk_bind = in_list("gk", list(designation_kinds))
@@ -68,6 +82,13 @@ keys AS (
   UNION SELECT provider_id, item_id FROM off
   UNION SELECT uscc, main_item_id FROM enterprises WHERE main_item_id IS NOT NULL
 ),
+exact AS (
+  SELECT d.demand_id, k.producer_id, d.item_id AS via_item, FALSE AS near
+  FROM d JOIN keys k ON k.item_id = d.item_id
+),{{near_cte}}
+pairs AS (
+  SELECT * FROM exact{{near_union}}
+),
 bad AS (
   SELECT uscc, COUNT(*) AS n_bad FROM credit_records
   WHERE kind IN {dk} AND recorded_on <= CAST($as_of AS DATE)
@@ -86,7 +107,7 @@ rel AS (
   WHERE supplier_type = 'enterprise' GROUP BY supplier_id, buyer_uscc
 ),
 c AS (
-  SELECT d.*, k.producer_id, p.name AS producer_name, p.province_code AS producer_province,
+  SELECT d.*, k.producer_id, k.via_item, k.near, p.name AS producer_name, p.province_code AS producer_province,
          p.main_product,
          cap.producer_id IS NOT NULL AS has_capability, off.provider_id IS NOT NULL AS has_offer,
          CASE WHEN cap.cap_level IS NULL THEN off.off_level WHEN off.off_level IS NULL THEN cap.cap_level
@@ -95,11 +116,11 @@ c AS (
          COALESCE(bad.n_bad, 0) AS n_dishonest, COALESCE(honour.n_honours, 0) > 0 AS designated,
          COALESCE(rel.past_value, 0) AS past_value
   FROM d
-  JOIN keys k ON k.item_id = d.item_id
+  JOIN pairs k ON k.demand_id = d.demand_id
   JOIN enterprises p ON p.uscc = k.producer_id
-  LEFT JOIN cap ON cap.producer_id = k.producer_id AND cap.item_id = k.item_id
-  LEFT JOIN off ON off.provider_id = k.producer_id AND off.item_id = k.item_id
-  LEFT JOIN sold ON sold.supplier_id = k.producer_id AND sold.item_id = k.item_id
+  LEFT JOIN cap ON cap.producer_id = k.producer_id AND cap.item_id = k.via_item
+  LEFT JOIN off ON off.provider_id = k.producer_id AND off.item_id = k.via_item
+  LEFT JOIN sold ON sold.supplier_id = k.producer_id AND sold.item_id = k.via_item
   LEFT JOIN bad ON bad.uscc = k.producer_id
   LEFT JOIN honour ON honour.uscc = k.producer_id
   LEFT JOIN rel ON rel.supplier_id = k.producer_id AND rel.buyer_uscc = d.buyer
@@ -114,6 +135,29 @@ SELECT c.*,
 FROM c
 ORDER BY demand_id, producer_id
 """
+    near_cte = near_union = ""
+    if neighbours:
+        near_cte = f"""
+nbr AS ({NEIGHBOURS_SQL}
+),
+nb AS (
+  SELECT DISTINCT n.item_id, n.near FROM nbr n
+  JOIN items i1 ON i1.item_id = n.item_id JOIN items i2 ON i2.item_id = n.near
+  WHERE i1.foundation = i2.foundation AND n.item_id <> n.near
+),
+near_all AS (
+  SELECT d.demand_id, t.producer_id, nb.near AS via_item,
+         ROW_NUMBER() OVER (PARTITION BY d.demand_id, t.producer_id ORDER BY nb.near) AS rn
+  FROM d JOIN nb ON nb.item_id = d.item_id
+  JOIN (SELECT producer_id, item_id FROM cap UNION SELECT provider_id, item_id FROM off) t ON t.item_id = nb.near
+  LEFT JOIN exact x ON x.demand_id = d.demand_id AND x.producer_id = t.producer_id
+  WHERE x.producer_id IS NULL
+),
+near_one AS (
+  SELECT demand_id, producer_id, via_item, TRUE AS near FROM near_all WHERE rn = 1
+),"""
+        near_union = "\n  UNION ALL SELECT * FROM near_one"
+    sql = sql.replace("{near_cte}", near_cte).replace("{near_union}", near_union)
     return sql, {**dk_bind, **gk_bind, **only_bind}
 
 

@@ -6,7 +6,9 @@ A text becomes tokens in one of three ways (``mode``):
   NFKC-normalised, stop words dropped, synonyms mapped to one word (``synonyms.yaml``);
 - ``ngrams``: character bigrams of each Chinese run (a one-character run stays whole) and
   Latin words, so unseen compounds still share parts (``减速器`` and ``减速机`` share ``减速``);
-- ``both``: the words plus the Chinese bigrams (Latin words once).
+- ``both``: the words plus the Chinese bigrams (Latin words once);
+- ``chars``: character unigrams and bigrams of each Chinese run plus Latin words: the best
+  tokens for short taxonomy names against long descriptions (``bench/match_classify.py``).
 
 :class:`TextIndex` scores a query against a fixed list of candidate texts with BM25 (the
 Lucene variant, via bm25s): ``idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5))`` and a term's part
@@ -30,8 +32,8 @@ import numpy as np
 
 from reforge.errors import InvalidInput
 
-Mode = Literal["words", "ngrams", "both"]
-MODES: tuple[str, ...] = ("words", "ngrams", "both")
+Mode = Literal["words", "ngrams", "both", "chars"]
+MODES: tuple[str, ...] = ("words", "ngrams", "both", "chars")
 
 _SYNONYMS = Path(__file__).with_name("synonyms.yaml")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -118,11 +120,14 @@ def word_tokens(text: str) -> list[str]:
     return out
 
 
-def ngram_tokens(text: str, latin: bool = True) -> list[str]:
-    """Character bigrams of each Chinese run (prefixed ``#``) and, when ``latin``, Latin words."""
+def ngram_tokens(text: str, latin: bool = True, unigrams: bool = False) -> list[str]:
+    """Character bigrams of each Chinese run (prefixed ``#``), also every single character when
+    ``unigrams``, and, when ``latin``, Latin words."""
     t = _norm(text)
     out: list[str] = []
     for run in _CJK.findall(t):
+        if unigrams and len(run) > 1:
+            out += ["#" + ch for ch in run]
         if len(run) == 1:
             out.append("#" + run)
         else:
@@ -148,6 +153,8 @@ def tokens(text: str | None, mode: Mode = "both") -> list[str]:
         return word_tokens(text)
     if mode == "ngrams":
         return ngram_tokens(text)
+    if mode == "chars":
+        return ngram_tokens(text, unigrams=True)
     return word_tokens(text) + ngram_tokens(text, latin=False)
 
 
@@ -163,12 +170,16 @@ class TextIndex:
     """BM25 (Lucene variant, bm25s) over a fixed list of candidate texts.
 
     ``k1`` (term-frequency saturation) and ``b`` (length normalisation) are the usual BM25
-    parameters. Empty candidate texts are allowed (they score 0).
+    parameters. Empty candidate texts are allowed (they score 0). With ``query_tf`` a token
+    that occurs n times in the query counts n times (long queries such as descriptions);
+    otherwise each distinct query token counts once.
     """
 
-    def __init__(self, texts: Sequence[str | None], mode: Mode = "both", k1: float = 1.5, b: float = 0.75) -> None:
+    def __init__(self, texts: Sequence[str | None], mode: Mode = "both", k1: float = 1.5, b: float = 0.75,
+                 query_tf: bool = False) -> None:
         import bm25s
         self.mode: Mode = mode
+        self.query_tf = bool(query_tf)
         self.k1, self.b = float(k1), float(b)
         self.doc_tokens: list[list[str]] = [tokens(t, mode) for t in texts]
         self.n = len(self.doc_tokens)
@@ -182,7 +193,9 @@ class TextIndex:
         """BM25 score of every candidate for ``query`` (float64, length = number of candidates)."""
         if self._bm25 is None:
             return np.zeros(self.n)
-        q = list(dict.fromkeys(tokens(query, self.mode)))
+        q = tokens(query, self.mode)
+        if not self.query_tf:
+            q = list(dict.fromkeys(q))
         ids = [i for i in self._bm25.get_tokens_ids(q) if i is not None]
         vocab_empty = self._bm25.vocab_dict.get("")
         ids = [i for i in ids if i != vocab_empty]
@@ -206,9 +219,10 @@ class TextIndex:
 
 
 def rank_texts(queries: Sequence[str | None], candidates: Sequence[str | None], top: int = 5,
-               mode: Mode = "both") -> list[list[Hit]]:
-    """For each query, the ``top`` best candidate texts (index and score), best first."""
-    index = TextIndex(candidates, mode)
+               mode: Mode = "both", query_tf: bool = False) -> list[list[Hit]]:
+    """For each query, the ``top`` best candidate texts (index and score), best first
+    (``query_tf``: see :class:`TextIndex`)."""
+    index = TextIndex(candidates, mode, query_tf=query_tf)
     return [index.top(q, top) for q in queries]
 
 

@@ -2,7 +2,8 @@
 
 Who sees what: analysts and admins see every demand and the degree; an enterprise account
 sees the matches of its own demands (``/match/demands``) and the demands it is a candidate for
-with its own row only (``/match/offers``: no competitor's score is shown), never the degree or the assignment.
+with its own row only (``/match/offers``: no competitor's score is shown), never the degree or the assignment;
+of the pre-research groups (``/match/groups``) only those it is in, without the excluded firms.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from pydantic import BaseModel
 
 from reforge.api.deps import Analyst, CurrentUser, Engine
 from reforge.errors import DataMissing, InvalidInput, NotFound
-from reforge.match.result import AssignModel, CandidateModel, DegreeModel, MatchModel
+from reforge.match.result import AssignModel, CandidateModel, DegreeModel, GroupsModel, MatchModel
 
 router = APIRouter(tags=["match"])
 
 _ID = r"^[A-Za-z0-9_.:-]{1,64}$"
-Mode = Annotated[Literal["words", "ngrams", "both"], Query(description="text tokens")]
+Mode = Annotated[Literal["words", "ngrams", "both", "chars"], Query(description="text tokens")]
 AsOf = Annotated[dt.date | None, Query(description="date deciding active credit records and designations")]
 MinScore = Annotated[float, Query(ge=0, le=1, description="lowest score counting a demand as matched")]
 
@@ -118,3 +119,19 @@ def assign(user: Analyst, engine: Engine, as_of: AsOf = None, mode: Mode = "both
     value); each demand's unassigned value with a reason (analysts)."""
     from reforge.match import assign_demands
     return _run(assign_demands, engine, None, as_of, mode, min_score=min_score).to_dict()
+
+
+@router.get("/match/groups", response_model=GroupsModel)
+def groups(user: CurrentUser, engine: Engine,
+           item: Annotated[str | None, Query(pattern=_ID, description="one item (default: every target)")] = None,
+           top: Annotated[int, Query(ge=1, le=50, description="groups per target")] = 3,
+           as_of: AsOf = None) -> dict:
+    """Pre-research groups: upstream makers with the adopters, ranked by capability, credit and
+    past relations (an enterprise account: only the groups it is in, as maker or adopter)."""
+    from reforge.match.groups import pre_research_groups
+    if user.role not in ("admin", "analyst", "enterprise"):
+        raise HTTPException(403, "not allowed")
+    res = _run(pre_research_groups, engine, item, as_of, top)
+    if user.role == "enterprise":
+        res = res.for_firm(user.uscc or "")
+    return res.to_dict()
