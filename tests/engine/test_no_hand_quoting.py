@@ -33,14 +33,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("api/sql.py", "quoting helper"):
         "lit() delegates to sqlbuild.literal (no quoting of its own); api/ is being reworked by the "
         "api helper of issue 12",
-    ("policy/source.py", "doubles single quotes"):
-        "policy/ is being reworked on the did helper's branch of issue 12 (read_parquet path)",
-    ("policy/source.py", "value in quotes"):
-        "policy/ is being reworked on the did helper's branch of issue 12 (read_parquet path)",
-    ("policy/panel.py", "quoting helper"): "policy/ is being reworked on the did helper's branch of issue 12",
-    ("policy/panel.py", "doubles double quotes"): "policy/ is being reworked on the did helper's branch of issue 12",
-    ("policy/did.py", "quoting helper"):
-        "policy/ is being reworked on the did helper's branch of issue 12 (_lit writes numbers only)",
+    ("policy/did/sql.py", "quoting helper"):
+        "lit() writes finite floats as exact numeric literals (repr, parenthesised) into the influence "
+        "projection; no strings",
 }
 
 

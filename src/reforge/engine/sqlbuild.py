@@ -10,6 +10,8 @@ constants in DDL or in SQL kept for later (views, exports).
   else raises :class:`~reforge.errors.InvalidInput`: names are never escaped, only checked.
 - :func:`literal` writes None, booleans, finite numbers, dates and strings (quotes doubled,
   NUL rejected) as SQL constants.
+- :func:`column_ref` quotes a column name of a user's own file that was checked against the
+  table's columns (names such as ``first.treat`` are not plain SQL names).
 - :func:`like_pattern` builds the *value* of a ``LIKE ? ESCAPE '\\'`` parameter.
 """
 
@@ -48,6 +50,16 @@ def ident(name: object, what: str = "name") -> str:
     if isinstance(name, str) and "." in name:
         return ".".join(ident(p, what) for p in name.split("."))
     return f'"{check_ident(name, what)}"'
+
+
+def column_ref(name: object) -> str:
+    """A column of a user's own file (e.g. ``first.treat`` of a CSV), double-quoted with its quotes
+    doubled. Only for names the caller has checked against the table's columns
+    (``engine.columns``); NUL, empty and over-long names raise ``sql.bad_identifier``."""
+    if not isinstance(name, str) or not name or "\x00" in name or len(name) > 255:
+        raise InvalidInput(f"column name {str(name)[:80]!r} is not usable", code="sql.bad_identifier",
+                           params={"what": "column", "name": str(name)[:80]})
+    return '"' + name.replace('"', '""') + '"'
 
 
 def literal(value: object) -> str:

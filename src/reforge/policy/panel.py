@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reforge.engine import Engine
+from reforge.engine.sqlbuild import column_ref
 from reforge.errors import ReforgeError
 from reforge.messages import Message
 from reforge.policy.arrays import fetch_columns
 
-
-def q(name: str) -> str:
-    """Quote an identifier for DuckDB SQL (sqlglot turns it into backticks for Spark)."""
-    return '"' + name.replace('"', '""') + '"'
+# a column of the user's panel, checked against the table's columns before use, quoted for DuckDB
+# SQL (sqlglot turns it into backticks for Spark)
+q = column_ref
 
 
 @dataclass

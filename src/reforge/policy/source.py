@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reforge.engine import Engine
+from reforge.engine.sqlbuild import literal
 from reforge.errors import ReforgeError
 
 _CSV = (".csv", ".tsv", ".txt")
@@ -33,8 +34,8 @@ def register_file(engine: Engine, path: str | Path, name: str) -> None:
     if engine.name == "duckdb":
         try:
             if suf in _PARQUET:  # views cannot take bound parameters: quote the path as a literal
-                lit = str(p.resolve()).replace("'", "''")
-                engine.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{lit}')")
+                engine.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM "
+                               f"read_parquet({literal(str(p.resolve()))})")
             else:
                 engine.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
                                "SELECT * FROM read_csv_auto(?, header = true)", [str(p.resolve())])
