@@ -56,7 +56,8 @@ def pages(db: Path) -> list[str]:
         con.close()
     return ["/", "/chains", "/chains/industrial_robot", f"/chains/industrial_robot/items/{item}",
             "/chains/industrial_robot/firms", "/enterprises", f"/enterprises/{uscc}", "/tiers", "/policy",
-            "/credit", "/sectors", "/appraise", "/glossary", "/data"]
+            "/credit", "/sectors", "/appraise", "/glossary", "/data", "/loop/leaders?chain=industrial_robot",
+            "/loop/projects", "/loop/board", f"/loop/board/{item}", "/research"]
 
 
 def login(client: httpx.Client) -> None:
