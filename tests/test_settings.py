@@ -215,5 +215,8 @@ def test_spark_session_follows_the_settings(spark_engine):
     spark = spark_engine.spark
     assert spark.conf.get("spark.sql.codegen.wholeStage") == "false"
     assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
-    assert spark.sparkContext.master == conf.spark_master
+    # tiny data and no master set: one core and one shuffle partition (else the configured master)
+    want = "local[1]" if "spark_master" not in conf.model_fields_set else conf.spark_master
+    assert spark.sparkContext.master == want
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "1"
     assert spark.sparkContext.getConf().get("spark.driver.memory") == conf.spark_memory
