@@ -28,8 +28,10 @@ LONG_FIRST = ("tests/cluster/", "tests/cli/test_tour.py", "tests/web/test_browse
 
 # second Spark runs of a parity check whose first Spark run (another threshold) stays in `make test`:
 # the same SQL on other random networks, left to `make test-all` for CI time
+# (and the Spark run of the hostile-value check, whose DuckDB runs cover every entry point)
 EXTENDED_IDS = ("tests/chain/test_simulate.py::test_24_random_networks_both_engines[spark-DE-0.3]",
-                "tests/chain/test_spof.py::test_spof_many_networks_both_engines[spark-0.3]")
+                "tests/chain/test_spof.py::test_spof_many_networks_both_engines[spark-0.3]",
+                "tests/engine/test_hostile_values.py::test_bound_values_on_spark")
 
 
 def pytest_collection_modifyitems(config, items) -> None:
