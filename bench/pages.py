@@ -32,7 +32,7 @@ from load_check import start_server  # noqa: E402
 REFORGE = str(Path(sys.executable).with_name("reforge"))
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-PASSWORD = "analyst-demo-pass"
+USER, PASSWORD = "admin", "admin-demo-pass"  # the admin sees every page, /data included
 
 
 def build(db: Path, firms: int) -> None:
@@ -62,7 +62,7 @@ def pages(db: Path) -> list[str]:
 
 def login(client: httpx.Client) -> None:
     m = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    r = client.post("/login", data={"username": "analyst", "password": PASSWORD, "next": "/",
+    r = client.post("/login", data={"username": USER, "password": PASSWORD, "next": "/",
                                     "csrf_token": m.group(1) if m else ""})
     assert r.status_code in (200, 303), r.status_code
 
@@ -84,7 +84,7 @@ def browser_times(url: str, path: str, runs: int) -> list[float]:
         ctx = b.new_context(base_url=url, viewport={"width": 1400, "height": 900})
         page = ctx.new_page()
         page.goto("/login")
-        page.fill("#username", "analyst")
+        page.fill("#username", USER)
         page.fill("#password", PASSWORD)
         page.click("#login-submit")
         page.wait_for_load_state("networkidle")
