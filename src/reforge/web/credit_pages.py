@@ -28,12 +28,12 @@ from reforge.web.i18n import t
 from reforge.web.render import (
     AnalystUser,
     DBDep,
-    _export_format,
-    _named,
-    _scope,
+    account_scope,
     cached,
     cap,
+    export_format,
     lang_of,
+    named_firms,
     render,
     router_for,
     scoped,
@@ -111,9 +111,9 @@ def credit_report_page(request: Request, user: AnalystUser, db: DBDep, download:
 
 @router.get("/credit", response_class=HTMLResponse)
 def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
-    fmt = _export_format(request)
+    fmt = export_format(request)
     with db.reader() as e:
-        sc = scoped(cached(db, e, ("credit",), lambda: _named(e, cap(sv.credit_scores, e, None))), _scope(e, user))
+        sc = scoped(cached(db, e, ("credit",), lambda: named_firms(e, cap(sv.credit_scores, e, None))), account_scope(e, user))
         met = cap(sv.credit_model_metrics, e) if sc["ok"] and fmt is None else None
     lang = lang_of(request)
     grade = request.query_params.get("grade") or ""

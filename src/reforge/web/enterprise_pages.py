@@ -18,8 +18,8 @@ from reforge.web.render import (
     BadRequest,
     DBDep,
     PageUser,
-    _export_format,
     cap,
+    export_format,
     lang_of,
     render,
     router_for,
@@ -51,7 +51,7 @@ def _search(db: Database, user: User, request: Request) -> dict:
     page = int(raw)
     sort = qp.get("sort") if qp.get("sort") in eq.SORT_COLUMNS else "uscc"
     desc = qp.get("dir") == "desc"
-    fmt = _export_format(request)
+    fmt = export_format(request)
     with db.reader() as e:
         if fmt is not None:  # every matching row, in the page's order
             n = int(e.fetch_scalar(f"SELECT COUNT(*) FROM enterprises e WHERE {eq._where(f)}") or 0)

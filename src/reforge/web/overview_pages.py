@@ -12,11 +12,11 @@ from reforge.web.i18n import t_or
 from reforge.web.render import (
     DBDep,
     PageUser,
-    _named,
-    _scope,
+    account_scope,
     cached,
     cap,
     lang_of,
+    named_firms,
     render,
     router_for,
     scoped,
@@ -31,7 +31,7 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
     if user.role == "enterprise":
         return RedirectResponse(f"/enterprises/{user.uscc}", status_code=303)
     with db.reader() as e:
-        scope = _scope(e, user)  # a region-bound account: its region's firms, counts and warnings
+        scope = account_scope(e, user)  # a region-bound account: its region's firms, counts and warnings
         counts = views.key_counts(e, scope[0] if scope else None)
         ind = sv.indicators(e, None, None)
         chain_list = sv.list_chains(e)
@@ -40,7 +40,7 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
             b = cached(db, e, ("bottlenecks", c["chain_id"]), lambda c=c: cap(sv.bottlenecks, e, c["chain_id"]))
             glance.append({**c, "labels": views.label_counts(b["data"]) if b["ok"] else None,
                            "na": b["na"], "error": b["error"]})
-        warn = cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None)))  # the tiers page shares it
+        warn = cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None)))  # the tiers page shares it
     lang = lang_of(request)
     warn = scoped(warn, scope, lang)
     ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb), lang)

@@ -151,14 +151,14 @@ CSRF = [Depends(csrf.require_csrf)]
 
 # ---- region scope and exports of the table pages --------------------------------------------------------------
 
-def _named(e: Any, r: dict) -> dict:
+def named_firms(e: Any, r: dict) -> dict:
     """A capability result with firm names set on its rows (for tables showing names beside USCCs)."""
     if r["ok"]:
         names.add_firm_names(e, views.records(r["data"]))
     return r
 
 
-def _scope(e: Engine, user: User) -> tuple[str, set[str]] | None:
+def account_scope(e: Engine, user: User) -> tuple[str, set[str]] | None:
     """The account's region and the USCCs in it, or None for an unscoped account."""
     from reforge.api.scope import region_usccs
     region = region_scope(user)
@@ -177,7 +177,7 @@ def scoped(r: dict, scope: tuple[str, set[str]] | None, lang: str = DEFAULT_LANG
     return {**r, "data": data}
 
 
-def _export_format(request: Request) -> str | None:
+def export_format(request: Request) -> str | None:
     fmt = request.query_params.get("format")
     if fmt is None:
         return None

@@ -13,12 +13,12 @@ from reforge.web.i18n import t
 from reforge.web.render import (
     AnalystUser,
     DBDep,
-    _export_format,
-    _named,
-    _scope,
+    account_scope,
     cached,
     cap,
+    export_format,
     lang_of,
+    named_firms,
     render,
     router_for,
     scoped,
@@ -29,18 +29,18 @@ router = router_for()
 @router.get("/tiers", response_class=HTMLResponse)
 def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "little_giant") -> Response:
     tier = tier if tier in ("innovative_sme", "srdi_sme", "little_giant") else "little_giant"
-    fmt = _export_format(request)
+    fmt = export_format(request)
     qp = request.query_params
     which = qp.get("export") if qp.get("export") in ("candidates", "near", "review", "warnings") else "candidates"
     with db.reader() as e:
-        scope = _scope(e, user)
+        scope = account_scope(e, user)
         scr = rev = warn = None
         if fmt is None or which in ("candidates", "near"):
-            scr = scoped(cached(db, e, ("screen", tier), lambda: _named(e, cap(sv.screen, e, tier, None))), scope)
+            scr = scoped(cached(db, e, ("screen", tier), lambda: named_firms(e, cap(sv.screen, e, tier, None))), scope)
         if fmt is None or which == "review":
-            rev = scoped(cached(db, e, ("review", tier), lambda: _named(e, cap(sv.review, e, tier, None))), scope)
+            rev = scoped(cached(db, e, ("review", tier), lambda: named_firms(e, cap(sv.review, e, tier, None))), scope)
         if fmt is None or which == "warnings":
-            warn = scoped(cached(db, e, ("warnings",), lambda: _named(e, cap(sv.warnings, e, None))), scope)
+            warn = scoped(cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None))), scope)
         if fmt is None:
             coh = scoped(cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier)), scope,
                          lang_of(request))
