@@ -52,7 +52,7 @@ def test_users_add_list_and_tokens(db):
 @pytest.mark.parametrize("args,stdin,message", [
     (["users", "add", "bob", "--role", "boss", "--password-stdin"], "long-password\n", "role must be one of"),
     (["users", "add", "bob", "--role", "analyst", "--password-stdin"], "short\n", "at least 8 characters"),
-    (["users", "add", "bob", "--role", "enterprise", "--password-stdin"], "long-password\n", "needs --uscc"),
+    (["users", "add", "bob", "--role", "enterprise", "--password-stdin"], "long-password\n", "needs the uscc"),
     (["users", "add", "bob", "--role", "enterprise", "--uscc", "91320500MA1ZZZ000X", "--password-stdin"],
      "long-password\n", "not in the database"),
     (["users", "add", "bob", "--role", "analyst"], None, "--password-stdin"),

@@ -85,3 +85,59 @@ def test_fingerprint_sees_a_write_by_another_connection(served):
         assert before != after and "supply_links:0:" in after
     finally:
         d.close()
+
+
+def _page(d: Database, calls: list[int], persist: bool = True) -> dict:
+    def compute(e) -> dict:
+        calls.append(1)
+        return {"ok": True, "data": {"firms": e.fetch_scalar("SELECT COUNT(*) FROM enterprises"), "名": "江苏"}}
+
+    with d.reader() as e:
+        return d.data_cached(e, ("firms", 2024), lambda: compute(e), persist=persist)
+
+
+def test_persisted_results_survive_a_restart_and_not_a_data_change(served):
+    """A persisted result is served by a restarted server without recomputing; after a change
+    of the data by another process (a CLI write while no server ran) it is recomputed."""
+    calls: list[int] = []
+    d = Database(served, poll=0.05)
+    try:
+        first = _page(d, calls)
+    finally:
+        d.close()
+    assert len(calls) == 1 and first["data"]["firms"] == len(smalldb.ENTERPRISES)
+    assert len(list(Path(str(served) + ".results").glob("*.json"))) == 1
+    d = Database(served, poll=0.05)
+    try:
+        assert _page(d, calls) == first and len(calls) == 1  # from disk: not recomputed
+        assert _page(d, calls, persist=False) == first and len(calls) == 1  # and now in memory
+    finally:
+        d.close()
+    with DuckDBEngine(served, read_only=False) as w:
+        w.execute("DELETE FROM enterprises WHERE uscc = ?", [smalldb.ENTERPRISES[0]])
+    d = Database(served, poll=0.05)
+    try:
+        assert _page(d, calls)["data"]["firms"] == len(smalldb.ENTERPRISES) - 1 and len(calls) == 2
+    finally:
+        d.close()
+
+
+def test_result_store_ignores_other_code_torn_files_and_values_it_cannot_store(tmp_path, monkeypatch):
+    from reforge.api import result_store
+    from reforge.api.result_store import ResultStore
+    s = ResultStore(tmp_path / "x.duckdb.results")
+    assert s.get(("a",), "fp1") == (False, None)
+    assert s.put(("a",), "fp1", {"v": [1, 2.5, None, "长三角"]})
+    assert s.get(("a",), "fp1") == (True, {"v": [1, 2.5, None, "长三角"]})
+    assert s.get(("a",), "fp2") == (False, None)  # other data
+    assert s.get(("b",), "fp1") == (False, None)  # other key
+    monkeypatch.setattr(result_store, "code_stamp", lambda: "other code")
+    assert s.get(("a",), "fp1") == (False, None)  # other code
+    monkeypatch.undo()
+    f = next(s.dir.glob("*.json"))
+    f.write_text(f.read_text(encoding="utf-8")[:20], encoding="utf-8")  # torn
+    assert s.get(("a",), "fp1") == (False, None)
+    assert not s.put(("c",), "fp1", {"v": object()}) and not s.put(("c",), "fp1", float("nan"))
+    assert s.put(("a",), "fp1", 7) and s.get(("a",), "fp1") == (True, 7)
+    assert [p.name for p in s.dir.iterdir() if p.name.startswith(".tmp-")] == []
+    assert ResultStore.for_database(":memory:") is None

@@ -75,3 +75,22 @@ def test_unordered_tier_query_has_the_same_rows(any_engine):
     assert list(ordered.columns) == list(unordered.columns)
     assert ordered[["uscc", "year", "outcome"]].values.tolist() == unordered[["uscc", "year", "outcome"]].values.tolist()
     assert len(ordered) == 8  # FULL 2022-2024, GAP1 2022 and 2024, GAP2 2022 and 2024, OLD 2024
+
+
+def test_one_firm_features_equal_its_rows_of_the_whole_table(duck):
+    """``prepare_features(..., uscc=)`` (the profile's fast path) gives exactly the firm's rows
+    of the full table, designation and credit flags included, and nothing else."""
+    from tests.firms.factory import twin
+    firms = [*PANEL, twin(lg_exact("FLAGGED"), "FLAGGED", credit=[dict(
+        record_id="R9", kind="abnormal_operation", recorded_on="2023-03-01", expires_on=None)])]
+    put_tables(duck, tables(firms))
+    years = [2022, 2023, 2024]
+    full = duck.fetch_df(f"SELECT * FROM {prepare_features(duck, years)} ORDER BY uscc, year")
+    for u in ("FULL", "GAP1", "FLAGGED", "NOBODY"):
+        one = duck.fetch_df(f"SELECT * FROM {prepare_features(duck, years, uscc=u)} ORDER BY uscc, year")
+        want = full[full["uscc"] == u].reset_index(drop=True)
+        assert len(one) == len(want) and (u == "NOBODY") == (len(one) == 0)
+        assert one.astype(object).where(one.notna(), None).equals(want.astype(object).where(want.notna(), None))
+    assert full.loc[full["uscc"] == "FLAGGED", "cr_abnormal_operation_active"].max() == 1
+    hostile = "x' OR '1'='1"
+    assert len(duck.fetch_df(f"SELECT * FROM {prepare_features(duck, years, uscc=hostile)}")) == 0

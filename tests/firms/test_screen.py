@@ -207,6 +207,23 @@ def test_only_filters_and_near_misses(lg_duck):
     assert r["relative_gap"] == pytest.approx(0.001 / 0.03, rel=1e-6)
 
 
+def test_shortlist_keeps_every_candidate_and_near_miss_of_the_full_screening(lg_duck):
+    """The page's short list (``shortlist_mask`` + ``subset``, explaining only those rows) holds
+    exactly the passing firms and the near-misses of the full screening, with equal entries."""
+    from reforge.firms.screen import shortlist_mask
+    from reforge.web.views import is_near_miss
+    for tier in ("little_giant", "srdi_sme", "innovative_sme"):
+        full = screen(lg_duck, tier, YEAR, rules="2022")
+        short = full.subset(shortlist_mask(full.frame, full.plans))
+        want = [e for e in full.to_dict()["firms"] if e["outcome"] == "pass" or is_near_miss(e)]
+        got = [e for e in short.to_dict()["firms"] if e["outcome"] == "pass" or is_near_miss(e)]
+        assert got == want and want
+    s = screen(lg_duck, "little_giant", YEAR, rules="2022")
+    short = s.subset(shortlist_mask(s.frame, s.plans))
+    assert len(short.frame) < len(s.frame)  # the vetoed and far-off firms are not explained
+    assert "LG_VETO" not in set(short.frame["uscc"])
+
+
 def test_province_filter(lg_duck):
     s = screen(lg_duck, "little_giant", YEAR, province="110000")
     assert s.to_dict()["firms"] == []
@@ -227,8 +244,9 @@ def test_bad_inputs(lg_duck, tmp_path):
         screen(lg_duck, "little_giant", 2030)
     with pytest.raises(ReforgeError, match="unknown rule set"):
         screen(lg_duck, "little_giant", YEAR, rules="2019")
-    with pytest.raises(ReforgeError, match="--only"):
+    with pytest.raises(ReforgeError, match="^only must be") as ei:
         screen(lg_duck, "little_giant", YEAR, only="maybe")
+    assert ei.value.code == "input.choice" and ei.value.params["name"] == "only"  # the parameter, not a CLI flag
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nname: y\n")
     with pytest.raises(ReforgeError, match="invalid rule set"):

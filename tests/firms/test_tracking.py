@@ -57,7 +57,7 @@ def test_warnings_levels_and_reasons(firms_engine):
 def test_warnings_bad_year(firms_engine):
     with pytest.raises(ReforgeError, match="no figures for 2030"):
         warnings(firms_engine, 2030)
-    with pytest.raises(ReforgeError, match="--level"):
+    with pytest.raises(ReforgeError, match="^level must be"):
         warnings(firms_engine, 2023, level="blue")
 
 

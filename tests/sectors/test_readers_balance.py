@@ -93,7 +93,7 @@ def test_zero_output_with_inputs_rejected():
 def test_missing_file_and_bad_forward(tmp_path):
     with pytest.raises(FileNotFoundError):
         read_table(tmp_path / "nope.csv")
-    with pytest.raises(ReforgeError, match="--forward must be 'ghosh' or 'leontief'"):
+    with pytest.raises(ReforgeError, match="forward must be 'ghosh' or 'leontief'"):
         analyze(read_table(write(tmp_path, MB)), forward="both")
 
 

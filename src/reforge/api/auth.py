@@ -93,11 +93,11 @@ def as_utc(v: Any) -> Any:
 
 
 def _all(engine: Engine, sql: str, params: list | None = None) -> list[tuple]:
-    return engine.con.execute(sql, params or []).fetchall()  # type: ignore[attr-defined]
+    return engine.fetch_rows(sql, params or None)
 
 
 def _run(engine: Engine, sql: str, params: list | None = None) -> None:
-    engine.con.execute(sql, params or [])  # type: ignore[attr-defined]
+    engine.execute(sql, params or None)
 
 
 def hash_password(password: str) -> str:
@@ -133,7 +133,8 @@ def _check_role(engine: Engine, role: str, uscc: str | None) -> None:
     if role not in ROLES:
         raise ReforgeError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if role == "enterprise" and not uscc:
-        raise ReforgeError("an enterprise account needs --uscc (the enterprise it belongs to)")
+        raise ReforgeError("an enterprise account needs the uscc of the enterprise it belongs to",
+                           code="auth.enterprise_needs_uscc")
     if role != "enterprise" and uscc:
         raise ReforgeError("only enterprise accounts have a uscc")
     if uscc and not _all(engine, "SELECT 1 FROM enterprises WHERE uscc = ?", [uscc]):
@@ -161,11 +162,9 @@ def add_user(engine: Engine, username: str, password: str, role: str, uscc: str 
 def list_users(engine: Engine) -> list[dict]:
     """All accounts (no hashes), by username; times are aware UTC (also on a not yet migrated file)."""
     region = "region" if "region" in engine.columns("users") else "NULL AS region"
-    cur = engine.con.execute(  # type: ignore[attr-defined]
-        f"SELECT username, role, uscc, {region}, created_at, COALESCE(active, TRUE) AS active "
-        "FROM users ORDER BY username")
-    names = [d[0] for d in cur.description]
-    return [{k: as_utc(v) for k, v in zip(names, r, strict=True)} for r in cur.fetchall()]
+    rows = engine.fetch_records(f"SELECT username, role, uscc, {region}, created_at, "
+                                "COALESCE(active, TRUE) AS active FROM users ORDER BY username")
+    return [{k: as_utc(v) for k, v in r.items()} for r in rows]
 
 
 _USER_COLS = "username, role, uscc, user_id, COALESCE(token_version, 0), region"
@@ -352,9 +351,8 @@ def list_api_tokens(engine: Engine, username: str | None = None) -> list[dict]:
     if username is not None:
         sql += " WHERE t.username = ?"
         params.append(username)
-    cur = engine.con.execute(sql + " ORDER BY t.username, t.created_at, token_id", params)  # type: ignore[attr-defined]
-    names = [d[0] for d in cur.description]
-    return [{k: as_utc(v) for k, v in zip(names, r, strict=True)} for r in cur.fetchall()]
+    rows = engine.fetch_records(sql + " ORDER BY t.username, t.created_at, token_id", params)
+    return [{k: as_utc(v) for k, v in r.items()} for r in rows]
 
 
 def revoke_api_token(engine: Engine, token_id: str, username: str | None = None) -> int:

@@ -38,6 +38,7 @@ from typing import Any
 import duckdb
 from fastapi import HTTPException
 
+from reforge.api.result_store import ResultStore
 from reforge.engine.base import EngineError
 from reforge.engine.duckdb_engine import DuckDBEngine
 from reforge.engine.sharing import (
@@ -153,6 +154,7 @@ class Database:
         self.cache: dict = {}  # page-level memo of analysis results, cleared by every write
         self.data_cache: dict = {}  # key -> (data fingerprint, result): kept while the data is unchanged
         self._fingerprint: tuple[int, str] | None = None  # (generation, digest of the analysed tables)
+        self.store = ResultStore.for_database(self.path)  # page results that outlive the process
         self._fp_lock = threading.Lock()
         self.users: dict = {}  # bearer token -> (user, expiry), cleared by every write
         self.generation = 0  # bumped by every write (own or another process's)
@@ -215,17 +217,24 @@ class Database:
             return digest
 
     def data_cached(self, e: DuckDBEngine, key: tuple, fn: Callable[[], Any], limit: int = 20000,
-                    keep: Callable[[Any], bool] = lambda v: True) -> Any:
+                    keep: Callable[[Any], bool] = lambda v: True, persist: bool = False) -> Any:
         """``fn()`` memoised while the analysed data stays the same: a write that changes no
         analysed table (an account, an audit row of a rejected upload) keeps the result.
-        A value for which ``keep`` is false is returned but not kept."""
+        A value for which ``keep`` is false is returned but not kept. ``persist``: also kept in
+        the result store beside the file (``reforge.api.result_store``; JSON-ready values), so
+        a restarted server serves it without recomputing while data and code are unchanged."""
         fp = self.data_fingerprint(e)
         hit = self.data_cache.get(key)
         if hit is not None and hit[0] == fp:
             return hit[1]
-        value = fn()
-        if not keep(value):
-            return value
+        store = self.store if persist else None
+        found, value = store.get(key, fp) if store is not None else (False, None)
+        if not found:
+            value = fn()
+            if not keep(value):
+                return value
+            if store is not None:
+                store.put(key, fp, value)
         if len(self.data_cache) >= limit:
             self.data_cache.clear()
         self.data_cache[key] = (fp, value)

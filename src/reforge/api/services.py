@@ -108,6 +108,18 @@ def screen(engine: Engine, tier: str, year: int | None) -> Any:
     return jsonable(run(engine, tier=tier, year=_screen_year(engine, year)))
 
 
+def screen_shortlist(engine: Engine, tier: str, year: int | None) -> Any:
+    """``screen`` restricted to the firms a page lists (passing, and failing at most one
+    condition: the near-miss superset), plus ``"n"``, the number of firms screened. Only those
+    are explained, which keeps the tiers page fast on a large population."""
+    from reforge.firms.screen import screen as run
+    from reforge.firms.screen import shortlist_mask
+    s = run(engine, tier=tier, year=_screen_year(engine, year))
+    out = jsonable(s.subset(shortlist_mask(s.frame, s.plans)))
+    out["n"] = len(s.frame)
+    return out
+
+
 def review(engine: Engine, tier: str | None, year: int | None) -> Any:
     """Re-screening of designations expiring in ``year`` (default: the year after the panel)."""
     from reforge.firms import review as run

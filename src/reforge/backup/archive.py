@@ -112,11 +112,10 @@ def create_backup(db: str | Path, out_dir: str | Path) -> BackupManifest:
     tmp.mkdir(parents=True)
     try:
         with DuckDBEngine(db, read_only=True) as e:
-            e.execute("BEGIN TRANSACTION")
-            checks = table_checks(e)
-            e.execute(f"EXPORT DATABASE {_sql_path(tmp)} (FORMAT parquet)")
-            version = schema_version(e)
-            e.execute("COMMIT")
+            with e.transaction():  # one snapshot for the checks and the export
+                checks = table_checks(e)
+                e.execute(f"EXPORT DATABASE {_sql_path(tmp)} (FORMAT parquet)")
+                version = schema_version(e)
         files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
         man = BackupManifest(format=FORMAT, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                              source=str(db.resolve()), duckdb_version=duckdb.__version__,

@@ -88,7 +88,8 @@ def _seed_sql(engine: Engine, remove_country: str | None, remove_firm: str | Non
     if remove_country is not None:
         cc = str(remove_country).strip().upper()
         if not re.fullmatch(r"[A-Z]{2}", cc):
-            raise ReforgeError(f"--remove-country needs an ISO 3166 alpha-2 code like JP, got {remove_country!r}")
+            raise ReforgeError(f"the country to remove needs an ISO 3166 alpha-2 code like JP, got {remove_country!r}",
+                               code="chain.simulate.bad_country", params={"value": str(remove_country)[:40]})
         parts.append(f"SELECT supplier_id AS id FROM foreign_suppliers WHERE UPPER(country) = {literal(cc)}")
     if remove_firm is not None:
         fid = str(remove_firm).strip()
@@ -103,7 +104,8 @@ def _seed_sql(engine: Engine, remove_country: str | None, remove_firm: str | Non
     if remove_region is not None:
         code = str(remove_region).strip()
         if not re.fullmatch(r"\d{6}", code):
-            raise ReforgeError(f"--remove-region needs a 6-digit GB/T 2260 code, got {remove_region!r}")
+            raise ReforgeError(f"the region to remove needs a 6-digit GB/T 2260 code, got {remove_region!r}",
+                               code="chain.simulate.bad_region", params={"value": str(remove_region)[:40]})
         cols = set(engine.columns("enterprises"))
         conds = [f"{c} = {literal(code)}" for c in ("province_code", "city_code", "county_code") if c in cols]
         parts.append(f"SELECT uscc AS id FROM enterprises WHERE {' OR '.join(conds)}")

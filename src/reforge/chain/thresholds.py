@@ -78,10 +78,12 @@ def parse_overrides(pairs: list[str] | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for p in pairs or []:
         if "=" not in p:
-            raise ReforgeError(f"--threshold needs KEY=VALUE, got {p!r}")
+            raise ReforgeError(f"a threshold override needs KEY=VALUE, got {p!r}", code="chain.threshold.pair",
+                               params={"value": str(p)[:80]})
         k, v = p.split("=", 1)
         try:
             out[k.strip()] = float(v)
         except ValueError:
-            raise ReforgeError(f"--threshold {k.strip()} needs a number, got {v!r}") from None
+            raise ReforgeError(f"threshold {k.strip()} needs a number, got {v!r}", code="chain.threshold.number",
+                               params={"key": k.strip()[:40], "value": str(v)[:40]}) from None
     return out

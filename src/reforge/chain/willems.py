@@ -128,31 +128,27 @@ def import_willems(engine: Engine, directory: str | Path) -> dict[str, int]:
 
     Existing ``willems_*`` chains are replaced. Returns row counts per table.
     """
-    from reforge.engine import DuckDBEngine
     from reforge.schema import ensure_schema
-    if not isinstance(engine, DuckDBEngine):
-        raise ReforgeError("import-willems writes into a DuckDB database (--engine duckdb)")
+    if not engine.stores:
+        raise ReforgeError("Willems chains are written into a DuckDB database opened for writing",
+                           code="engine.read_only", params={"what": "chains"})
     tables = to_template_tables(read_dir(directory))
     ensure_schema(engine)
-    con = engine.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM chain_links WHERE chain_id LIKE 'willems\\_%' ESCAPE '\\'")
-        con.execute("DELETE FROM chain_items WHERE chain_id LIKE 'willems\\_%' ESCAPE '\\'")
-        con.execute("DELETE FROM chains WHERE chain_id LIKE 'willems\\_%' ESCAPE '\\'")
+    with engine.transaction():
+        engine.execute("DELETE FROM chain_links WHERE chain_id LIKE 'willems\\_%' ESCAPE '\\'")
+        engine.execute("DELETE FROM chain_items WHERE chain_id LIKE 'willems\\_%' ESCAPE '\\'")
+        engine.execute("DELETE FROM chains WHERE chain_id LIKE 'willems\\_%' ESCAPE '\\'")
         for name in ("chains", "items", "chain_items", "chain_links"):
             df = tables[name]
             view = f"__rf_willems_{name}"
-            con.register(view, df)
-            if name == "items":
-                con.execute(f"DELETE FROM items WHERE item_id IN (SELECT item_id FROM {view})")
-            cols = ", ".join(df.columns)
-            con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {view}")
-            con.unregister(view)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            engine.register(view, df)
+            try:
+                if name == "items":
+                    engine.execute(f"DELETE FROM items WHERE item_id IN (SELECT item_id FROM {view})")
+                cols = ", ".join(df.columns)
+                engine.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {view}")
+            finally:
+                engine.drop(view)
     return {k: len(v) for k, v in tables.items()}
 
 

@@ -36,9 +36,11 @@ def train_cmd(
     """Fit the scorecard on the database and store it in credit_models (opens the DB read-write)."""
     import pandas as pd
 
+    from reforge.cli.progress import progress_bar
     from reforge.credit import train
-    with engine_from("duckdb", db, None, read_only=False) as e:
-        r = train(e, year=year, target=target, progress=fmt == Fmt.table)
+    with engine_from("duckdb", db, None, read_only=False) as e, \
+            progress_bar("credit train", fmt == Fmt.table) as tick:
+        r = train(e, year=year, target=target, progress=tick)
     d = r.to_dict()
     if fmt == Fmt.table:
         console.print(f"stored model [bold]{r.model_id}[/bold]; development years "

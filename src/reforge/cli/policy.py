@@ -140,10 +140,12 @@ def evaluate_cmd(
     """Evaluate a support programme on the database (CS DiD, TWFE comparison, subgroups, report)."""
     import pandas as pd
 
+    from reforge.cli.progress import progress_bar
     from reforge.policy.programme import evaluate
-    with engine_from(engine, db, warehouse, read_only=True) as e:
+    with engine_from(engine, db, warehouse, read_only=True) as e, \
+            progress_bar("policy evaluate", fmt == Fmt.table) as tick:
         d = evaluate(e, programme=programme, outcomes=_split(outcomes), by=by, report=report, lag=lag,
-                     control=control.value, bootstrap=bootstrap, seed=seed, progress=fmt == Fmt.table,
+                     control=control.value, bootstrap=bootstrap, seed=seed, progress=tick,
                      report_lang=lang)
     if fmt != Fmt.table:
         emit(d, fmt, pd.DataFrame(d["summary"]))

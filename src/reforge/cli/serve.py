@@ -106,14 +106,9 @@ def _change(db: Path | None, username: str, action: str, fn_name: str, *args, de
     from reforge.api import audit, auth
     e = _open_rw(db)
     try:
-        e.execute("BEGIN TRANSACTION")
-        try:
+        with e.transaction():
             getattr(auth, fn_name)(e, username, *args)
             audit.record(e, "cli", action, username, 1, detail)
-            e.execute("COMMIT")
-        except BaseException:
-            e.execute("ROLLBACK")
-            raise
     finally:
         e.close()
 

@@ -30,7 +30,7 @@ import pandas as pd
 
 from reforge.chain.simulate import links_sql
 from reforge.chain.spof import spof_on_links
-from reforge.engine import DuckDBEngine, Engine
+from reforge.engine import Engine
 from reforge.errors import ReforgeError
 
 LOSS_THRESHOLD = 0.5  # the chain library's default (issue 3)
@@ -125,8 +125,9 @@ def refresh_impacts(engine: Engine, year_from: int | None = None, year_to: int |
     years recomputed (ascending)."""
     from reforge.schema.ddl import create_table_sql
     from reforge.schema.tables import get_table
-    if not isinstance(engine, DuckDBEngine) or engine.read_only:
-        raise ReforgeError("storing chain impacts needs a DuckDB database opened for writing")
+    if not engine.stores:
+        raise ReforgeError("storing chain impacts needs a DuckDB database opened for writing",
+                           code="engine.read_only", params={"what": "chain_impacts"})
     thr = float(loss_threshold)
     if year_from is None or year_to is None:
         lo, hi = engine.fetch_df("SELECT MIN(year) AS lo, MAX(year) AS hi FROM supply_links").iloc[0]
@@ -135,8 +136,7 @@ def refresh_impacts(engine: Engine, year_from: int | None = None, year_to: int |
         year_from = int(lo) if year_from is None else year_from
         year_to = int(hi) if year_to is None else year_to
     engine.execute(create_table_sql(get_table(TABLE)))
-    engine.execute("BEGIN TRANSACTION")
-    try:  # fingerprint, cascade and write on one snapshot
+    with engine.transaction():  # fingerprint, cascade and write on one snapshot
         st, fps = _status(engine, year_from, year_to, thr)
         todo = sorted(fps) if force else st["missing_or_stale"]
         clear = sorted(set(todo) | set(st["orphaned"]))
@@ -154,10 +154,6 @@ def refresh_impacts(engine: Engine, year_from: int | None = None, year_to: int |
                     engine.execute(f"INSERT INTO {TABLE} ({', '.join(_COLS)}) SELECT {', '.join(_COLS)} FROM {tmp}")
                 finally:
                     engine.drop(tmp)
-        engine.execute("COMMIT")
-    except BaseException:
-        engine.execute("ROLLBACK")
-        raise
     return todo
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,15 +19,18 @@ from reforge.credit.chain_impact import impact_source, refresh_impacts
 from reforge.credit.features import CATEGORICAL, FEATURES, TARGETS, feature_sql, year_range
 from reforge.credit.grades import GradeScale, load_grades
 from reforge.credit.overlays import OverlaySet, apply_overlays, load_overlays, overlay_text
+from reforge.credit.pd import pd_of_score
 from reforge.credit.reasons import reason_lines
-from reforge.credit.scorecard import Scorecard, pd_of_score
 from reforge.credit.sql_export import score_sql
 from reforge.credit.store import load_model, save_model
-from reforge.credit.validate import metrics
 from reforge.engine import DuckDBEngine, Engine
 from reforge.engine.sqlbuild import placeholders
 from reforge.errors import ReforgeError
 from reforge.messages import codes_of
+from reforge.progress import Tick
+
+if TYPE_CHECKING:  # scikit-learn and optbinning load only where a scorecard is fitted or rebuilt
+    from reforge.credit.scorecard import Scorecard
 
 
 def grade_table(y: np.ndarray, ranks: np.ndarray, scale: GradeScale) -> pd.DataFrame:
@@ -119,11 +122,13 @@ def default_year(engine: Engine) -> int:
 def train(engine_or_db: Engine | str | Path, year: int | None = None,
           target: str = "default_next_year", store: bool = True,
           overlays: OverlaySet | None = None, grades: GradeScale | None = None,
-          progress: bool = False, **params: Any) -> TrainResult:
+          progress: Tick | bool | None = None, **params: Any) -> TrainResult:
     """Develop a scorecard on feature years before ``year``, test it out of time on ``year``,
     and (``store=True``) save it in ``credit_models``; with ``store=True`` the chain disruption
     impacts of all years are first brought up to date in ``chain_impacts`` (so the database
     carries them for scoring). ``params`` go to ``Scorecard``."""
+    from reforge.credit.scorecard import Scorecard
+    from reforge.credit.validate import metrics
     if target not in TARGETS:
         raise ReforgeError(f"unknown target {target!r}; available: {', '.join(TARGETS)}")
     engine, own = _open(engine_or_db, read_only=False)
@@ -185,7 +190,7 @@ def score(engine: Engine | str | Path, year: int | None = None, uscc: str | list
     model: SQL CASE points, calibrated PD, grade, overlays, and reason codes."""
     eng, own = _open(engine, read_only=True)
     try:
-        spec = (model.spec_ if isinstance(model, Scorecard) else model) or load_model(eng)
+        spec = getattr(model, "spec_", model) or load_model(eng)  # a fitted Scorecard or its spec
         lo, hi = year_range(eng)
         if year is not None:  # an explicit year may lie beyond the default (covered) one
             hi = year_range(eng, covered=False)[1]
@@ -252,6 +257,7 @@ def score_record(spec: dict, record: dict[str, Any], top: int = 3, overlays: Ove
     ``{"score", "pd", "grade", "statistical_grade", "reasons", "overlays", "reason_codes",
     "overlay_codes"}`` (codes: ``[{"code", "params"}]`` beside the English texts).
     """
+    from reforge.credit.scorecard import Scorecard
     scale = grades or load_grades()
     rules = overlays or load_overlays()
     sc = Scorecard.from_spec(spec)

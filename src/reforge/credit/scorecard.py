@@ -19,13 +19,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich.progress import Progress
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
 from reforge.credit.grades import GradeScale, grade_rank_of_score, load_grades, score_cutoffs
+from reforge.credit.pd import pd_of_score
 from reforge.credit.reasons import reason_lines
+from reforge.progress import Tick, tick_of
 
 SPEC_VERSION = 1
 
@@ -114,7 +115,7 @@ class Scorecard(BaseEstimator):
                  min_bin_size: float = 0.05, min_iv: float = 0.02, C: float = 1.0,
                  max_features: int | None = None, categorical: list[str] | None = None,
                  labels: dict[str, str] | None = None, grades: GradeScale | None = None,
-                 progress: bool = False) -> None:
+                 progress: Tick | bool | None = None) -> None:
         self.base_score = base_score
         self.base_odds = base_odds
         self.pdo = pdo
@@ -170,10 +171,10 @@ class Scorecard(BaseEstimator):
         fit_params = {c: {"monotonic_trend": self.monotonic_trend} for c in usable if c not in cats}
         bp = BinningProcess(usable, categorical_variables=cat_vars, max_n_bins=self.max_n_bins,
                             min_bin_size=self.min_bin_size, binning_fit_params=fit_params)
-        with Progress(disable=not self.progress, transient=True) as prog:
-            t = prog.add_task("binning features", total=None)
-            bp.fit(frame, yy)
-            prog.update(t, completed=1, total=1)
+        tick = tick_of(self.progress)
+        tick("binning features", 0.0)
+        bp.fit(frame, yy)
+        tick("binning features", 1.0)
         feats: list[dict] = []
         candidates: list[dict] = []
         for c in usable:
@@ -345,7 +346,3 @@ def _score_from_spec(spec: dict, X: pd.DataFrame) -> np.ndarray:
     return total
 
 
-def pd_of_score(spec: dict, score: np.ndarray) -> np.ndarray:
-    """Calibrated PD of integer scores: ``1 / (1 + exp(-(a + b * score)))``."""
-    a, b = spec["calibration"]["a"], spec["calibration"]["b"]
-    return 1.0 / (1.0 + np.exp(-(a + b * np.asarray(score, dtype=float))))

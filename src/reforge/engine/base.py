@@ -119,12 +119,27 @@ class Engine(ABC):
         """Run a query and return its result as a pandas DataFrame."""
         return self.fetch_arrow(sql, params).to_pandas()
 
+    def fetch_rows(self, sql: str, params: Params = None) -> list[tuple]:
+        """Run a (small) query and return its rows as tuples of Python values, in order."""
+        t = self.fetch_arrow(sql, params)
+        return list(zip(*(c.to_pylist() for c in t.columns), strict=True)) if t.num_columns else []
+
+    def fetch_records(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        """Run a (small) query and return its rows as dicts of Python values, in order."""
+        return self.fetch_arrow(sql, params).to_pylist()
+
     def fetch_scalar(self, sql: str, params: Params = None):
         """Run a query returning one row and one column; return that value (None if no row)."""
         t = self.fetch_arrow(sql, params)
         if t.num_rows == 0:
             return None
         return t.column(0)[0].as_py()
+
+    @property
+    def stores(self) -> bool:
+        """True when tables written through this engine persist (a DuckDB database opened for
+        writing). Writers check this instead of the engine's class."""
+        return False
 
     @contextmanager
     def transaction(self) -> Iterator[Engine]:

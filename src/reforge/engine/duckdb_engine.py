@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -92,6 +92,25 @@ class DuckDBEngine(Engine):
         except duckdb.Error as e:
             raise wrap_query_error(e, sql, bound) from e
 
+    def fetch_rows(self, sql: str, params: Params = None) -> list[tuple]:
+        """The rows as tuples of Python values, read without Arrow (small results)."""
+        bound = norm_params(params)
+        try:
+            return (self.con.execute(sql, bound) if bound is not None else self.con.execute(sql)).fetchall()
+        except duckdb.Error as e:
+            raise wrap_query_error(e, sql, bound) from e
+
+    def fetch_records(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        """The rows as dicts of Python values, read without Arrow (small results: accounts, tokens)."""
+        bound = norm_params(params)
+        try:
+            cur = self.con.execute(sql, bound) if bound is not None else self.con.execute(sql)
+            names = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        except duckdb.Error as e:
+            raise wrap_query_error(e, sql, bound) from e
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
     def fetch_scalar(self, sql: str, params: Params = None):
         """The first column of the first row (None if no row), read without Arrow."""
         bound = norm_params(params)
@@ -100,6 +119,10 @@ class DuckDBEngine(Engine):
         except duckdb.Error as e:  # fetchall: a half-read result would keep the connection busy
             raise wrap_query_error(e, sql, bound) from e
         return rows[0][0] if rows else None
+
+    @property
+    def stores(self) -> bool:
+        return not self.read_only
 
     @contextmanager
     def transaction(self) -> Iterator[DuckDBEngine]:

@@ -217,8 +217,10 @@ def as_of_sql(years: list[int]) -> str:
     return " UNION ALL ".join(parts)
 
 
-def feature_sql(engine: Engine, years: list[int]) -> str:
-    """SQL of the feature table: one row per firm with figures for data year ``Y-1``.
+def feature_sql(engine: Engine, years: list[int], uscc: str | None = None) -> str:
+    """SQL of the feature table: one row per firm with figures for data year ``Y-1`` (only
+    firm ``uscc`` when given: every feature is the firm's own, so one firm's rows are the same
+    as in the whole table).
 
     Columns: ``uscc``, ``year`` (screening year), ``data_year``, the raw fields of
     ``YEAR_FIELDS`` (``<field>_p1`` / ``_p2`` one and two years earlier), firm
@@ -231,6 +233,8 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
         raise ReforgeError("table enterprise_years is missing; import the firm panel first")
     years = sorted({int(y) for y in years})
     lo, hi = years[0] - 1 - 2, years[-1] - 1
+    firm = None if uscc is None else f"uscc = {literal(str(uscc))}"  # a quoted literal, not an identifier
+    one = "" if firm is None else f" AND {firm}"
     ycols = _cols(engine, "enterprise_years")
     sel = ", ".join(_col(f, ycols, t) for f, (t, _) in YEAR_FIELDS.items())
     # lags in one pass with window functions; a lag counts only when it is the right calendar year
@@ -248,7 +252,8 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
                         f"WHEN y_l2 = year - 2 THEN {f}_l2 END AS {f}_p2")
     ecols = _cols(engine, "enterprises")
     if ecols:
-        ent = "SELECT uscc, " + ", ".join(_col(f, ecols, t) for f, t in FIRM_FIELDS.items()) + " FROM enterprises"
+        ent = ("SELECT uscc, " + ", ".join(_col(f, ecols, t) for f, t in FIRM_FIELDS.items())
+               + " FROM enterprises" + (f" WHERE {firm}" if firm else ""))
     else:
         ent = ("SELECT CAST(NULL AS VARCHAR) AS uscc, "
                + ", ".join(f"CAST(NULL AS {t}) AS {f}" for f, t in FIRM_FIELDS.items()) + " WHERE 1 = 0")
@@ -282,7 +287,7 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
         des = (f"SELECT y.year, d.uscc, {', '.join(des_exprs)} FROM "
                f"(SELECT uscc, kind, CAST(granted_on AS DATE) AS granted_on, {eff} "
                f"AS expires_on{', status' if 'status' in dcols else ''} FROM designations "
-               f"WHERE kind IN ({', '.join(repr(k) for k in DES_KINDS)})) d "  # only kinds a flag reads
+               f"WHERE kind IN ({', '.join(repr(k) for k in DES_KINDS)}){one}) d "  # only kinds a flag reads
                f"CROSS JOIN yrs y WHERE {status} GROUP BY y.year, d.uscc")
     else:
         des = ("SELECT CAST(NULL AS INTEGER) AS year, CAST(NULL AS VARCHAR) AS uscc, "
@@ -302,7 +307,7 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
         ccols = _cols(engine, "credit_records")
         exp = "expires_on" if "expires_on" in ccols else "CAST(NULL AS DATE)"
         cr = (f"SELECT y.year, c.uscc, {', '.join(cr_exprs)} FROM (SELECT uscc, kind, CAST(recorded_on AS DATE) "
-              f"AS recorded_on, CAST({exp} AS DATE) AS expires_on FROM credit_records) c "
+              f"AS recorded_on, CAST({exp} AS DATE) AS expires_on FROM credit_records WHERE 1 = 1{one}) c "
               "CROSS JOIN yrs y GROUP BY y.year, c.uscc")
     else:
         cr = ("SELECT CAST(NULL AS INTEGER) AS year, CAST(NULL AS VARCHAR) AS uscc, "
@@ -322,7 +327,7 @@ def feature_sql(engine: Engine, years: list[int]) -> str:
     return f"""
 WITH yrs AS ({as_of_sql(years)}),
 ey AS (SELECT uscc, CAST(year AS INTEGER) AS year, {sel} FROM enterprise_years
-       WHERE year BETWEEN {lo} AND {hi}),
+       WHERE year BETWEEN {lo} AND {hi}{one}),
 lagged AS (SELECT uscc, year, {', '.join(YEAR_FIELDS)}, {', '.join(lags)}
   FROM (SELECT ey.*, {', '.join(wins)} FROM ey) z
   WHERE year IN ({', '.join(str(y - 1) for y in years)})),

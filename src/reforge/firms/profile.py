@@ -10,7 +10,7 @@ import pandas as pd
 
 from reforge.engine import Engine
 from reforge.engine.base import Params
-from reforge.engine.sqlbuild import literal, placeholders
+from reforge.engine.sqlbuild import placeholders
 from reforge.errors import ReforgeError
 from reforge.firms.rules_model import TIERS
 from reforge.firms.screen import data_years, explain_row, prepare_features, screen_frame
@@ -68,19 +68,17 @@ def profile(engine: Engine, uscc: str) -> dict[str, Any]:
         fy = engine.fetch_scalar("SELECT MAX(year) FROM enterprise_years WHERE uscc = ?", u)
         year = int(fy) + 1
         panel = data_years(engine)
-        feats = prepare_features(engine, [year])
+        feats = prepare_features(engine, [year], uscc=str(uscc))  # this firm's rows only
         try:
-            # materialize takes no parameters: the (already found) uscc is inlined as a constant
-            engine.materialize(f"{feats}_one", f"SELECT * FROM {feats} WHERE uscc = {literal(str(uscc))}")
             for tier in TIERS:
-                df, plans = screen_frame(engine, tier, [year], features=f"{feats}_one")
+                df, plans = screen_frame(engine, tier, [year], features=feats)
                 df = df[df["uscc"] == uscc]
                 if len(df):
                     e = explain_row(df.iloc[0], plans[df.iloc[0]["rules"]])
                     out["screening"][tier] = {"year": year, "rules": df.iloc[0]["rules"],
                                               **{k: v for k, v in e.items() if k != "uscc"}}
             if int(fy) in panel:
-                w = warning_frame(engine, [int(fy)], load_signals())
+                w = warning_frame(engine, [int(fy)], load_signals(), features=feats)
                 w = w[w["uscc"] == uscc]
                 if len(w):
                     r = w.iloc[0]
@@ -88,7 +86,6 @@ def profile(engine: Engine, uscc: str) -> dict[str, Any]:
                     out["warnings"] = {"year": int(fy), "tier": r["tier"], "level": r["level"],
                                        "signals": {s.id: r[f"s_{s.id}"] for s in cfg.signals}}
         finally:
-            engine.drop(f"{feats}_one")
             engine.drop(feats)
         out["figures"] = _records(engine, "SELECT * FROM enterprise_years WHERE uscc = ? ORDER BY year", u)
     ccols = ["kind", "value", "recorded_on", "expires_on", "source"]

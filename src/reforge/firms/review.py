@@ -71,6 +71,7 @@ def review(engine: Engine, year: int, rules: str | None = None, province: str | 
         try:
             for kind in [t for t in TIERS if t in set(exp["kind"])]:
                 s = screen(engine, kind, int(year), rules=rs, province=province, features=feats, review=True)
+                s = s.subset(s.frame["uscc"].isin(exp.loc[exp["kind"] == kind, "uscc"]))  # explain these only
                 by = {e["uscc"]: e for e in s.entries()}
                 for _, d in exp[exp["kind"] == kind].iterrows():
                     e = by.get(d["uscc"])

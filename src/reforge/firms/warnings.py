@@ -224,6 +224,7 @@ def warnings(engine: Engine, year: int, province: str | None = None, level: str 
         df = df[df["province_code"] == province]
     if level:
         if level not in ("green", "amber", "red"):
-            raise ReforgeError(f"--level must be green, amber or red, not {level!r}")
+            raise ReforgeError(f"level must be green, amber or red, not {level!r}", code="input.choice",
+                               params={"name": "level", "value": str(level)[:40], "choices": ["green", "amber", "red"]})
         df = df[df["level"] == level]
     return Warnings(int(year), df.reset_index(drop=True), cfg)

@@ -245,43 +245,48 @@ def _reference_problems(engine: DuckDBEngine, t: Table, in_batch: set[str], mode
     return out
 
 
+class _Blocked(Exception):
+    """Raised inside the import transaction to roll it back when a replace would orphan rows."""
+
+    def __init__(self, found: list) -> None:
+        super().__init__("replace would orphan rows")
+        self.found = found
+
+
 def _write(engine: DuckDBEngine, order: list[str], staged: dict[str, int], mode: str,
            actor: str | None, res: ImportResult, cascade: bool,
            batch: dict[str, list[tuple[str, object]]]) -> list[pd.DataFrame]:
     """Write all staged tables in one transaction, with an audit-log row. A ``replace`` that
     would orphan rows elsewhere is rolled back; its problems are returned (else [])."""
-    engine.execute("BEGIN TRANSACTION")
     try:
-        for name in order:
-            t = get_table(name)
-            cols = ", ".join(t.names)
+        with engine.transaction():
+            for name in order:
+                t = get_table(name)
+                cols = ", ".join(t.names)
+                if mode == "replace":
+                    res.removed[name] = int(engine.count(name))
+                    engine.execute(f"DELETE FROM {name}")
+                n = staged.get(name, 0)
+                if n:
+                    verb = "INSERT OR REPLACE" if mode == "upsert" else "INSERT"
+                    engine.execute(f"{verb} INTO {name} ({cols}) SELECT {cols} FROM __import_{name}")
+                res.rows_written[name] = n
             if mode == "replace":
-                res.removed[name] = int(engine.count(name))
-                engine.execute(f"DELETE FROM {name}")
-            n = staged.get(name, 0)
-            if n:
-                verb = "INSERT OR REPLACE" if mode == "upsert" else "INSERT"
-                engine.execute(f"{verb} INTO {name} ({cols}) SELECT {cols} FROM __import_{name}")
-            res.rows_written[name] = n
-        if mode == "replace":
-            orph = settle_orphans(engine, set(order), cascade)
-            if orph.blocked:
-                engine.execute("ROLLBACK")
-                res.removed = {}
-                return [_orphan_problem(tbl, col, tgt, n, svc, batch) for tbl, col, tgt, n, svc in orph.found
-                        if svc or not cascade]
-            for k, v in orph.removed.items():
-                res.removed[k] = res.removed.get(k, 0) + v
-            res.nulled = dict(orph.nulled)
-        who = actor or _os_user()
-        detail = {"mode": mode, "written": res.rows_written, "removed": res.removed, "nulled": res.nulled,
-                  "cascade": cascade}
-        affected = sum(res.rows_written.values()) + sum(res.removed.values()) + sum(res.nulled.values())
-        record(engine, who, f"import:{mode}", ",".join(order), affected, detail)
-        engine.execute("COMMIT")
-    except Exception:
-        engine.execute("ROLLBACK")
-        raise
+                orph = settle_orphans(engine, set(order), cascade)
+                if orph.blocked:
+                    raise _Blocked(orph.found)
+                for k, v in orph.removed.items():
+                    res.removed[k] = res.removed.get(k, 0) + v
+                res.nulled = dict(orph.nulled)
+            who = actor or _os_user()
+            detail = {"mode": mode, "written": res.rows_written, "removed": res.removed, "nulled": res.nulled,
+                      "cascade": cascade}
+            affected = sum(res.rows_written.values()) + sum(res.removed.values()) + sum(res.nulled.values())
+            record(engine, who, f"import:{mode}", ",".join(order), affected, detail)
+    except _Blocked as b:  # rolled back: the replace would orphan rows elsewhere
+        res.removed = {}
+        return [_orphan_problem(tbl, col, tgt, n, svc, batch) for tbl, col, tgt, n, svc in b.found
+                if svc or not cascade]
     return []
 
 

@@ -128,7 +128,7 @@ def label_history(engine: Engine, chain_id: str, thresholds: dict | None = None,
     new = [compute_year(engine, chain_id, y, thresholds) for y in todo]
     parts += new
     orphaned = sorted(y for y in stored if y not in fps)
-    writable = isinstance(engine, DuckDBEngine) and not engine.read_only
+    writable = engine.stores
     if store and thresholds is None and writable and (todo or orphaned):
         _write(engine, chain_id, pd.concat(new, ignore_index=True) if new else None, fps, todo + orphaned)
     rows = (pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts)

@@ -14,7 +14,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-from rich.progress import Progress
 
 from reforge.engine import Engine
 from reforge.engine.sqlbuild import literal
@@ -24,6 +23,7 @@ from reforge.policy import sample
 from reforge.policy.did import DidResult, estimate
 from reforge.policy.panel import prepare_panel, q
 from reforge.policy.twfe import twfe
+from reforge.progress import Tick, tick_of
 
 # Derived outcomes (fractions; money in CNY). Anything else must be an enterprise_years column.
 DERIVED = {
@@ -137,7 +137,7 @@ def _subgroups(engine: Engine, table: str, outcome: str, control: str) -> list[d
 def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str] | None = None,
              by: str | None = None, report: str | Path | None = None, *, lag: int = 1, control: str = "notyet",
              bootstrap: int = 999, seed: int | None = 1, covariates: list[str] | None = None,
-             progress: bool = False, report_lang: str | None = None) -> dict:
+             progress: Tick | bool | None = None, report_lang: str | None = None) -> dict:
     """Evaluate ``programme`` on the database for each outcome; returns a JSON-able dict.
 
     Keys: programme, source, lag, control, n_firms, n_treated, cohorts, cohorts_estimated
@@ -174,41 +174,39 @@ def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str
             raise ReforgeError(f"no firm in enterprise_years received {programme}")
         out["cohorts"] = [int(c) for c in engine.fetch_df(
             f"SELECT DISTINCT cohort FROM {table} WHERE cohort > 0 ORDER BY cohort")["cohort"]]
-        with Progress(disable=not progress, transient=True) as bar:
-            task = bar.add_task("evaluating", total=len(outcomes))
-            for o in outcomes:
-                bar.update(task, description=f"DiD on {o}")
-                res, tw = _one_outcome(engine, table, o, control=control, bootstrap=bootstrap, seed=seed or 0,
-                                       covariates=covariates, scratch=scratch)
-                d = res.to_dict()
-                dyn = res.aggregate("dynamic")
-                d["aggregate"]["dynamic"]["crit"] = dyn.crit
-                d["uniform_crit"] = res.crit
-                d["pretest_event"] = res.pretest_event()
-                d["twfe"] = tw
-                d["counts"] = sample.counts(res, d["aggregate"]["dynamic"].get("by") or [])
-                d["unit"] = sample.unit_of(o)
-                small = sample.small_sample_note(d["counts"])
-                d["notes"] = list(res.notes) + ([small] if small is not None else [])
-                d["note_codes"] = [{"code": n.code, "params": n.to_dict()["params"]} if isinstance(n, Message)
-                                   else {"code": None, "params": {}} for n in d["notes"]]  # beside the texts
-                d["subgroups"] = _subgroups(engine, table, o, control) if by else []
-                out["outcomes"][o] = d
-                results[o] = res
-                out.setdefault("cohorts_estimated", [int(g) for g in res.panel.glist])
-                simple = d["aggregate"]["simple"]
-                st = tw["static"]["coef"][0]
-                out["summary"].append({
-                    "outcome": o, "att": simple["att"], "se": simple["se"],
-                    "ci_low": simple["att"] - 1.959964 * simple["se"],
-                    "ci_high": simple["att"] + 1.959964 * simple["se"],
-                    "pretest_p": d["pretest_event"]["p"] if d["pretest_event"] else None,
-                    "pretest_cells_p": d["pretest"]["p"] if d["pretest"] else None,
-                    "twfe_static": st["estimate"], "twfe_se": st["se"],
-                    "n_units": d["n_units"], "p_value": sample.p_value(simple["att"], simple["se"]),
-                    "n_treated_used": d["counts"]["treated"], "n_control_used": d["counts"]["control"],
-                    "few_treated": d["counts"]["few_treated"], "unit": d["unit"]["code"]})
-                bar.advance(task)
+        tick = tick_of(progress)
+        for k, o in enumerate(outcomes):
+            tick(f"DiD on {o}", k / len(outcomes))
+            res, tw = _one_outcome(engine, table, o, control=control, bootstrap=bootstrap, seed=seed or 0,
+                                   covariates=covariates, scratch=scratch)
+            d = res.to_dict()
+            dyn = res.aggregate("dynamic")
+            d["aggregate"]["dynamic"]["crit"] = dyn.crit
+            d["uniform_crit"] = res.crit
+            d["pretest_event"] = res.pretest_event()
+            d["twfe"] = tw
+            d["counts"] = sample.counts(res, d["aggregate"]["dynamic"].get("by") or [])
+            d["unit"] = sample.unit_of(o)
+            small = sample.small_sample_note(d["counts"])
+            d["notes"] = list(res.notes) + ([small] if small is not None else [])
+            d["note_codes"] = [{"code": n.code, "params": n.to_dict()["params"]} if isinstance(n, Message)
+                               else {"code": None, "params": {}} for n in d["notes"]]  # beside the texts
+            d["subgroups"] = _subgroups(engine, table, o, control) if by else []
+            out["outcomes"][o] = d
+            results[o] = res
+            out.setdefault("cohorts_estimated", [int(g) for g in res.panel.glist])
+            simple = d["aggregate"]["simple"]
+            st = tw["static"]["coef"][0]
+            out["summary"].append({
+                "outcome": o, "att": simple["att"], "se": simple["se"],
+                "ci_low": simple["att"] - 1.959964 * simple["se"],
+                "ci_high": simple["att"] + 1.959964 * simple["se"],
+                "pretest_p": d["pretest_event"]["p"] if d["pretest_event"] else None,
+                "pretest_cells_p": d["pretest"]["p"] if d["pretest"] else None,
+                "twfe_static": st["estimate"], "twfe_se": st["se"],
+                "n_units": d["n_units"], "p_value": sample.p_value(simple["att"], simple["se"]),
+                "n_treated_used": d["counts"]["treated"], "n_control_used": d["counts"]["control"],
+                "few_treated": d["counts"]["few_treated"], "unit": d["unit"]["code"]})
     if report:
         from reforge.policy.report import write_report
         out["report"] = str(write_report(out, results, report, lang=report_lang))

@@ -46,8 +46,7 @@ def ensure_schema(engine: DuckDBEngine) -> int:
         from reforge.errors import ReforgeError
         raise ReforgeError(f"database {engine.path} has schema version {current}, this reforge needs "
                            f"{SCHEMA_VERSION}; open it once for writing (e.g. `reforge import`) to migrate")
-    engine.execute("BEGIN TRANSACTION")
-    try:
+    with engine.transaction():
         engine.execute("CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         if current is None:
             for t in TABLES:
@@ -64,10 +63,6 @@ def ensure_schema(engine: DuckDBEngine) -> int:
         for stmt in BACKFILLS:
             engine.execute(stmt)
         engine.execute("INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        engine.execute("COMMIT")
-    except Exception:
-        engine.execute("ROLLBACK")
-        raise
     return SCHEMA_VERSION
 
 
@@ -75,8 +70,8 @@ def _missing(engine: DuckDBEngine) -> list[tuple[str, Column | None]]:
     """(table, column) pairs defined in TABLES but absent from the database;
     (table, None) for a table that is missing altogether."""
     have: dict[str, set[str]] = {}
-    for t, c in engine.con.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'").fetchall():
+    for t, c in engine.fetch_rows(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'"):
         have.setdefault(t, set()).add(c)
     out: list[tuple[str, Column | None]] = []
     for t in TABLES:

@@ -76,7 +76,8 @@ def analyze_table(t: IOTable, forward: io.Forward = "ghosh", check: bool = True,
     effects (the extraction columns are NaN).
     """
     if forward not in ("ghosh", "leontief"):
-        raise ReforgeError(f"--forward must be 'ghosh' or 'leontief', not {forward!r}")
+        raise ReforgeError(f"forward must be 'ghosh' or 'leontief', not {forward!r}", code="input.choice",
+                           params={"name": "forward", "value": str(forward)[:40], "choices": ["ghosh", "leontief"]})
     tick = progress or (lambda _m, _f: None)
     tick("balance checks", 0.0)
     balance = check_balance(t, rtol=rtol) if check else {}

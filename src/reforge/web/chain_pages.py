@@ -42,7 +42,7 @@ def chains_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
 def _chain_bottlenecks(db: Database, e: Engine, chain_id: str, year: int | None) -> dict:
     """The chain's bottleneck result in ``year`` (None: the default year), cached per data change."""
     key = ("bottlenecks", chain_id) if year is None else ("bottlenecks", chain_id, year)
-    return cached(db, e, key, lambda: cap(sv.bottlenecks, e, chain_id, year))
+    return cached(db, e, key, lambda: cap(sv.bottlenecks, e, chain_id, year), persist=True)
 
 
 @router.get("/chains/{chain_id}", response_class=HTMLResponse)

@@ -113,7 +113,8 @@ def credit_report_page(request: Request, user: AnalystUser, db: DBDep, download:
 def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     fmt = export_format(request)
     with db.reader() as e:
-        sc = scoped(cached(db, e, ("credit",), lambda: named_firms(e, cap(sv.credit_scores, e, None))), account_scope(e, user))
+        sc = scoped(cached(db, e, ("credit",), lambda: named_firms(e, cap(sv.credit_scores, e, None)),
+                           persist=True), account_scope(e, user))
         met = cap(sv.credit_model_metrics, e) if sc["ok"] and fmt is None else None
     lang = lang_of(request)
     grade = request.query_params.get("grade") or ""

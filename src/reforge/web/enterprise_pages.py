@@ -18,6 +18,7 @@ from reforge.web.render import (
     BadRequest,
     DBDep,
     PageUser,
+    cached,
     cap,
     export_format,
     lang_of,
@@ -104,8 +105,9 @@ def enterprise_page(uscc: str, request: Request, user: PageUser, db: DBDep) -> R
         p = eq.profile(e, uscc) if scope is None or eq.in_region(e, uscc, scope) else None
         if p is None:  # unknown, or outside the account's region (as the API: 404)
             return render(request, "error.html", user, status_code=404, message="common.not_found")
-        scr = cap(sv.firm_analysis, e, uscc)
-        cr = cap(sv.firm_credit, e, uscc, None)
+        # kept while the analysed data is unchanged, as every other page's results
+        scr = cached(db, e, ("firm_analysis", uscc), lambda: cap(sv.firm_analysis, e, uscc))
+        cr = cached(db, e, ("firm_credit", uscc), lambda: cap(sv.firm_credit, e, uscc, None))
     lang = lang_of(request)
     return render(request, "enterprise.html", user, p=p, scr=scr, cr=cr,
                   panel_chart=views.panel_chart(p["years"], lambda k: t(k, lang)),

@@ -37,10 +37,12 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
         chain_list = sv.list_chains(e)
         glance = []
         for c in chain_list:
-            b = cached(db, e, ("bottlenecks", c["chain_id"]), lambda c=c: cap(sv.bottlenecks, e, c["chain_id"]))
+            b = cached(db, e, ("bottlenecks", c["chain_id"]), lambda c=c: cap(sv.bottlenecks, e, c["chain_id"]),
+                       persist=True)
             glance.append({**c, "labels": views.label_counts(b["data"]) if b["ok"] else None,
                            "na": b["na"], "error": b["error"]})
-        warn = cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None)))  # the tiers page shares it
+        warn = cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None)),
+                      persist=True)  # the tiers page shares it
     lang = lang_of(request)
     warn = scoped(warn, scope, lang)
     ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb), lang)

@@ -89,10 +89,12 @@ def cap(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict:
         return {"ok": False, "data": None, "error": f"{type(e).__name__}: {e}", "na": False}
 
 
-def cached(db: Database, e: Engine, key: tuple, fn: Callable[[], Any]) -> Any:
+def cached(db: Database, e: Engine, key: tuple, fn: Callable[[], Any], persist: bool = False) -> Any:
     """``fn()`` memoised while the analysed data is unchanged (``Database.data_cached``); a
-    failed capability call (``cap`` with ok false) is not kept."""
-    return db.data_cached(e, key, fn, keep=lambda v: not (isinstance(v, dict) and v.get("ok") is False))
+    failed capability call (``cap`` with ok false) is not kept. ``persist`` (the heavy page
+    results: seconds of work each) also keeps it on disk across server restarts."""
+    return db.data_cached(e, key, fn, keep=lambda v: not (isinstance(v, dict) and v.get("ok") is False),
+                          persist=persist)
 
 
 def url_with(request: Request, path: str | None = None, **changes: Any) -> str:

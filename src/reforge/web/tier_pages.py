@@ -36,13 +36,16 @@ def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "litt
         scope = account_scope(e, user)
         scr = rev = warn = None
         if fmt is None or which in ("candidates", "near"):
-            scr = scoped(cached(db, e, ("screen", tier), lambda: named_firms(e, cap(sv.screen, e, tier, None))), scope)
+            scr = scoped(cached(db, e, ("screen_shortlist", tier),
+                                lambda: named_firms(e, cap(sv.screen_shortlist, e, tier, None)), persist=True), scope)
         if fmt is None or which == "review":
-            rev = scoped(cached(db, e, ("review", tier), lambda: named_firms(e, cap(sv.review, e, tier, None))), scope)
+            rev = scoped(cached(db, e, ("review", tier),
+                                lambda: named_firms(e, cap(sv.review, e, tier, None)), persist=True), scope)
         if fmt is None or which == "warnings":
-            warn = scoped(cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None))), scope)
+            warn = scoped(cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None)),
+                                 persist=True), scope)
         if fmt is None:
-            coh = scoped(cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier)), scope,
+            coh = scoped(cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier), persist=True), scope,
                          lang_of(request))
     lang = lang_of(request)
     sv_ = views.screen_view(scr["data"]) if scr and scr["ok"] else None

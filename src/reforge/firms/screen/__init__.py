@@ -9,7 +9,7 @@ The steps, one module each:
 * ``explain``   - :func:`explain_row`: one result row as the per-firm JSON entry (reasons
   as texts plus ``screen.reason.*`` codes);
 * ``result``    - :class:`Screening`, the result object (``to_dict``, ``to_frame``, ``counts``);
-* ``near_miss`` - firms failing exactly one condition, closest first;
+* ``near_miss`` - firms failing exactly one condition, closest first; the short list a page shows;
 * ``values``    - the comparison tolerance :data:`EPS` and cell helpers.
 
 Everything runs on DuckDB and Spark alike (portable SQL only); person-readable reasons are
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from reforge.firms.screen.compile import TierPlan, plan_tier, tier_params, tier_sql
 from reforge.firms.screen.explain import explain_row
-from reforge.firms.screen.near_miss import near_miss_screening, near_miss_table
+from reforge.firms.screen.near_miss import near_miss_screening, near_miss_table, shortlist_mask
 from reforge.firms.screen.result import Screening
 from reforge.firms.screen.run import (
     Only,
@@ -36,5 +36,5 @@ from reforge.firms.screen.values import EPS, _fmt, _state, _val
 __all__ = [
     "EPS", "Only", "Screening", "TierPlan", "_check_year", "_fmt", "_state", "_val", "data_years",
     "explain_row", "near_miss_screening", "near_miss_table", "near_misses", "plan_tier",
-    "prepare_features", "screen", "screen_frame", "tier_params", "tier_sql",
+    "prepare_features", "screen", "screen_frame", "shortlist_mask", "tier_params", "tier_sql",
 ]

@@ -40,6 +40,18 @@ def _near_mask(frame: pd.DataFrame, plans: dict[str, TierPlan]) -> pd.Series:
     return mask
 
 
+def shortlist_mask(frame: pd.DataFrame, plans: dict[str, TierPlan]) -> pd.Series:
+    """Rows a page lists: passing firms, and failing firms hit by no veto with at most one failed
+    condition (a superset of the near-misses, whose exact test needs the explained entry)."""
+    mask = frame["outcome"] == "pass"
+    for rid, plan in plans.items():
+        sub = frame["rules"] == rid
+        nf = _failed_conditions(frame[sub], plan)
+        vh = _veto_hit(frame[sub], plan)
+        mask[sub] = mask[sub] | ((frame.loc[sub, "outcome"] == "fail") & (nf <= 1) & ~vh)
+    return mask
+
+
 def _relative_gap(f: dict[str, Any]) -> float:
     """How far a failed condition is from its threshold, relative to it (1 for yes/no conditions)."""
     thr, gap = f["threshold"], f["gap"]

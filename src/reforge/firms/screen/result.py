@@ -43,6 +43,14 @@ class Screening:
             self._entries = out
         return self._entries
 
+    def subset(self, mask: pd.Series) -> Screening:
+        """The same screening restricted to the frame rows where ``mask`` holds (aligned with
+        ``frame``); entries are explained for those rows only, which is what makes a short list
+        of a large population cheap (explaining costs about 0.5 ms per firm)."""
+        keep = mask.to_numpy(dtype=bool)
+        ents = None if self._entries is None else [e for e, k in zip(self._entries, keep, strict=True) if k]
+        return Screening(self.tier, self.year, self.frame[keep].reset_index(drop=True), self.plans, self.only, ents)
+
     def to_dict(self) -> dict[str, Any]:
         """``{"tier", "rules", "year", "firms": [...]}`` (the JSON contract of issue 4)."""
         return {"tier": self.tier, "rules": self.rules, "year": self.year, "firms": self.entries()}

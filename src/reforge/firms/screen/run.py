@@ -40,10 +40,11 @@ def data_years(engine: Engine) -> list[int]:
     return [int(y) for y in df["year"]]
 
 
-def prepare_features(engine: Engine, years: list[int]) -> str:
-    """Materialise the feature table for screening ``years``; return its (temporary) name."""
+def prepare_features(engine: Engine, years: list[int], uscc: str | None = None) -> str:
+    """Materialise the feature table for screening ``years`` (of firm ``uscc`` only, when
+    given); return its (temporary) name."""
     name = engine.temp_name("firm_features")
-    engine.materialize(name, feature_sql(engine, years))
+    engine.materialize(name, feature_sql(engine, years, uscc))
     return name
 
 
@@ -126,7 +127,9 @@ def screen(engine: Engine, tier: str, year: int | None, rules: str | RuleSet | N
     ``insufficient_data`` or ``near-miss`` (fails exactly one condition, no veto).
     """
     if only is not None and only not in ("pass", "fail", "near-miss", "insufficient_data"):
-        raise ReforgeError(f"--only must be pass, fail, near-miss or insufficient_data, not {only!r}")
+        raise ReforgeError(f"only must be pass, fail, near-miss or insufficient_data, not {only!r}", code="input.choice",
+                           params={"name": "only", "value": str(only)[:40],
+                                   "choices": ["pass", "fail", "near-miss", "insufficient_data"]})
     if year is None:
         years = [y + 1 for y in data_years(engine)]
         if not years:
