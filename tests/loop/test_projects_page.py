@@ -78,3 +78,41 @@ def test_enterprise_page_is_scoped(browser, base_url):
         assert sorted(x.split()[0] for x in ids) == ["P1", "P2"]
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_outcome_page_says_why_it_cannot_estimate(browser, base_url, tmp_path, lang):
+    """On the small database the projects cannot be evaluated: the page says why, in the page
+    language, exactly as the library's coded reason renders; enterprise accounts get 403."""
+    from reforge.engine import DuckDBEngine
+    from reforge.loop.outcome import project_outcome
+    from reforge.messages import render_coded
+    path = make_db(tmp_path / "same.duckdb", hostile=True)  # the served data, built again
+    with DuckDBEngine(path, read_only=True) as e:
+        want = project_outcome(e, "domestic_share", 0, "never", "item").to_dict()
+    assert not want["estimable"]
+    ctx, page = _page(browser, base_url, "analyst", lang)
+    try:
+        assert page.goto("/loop/outcome").status == 200
+        assert page.inner_text("#outcome-title") == ("Outcome of tackling projects" if lang == "en" else "攻关项目成效评估")
+        assert page.inner_text("#outcome-reason") == render_coded(want["reason"], lang)
+        assert page.locator("#outcome-att").count() == 0 and page.locator("#c-outcome-chart").count() == 0
+        page.select_option("#outcome-form select[name=unit]", "firm")
+        page.wait_for_load_state("networkidle")
+        assert "unit=firm" in page.url
+        from reforge.loop.outcome import FIRM_OUTCOMES
+        from reforge.messages import render
+        assert page.locator("#outcome-form select[name=outcome] option").all_inner_texts() == \
+            [render(f"loop.outcome.name.{o}", None, lang) for o in FIRM_OUTCOMES]
+        body = page.inner_text("body")
+        assert "loop." not in body
+        page.screenshot(path=str(tmp_path / f"outcome_{lang}.png"), full_page=True)
+    finally:
+        ctx.close()
+    ctx, page = _page(browser, base_url, "enterprise", lang)
+    try:
+        assert page.goto("/loop/outcome").status == 403
+        assert page.goto(f"/loop/projects?as_of={AS_OF}").status == 200
+        assert page.locator("#outcome-link").count() == 0
+    finally:
+        ctx.close()

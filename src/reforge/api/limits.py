@@ -28,18 +28,9 @@ from reforge.api.auth import User
 KB = 1024
 MB = 1024 * 1024
 
-# code: (English, Chinese); str.format params
-MESSAGES: dict[str, tuple[str, str]] = {
-    "body_too_large": ("Request body larger than {limit_text} for this route.",
-                       "请求体超过此接口的上限 {limit_text}。"),
-    "bad_content_length": ("Invalid Content-Length header.", "Content-Length 请求头无效。"),
-    "not_authenticated": ("Not authenticated.", "未登录。"),
-    "admin_required": ("Uploads need the admin role.", "上传数据需要管理员权限。"),
-    "overloaded": ("The server is busy with other analyses; retry in {retry_after} s.",
-                   "服务器正忙于其他分析，请 {retry_after} 秒后重试。"),
-    "rate_limited": ("Too many analysis requests from this account; retry in {retry_after} s.",
-                     "此账户的分析请求过于频繁，请 {retry_after} 秒后重试。"),
-}
+# error codes of these limits; texts in the catalogs as ``api.limit.<code>`` (str.format params)
+CODES = ("body_too_large", "bad_content_length", "not_authenticated", "admin_required", "overloaded",
+         "rate_limited")
 
 
 def lang_of_scope(scope: Scope) -> str:
@@ -49,9 +40,9 @@ def lang_of_scope(scope: Scope) -> str:
 
 
 def message(code: str, lang: str = "en", **params: Any) -> str:
-    """The text of an error ``code`` in ``lang`` (``en``/``zh``)."""
-    en, zh = MESSAGES[code]
-    return (zh if lang == "zh" else en).format(**params)
+    """The text of an error ``code`` in ``lang`` (``en``/``zh``), from the catalogs."""
+    from reforge.messages import template
+    return template(f"api.limit.{code}", "zh" if lang == "zh" else "en").format(**params)
 
 
 def size_text(n: int) -> str:

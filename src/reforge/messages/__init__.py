@@ -1,9 +1,11 @@
 """Messages as codes: the library says *what* (a code and parameters), the faces say it in
 the reader's language.
 
-Catalogs are gettext ``.po`` files, one per language, under ``messages/locale/<lang>/
-LC_MESSAGES/reforge.po``; each ``msgid`` is a stable code (``policy.report.title``), each
-``msgstr`` the text with ``{name}`` placeholders. They are read with Babel at first use
+Catalogs are gettext ``.po`` files per language under ``messages/locale/<lang>/LC_MESSAGES/``:
+``reforge.po`` (the library's reasons, warnings, errors, reports; the CLI and API texts) and
+``web.po`` (the dashboard's labels, used by the templates through Jinja2's i18n extension); each
+``msgid`` is a stable code (``policy.report.title``), each ``msgstr`` the text with ``{name}``
+placeholders. A code lives in one file only (a test checks). They are read with Babel at first use
 (no compile step). Placeholders take format specs that format by locale:
 
 ===============  =========================================================
@@ -38,16 +40,21 @@ LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "reforge"
+DOMAINS = ("reforge", "web")  # the files merged into one catalog per language
 
 
 @lru_cache(maxsize=len(LANGS))
 def catalog(lang: str) -> dict[str, str]:
-    """``{code: text}`` of the language's ``.po`` catalog (read once; fuzzy entries skipped)."""
+    """``{code: text}`` of the language's ``.po`` files (:data:`DOMAINS`; read once; fuzzy
+    entries skipped)."""
     from babel.messages.pofile import read_po
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as f:
-        cat = read_po(f, locale=numbers.BABEL_LOCALE.get(lang, lang), domain=DOMAIN)
-    return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
+    out: dict[str, str] = {}
+    for domain in DOMAINS:
+        path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
+        with path.open("rb") as f:
+            cat = read_po(f, locale=numbers.BABEL_LOCALE.get(lang, lang), domain=domain)
+        out.update({str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy})
+    return out
 
 
 def resolve_lang(lang: str | None = None) -> str:

@@ -6,7 +6,7 @@ Pages call the same functions as the API (``reforge.api.services`` and
 ``reforge.api.enterprise_queries``). This module wires them: one router per page group
 (``auth_pages``, ``overview_pages``, ``chain_pages``, ``enterprise_pages``, ``tier_pages``,
 ``credit_pages``, ``policy_pages``, ``sector_pages``, ``data_pages``, ``appraise_pages``,
-``research_pages``, ``projects_pages``, ``loop_pages``), the static files and the handlers of the
+``research_pages``, ``projects_pages``, ``loop_pages``, ``outcome_pages``), the static files and the handlers of the
 page exceptions; the shared machinery is :mod:`reforge.web.render` (re-exported here for older imports).
 """
 
@@ -66,6 +66,8 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(research_router)
     from reforge.web.loop_pages import router as loop_router  # /loop/leaders and the chain sparklines
     app.include_router(loop_router)
+    from reforge.web.outcome_pages import router as outcome_router  # /loop/outcome
+    app.include_router(outcome_router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

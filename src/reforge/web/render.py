@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+import jinja2
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -29,7 +30,11 @@ from reforge.web.i18n import DEFAULT_LANG, LANGS, name_of, t, t_or
 
 log = logging.getLogger("reforge.web")
 HERE = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+# Jinja2's i18n extension: templates write ``_("code")``; ``_`` calls the render context's
+# ``gettext`` (``render`` sets it to the page language's ``t``), so one environment serves both
+# languages at once. Autoescaping on, as Starlette's default environment.
+templates = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+                                                   autoescape=True, extensions=["jinja2.ext.i18n"]))
 
 
 def router_for() -> APIRouter:
@@ -133,7 +138,7 @@ def render(request: Request, name: str, user: User | None, status_code: int = 20
             return [str(x) for x in r.get(key) or []]
         return [messages.render_coded(c, lang) for c in coded]
 
-    ctx = {"request": request, "user": user, "lang": lang, "t": tr, "t_or": tr_or, "nm": nm,
+    ctx = {"request": request, "user": user, "lang": lang, "gettext": tr, "t": tr, "t_or": tr_or, "nm": nm,
            "other_lang": "zh" if lang == "en" else "en", "path": request.url.path,
            "qs": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""), safe=""),
            "tojson": script_json, "fmt": views.fmt, "csrf": csrf.token_for(request), "cond": cond, "reasons_of": reasons_of,

@@ -32,17 +32,8 @@ from reforge.errors import ReforgeError
 
 router = APIRouter(tags=["auth"])
 
-# code: (English, Chinese)
-MESSAGES: dict[str, tuple[str, str]] = {
-    "login.failed": ("wrong username or password", "用户名或密码错误"),
-    "login.rate_limited": ("too many login attempts; try again in {retry_after} s",
-                           "登录尝试次数过多，请 {retry_after} 秒后再试"),
-    "login.busy": ("the server is busy checking other logins; try again in {retry_after} s",
-                   "服务器正在处理其他登录，请 {retry_after} 秒后再试"),
-    "user.not_found": ("no user {username!r}", "用户 {username!r} 不存在"),
-    "user.invalid": ("{reason}", "请求无效：{reason}"),
-    "token.not_found": ("no API token {token_id} for {username!r}", "用户 {username!r} 没有 API 令牌 {token_id}"),
-}
+# error codes of these routes; texts in the catalogs as ``api.auth.<code>`` (str.format params)
+CODES = ("login.failed", "login.rate_limited", "login.busy", "user.not_found", "user.invalid", "token.not_found")
 
 
 def _lang(request: Request) -> str:
@@ -52,8 +43,8 @@ def _lang(request: Request) -> str:
 def error(request: Request, status_code: int, code: str, headers: dict[str, str] | None = None,
           **params: Any) -> JSONResponse:
     """``{"detail", "code", "params"}`` with ``status_code``."""
-    en, zh = MESSAGES[code]
-    detail = (zh if _lang(request) == "zh" else en).format(**params)
+    from reforge.messages import template
+    detail = template(f"api.auth.{code}", "zh" if _lang(request) == "zh" else "en").format(**params)
     return JSONResponse({"detail": detail, "code": code, "params": params}, status_code=status_code,
                         headers=headers)
 
