@@ -65,7 +65,7 @@ def pages(db: Path) -> list[str]:
     return ["/", "/chains", "/chains/industrial_robot", f"/chains/industrial_robot/items/{item}",
             "/chains/industrial_robot/firms", "/enterprises", f"/enterprises/{uscc}", "/tiers", "/policy",
             "/credit", "/sectors", "/appraise", "/glossary", "/data", "/loop/leaders?chain=industrial_robot",
-            "/loop/projects", "/loop/board", f"/loop/board/{item}", "/research"]
+            "/loop/projects", "/loop/board", f"/loop/board/{item}", "/loop/outcome", "/research"]
 
 
 def login(client: httpx.Client) -> None:

@@ -120,7 +120,7 @@ def _matching(engine: Engine, item_id: str, day: str) -> Step:
     if not n:
         return _empty("matching", None, item=item_id)
     try:
-        d = matching_degree(engine, day)
+        d = matching_degree(engine, day, items=[item_id])  # this item's demands only
     except ReforgeError as e:
         st = _empty("matching", None, item=item_id)
         st.notes.append(Message("loop.projects.note.matching_failed", {"error": str(e)[:200]}))

@@ -198,7 +198,8 @@ def _warnings(engine: Engine, usccs: list[str], year: int | None,
         notes.append(Message("loop.projects.note.warnings_failed", {"error": str(e)[:200]}))
         return {}, None
     want = set(usccs)
-    return {f["uscc"]: f for f in w.firms() if f["uscc"] in want and f["level"] in WARN_LEVELS}, y
+    w.frame = w.frame[w.frame["uscc"].isin(want)].reset_index(drop=True)  # explain the leads only
+    return {f["uscc"]: f for f in w.firms() if f["level"] in WARN_LEVELS}, y
 
 
 __all__ = ["GAP_LABELS", "check_date", "credit_grades", "gap_items", "portfolio"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,8 @@ def _check_inputs(engine, names: Sequence[str]) -> None:
                           code="match.no_table", params={"tables": missing})
 
 
-def _reasons(r: pd.Series) -> list[Message]:
+def _reasons(r: Any) -> list[Message]:
+    """The exclusion reasons of one candidate row (a namedtuple of the candidate frame)."""
     out: list[Message] = []
     if r.x_dishonest:
         out.append(Message("match.exclude.dishonest", {"records": int(r.n_dishonest)}))
@@ -86,16 +88,23 @@ def _fit_messages(engine, c: pd.DataFrame, near: bool) -> list[Message]:
     if near and bool(c["near"].astype(bool).any()):
         it = engine.fetch_df("SELECT item_id, name, name_zh FROM items")
         names = {str(r.item_id): Localized({"en": r.name, "zh": r.name_zh}) for r in it.itertuples(index=False)}
+    # one message per distinct fit (hundreds of thousands of candidates share a handful of them;
+    # building and rendering a Message per row cost seconds)
+    same = {k: Message(f"match.fit.{k}") for k in ("capability", "offer", "main_product")}
+    via: dict[str, Message] = {}
     out = []
     for r in c.itertuples(index=False):
         if bool(r.near):
-            out.append(Message("match.fit.neighbour", {"item": names.get(str(r.via_item), str(r.via_item))}))
+            k = str(r.via_item)
+            if k not in via:
+                via[k] = Message("match.fit.neighbour", {"item": names.get(k, k)})
+            out.append(via[k])
         elif bool(r.has_capability):
-            out.append(Message("match.fit.capability"))
+            out.append(same["capability"])
         elif bool(r.has_offer):
-            out.append(Message("match.fit.offer"))
+            out.append(same["offer"])
         else:
-            out.append(Message("match.fit.main_product"))
+            out.append(same["main_product"])
     return out
 
 
@@ -184,7 +193,9 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
         progress("scores")
     parts = _parts(c, _text_scores(engine, c, mode), p) if not c.empty else pd.DataFrame(columns=list(PARTS))
     c = pd.concat([c, parts], axis=1)
-    c["reasons"] = [_reasons(r) for _, r in c.iterrows()] if not c.empty else []
+    flagged = (c[["x_dishonest", "x_level", "x_capacity", "x_region"]].fillna(False).astype(bool).any(axis=1)
+               .to_numpy() if not c.empty else np.zeros(0, bool))
+    c["reasons"] = [_reasons(r) if f else [] for r, f in zip(c.itertuples(index=False), flagged, strict=True)]
     c["fit"] = _fit_messages(engine, c, near)
     c["excluded"] = [bool(r) for r in c["reasons"]]
     w = p.weights
@@ -194,8 +205,9 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
         .groupby("demand_id").cumcount().add(1) if not c.empty else []
     c["rank"] = c["rank"].astype("Int64")
     matched, status = [], []
+    groups = dict(tuple(c.groupby("demand_id", sort=False))) if not c.empty else {}
     for d in demands.itertuples(index=False):
-        g = c[c["demand_id"] == d.demand_id]
+        g = groups.get(d.demand_id, c.iloc[0:0])
         ok = g[~g["excluded"] & (g["score"] >= min_score)]
         matched.append(len(ok) > 0)
         status.append(_status(len(ok) > 0, len(ok), list(g.loc[g["excluded"], "reasons"]), d.item_id))
@@ -209,11 +221,21 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
 
 
 def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "both",
-                    params: MatchParams | None = None, min_score: float = 0.0) -> DegreeResult:
+                    params: MatchParams | None = None, min_score: float = 0.0,
+                    items: Sequence[str] | None = None) -> DegreeResult:
     """Per item and per chain: demand value, the value of demands with at least one qualified
-    domestic candidate (score >= ``min_score``), and their ratio (the matching degree)."""
-    res = match_demands(engine, None, as_of, mode, params, min_score)
-    _check_inputs(engine, ("chain_items",))
+    domestic candidate (score >= ``min_score``), and their ratio (the matching degree).
+
+    ``items``: match only the demands for these items and return only their rows (a chain's
+    figures then sum over these items only); an item board needs one item, not the province."""
+    _check_inputs(engine, ("chain_items", *INPUTS))
+    ids = None
+    if items is not None:
+        wanted = [str(i) for i in items]
+        ids = [str(x) for x in engine.fetch_df(
+            f"SELECT demand_id FROM demands WHERE item_id IN ({', '.join('?' for _ in wanted)}) ORDER BY demand_id",
+            wanted)["demand_id"]] if wanted else []
+    res = match_demands(engine, ids, as_of, mode, params, min_score)
     name = engine.temp_name("match_ok")
     flags = pd.DataFrame({"demand_id": res.demands["demand_id"].astype(str),
                           "matched": res.demands["matched"].astype(bool)})
@@ -223,6 +245,9 @@ def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "b
         per = engine.fetch_df(q.degree_sql(name, by_chain=True))
     finally:
         engine.drop(name)
+    if ids is not None:
+        items = items[items["item_id"].isin(wanted)]
+        per = per[per["item_id"].isin(wanted)]
     for df in (items, per):
         for col in ("n_demands", "n_matchable"):
             df[col] = df[col].astype(int)

@@ -9,6 +9,7 @@ leads or partners in, and no other firm's credit grade. Texts come from the Babe
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from reforge.messages import render as render_message
-from reforge.web.render import DBDep, PageUser, cap, lang_of, render
+from reforge.web.render import DBDep, PageUser, cached, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -60,16 +61,18 @@ def projects_page(request: Request, user: PageUser, db: DBDep, as_of: str | None
     names: dict[str, str] = {}
     if ok:
         with db.reader() as e:
-            res = cap(portfolio, e, day, None, None, scope)
+            # kept while the data are unchanged (per day: "today" moves milestones into overdue)
+            res = cached(db, e, ("loop_portfolio", day or _dt.date.today().isoformat(), scope),
+                         lambda: cap(lambda: portfolio(e, day, None, None, scope).to_dict()))
             if res["ok"] and e.table_exists("items"):
-                its = sorted({i for p in res["data"].projects for i in p["items"]})
+                its = sorted({i for p in res["data"]["projects"] for i in p["items"]})
                 if its:
                     df = e.fetch_df(f"SELECT item_id, name, name_zh FROM items WHERE item_id IN "
                                     f"({', '.join('?' for _ in its)})", its)
                     names = {r.item_id: ((r.name_zh if lang == "zh" else r.name) or r.item_id)
                              for r in df.itertuples(index=False)}
     return render(request, "projects/portfolio.html", user, as_of=day or "", item_names=names,
-                  p=res["data"].to_dict() if res["ok"] else None, error=res["error"], **_helpers(lang))
+                  p=res["data"] if res["ok"] else None, error=res["error"], **_helpers(lang))
 
 
 @router.get("/loop/board", response_class=HTMLResponse)
@@ -78,8 +81,8 @@ def items_page(request: Request, user: PageUser, db: DBDep) -> Response:
     from reforge.loop.projects import gap_items
     lang = lang_of(request)
     with db.reader() as e:
-        res = cap(gap_items, e)
-    items = res["data"][0] if res["ok"] else []
+        res = cached(db, e, ("loop_gap_items",), lambda: cap(lambda: gap_items(e)[0]))
+    items = res["data"] if res["ok"] else []
     return render(request, "projects/items.html", user, items=items, error=res["error"], **_helpers(lang))
 
 
@@ -97,10 +100,12 @@ def board_page(request: Request, user: PageUser, db: DBDep, item_id: str, as_of:
         with db.reader() as e:
             found = e.table_exists("items") and not q.item(e, item_id).empty
             if found and ok:
-                res = cap(board, e, item_id, _as_of(as_of), None, scope)
+                day = _as_of(as_of)
+                res = cached(db, e, ("loop_board", item_id, day or _dt.date.today().isoformat(), scope),
+                             lambda: cap(lambda: board(e, item_id, day, None, scope).to_dict()))
     if not found:
         status = 404
         res["error"] = render_message("loop.board.item_not_found", {"item": item_id[:64]}, lang)
-    b = res["data"].to_dict() if res["ok"] else None
+    b = res["data"] if res["ok"] else None
     return render(request, "projects/board.html", user, status_code=status, b=b, item_id=item_id[:64],
                   error=res["error"], **_helpers(lang))
