@@ -140,9 +140,15 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
     w = p.weights
     lw = p.link_weights
     proposals = []
+
+    def by_item(df: pd.DataFrame) -> dict[object, pd.DataFrame]:
+        """Rows per item_id, grouped once (a boolean scan per target cost seconds on a province)."""
+        return dict(tuple(df.groupby("item_id", sort=False))) if len(df) else {}
+
+    leads_by, inst_by, plats_by, adopt_by = by_item(leads), by_item(inst), by_item(plats), by_item(adopt)
     for target, iid, demand_id, demand_firm in targets:
         iname = Localized({"en": _opt(items.at[iid, "name"]) or iid, "zh": _opt(items.at[iid, "name_zh"])})
-        cands = leads[leads["item_id"] == iid]
+        cands = leads_by.get(iid, leads.iloc[0:0])
         excluded: list[dict] = []
         ok_leads = []
         for r in cands.itertuples():
@@ -160,8 +166,8 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                                  "detail": {"reason": Message(why, {"grade": grade or "-", "floor": floor})}})
                 continue
             ok_leads.append((r, grade, credit))
-        ins = inst[inst["item_id"] == iid]
-        pl = plats[plats["item_id"] == iid]
+        ins = inst_by.get(iid, inst.iloc[0:0])
+        pl = plats_by.get(iid, plats.iloc[0:0])
         platform = None
         if len(pl):
             best = pl.assign(o=pl["open_services"].astype(bool)).sort_values(
@@ -169,7 +175,7 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
             platform = {"id": str(best.platform_id), "name": _opt(best["name"]), "role": "platform",
                         "detail": {"open_services": bool(best.open_services), "services": int(best.n_services),
                                    "name_en": _opt(best.name_en)}}
-        ad = adopt[adopt["item_id"] == iid].sort_values(["imported", "bought", "uscc"], ascending=[False, False, True])
+        ad = adopt_by.get(iid, adopt.iloc[0:0]).sort_values(["imported", "bought", "uscc"], ascending=[False, False, True])
         ad_rows = ([(demand_firm, None, None, None)] if demand_firm else []) + \
             [(r.uscc, _opt(r.name), float(r.bought), float(r.imported)) for r in ad.itertuples()]
         pool, seen = [], set()  # eligible adopters, one more than needed (the lead may be one)
@@ -184,15 +190,16 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                 pool.append({"id": u, "name": nm or names.get(u), "role": "adopter",
                              "detail": {"bought": bought, "imported": imported,
                                         "demand_id": demand_id if u == demand_firm else None}})
-        ins_rows = list(ins.itertuples())
+        # per institution once: (row, id, strength, province or None)
+        ins_rows = [(i, i.institution_id, float(i.strength), _opt(i.province_code)) for i in ins.itertuples()]
         best_prop = None
         for r, grade, credit in ok_leads:
             ranked = []
-            for i in ins_rows:
-                n_past = past.get((r.uscc, i.institution_id), 0)
-                same = bool(_opt(i.province_code) is not None and i.province_code == r.province_code)
-                ls = lw.strength * float(i.strength) + lw.past * min(n_past, 3) / 3 + lw.region * same
-                ranked.append((-ls, i.institution_id, i, n_past, same, ls))
+            for i, inst_id, strength, prov in ins_rows:
+                n_past = past.get((r.uscc, inst_id), 0)
+                same = bool(prov is not None and prov == r.province_code)
+                ls = lw.strength * strength + lw.past * min(n_past, 3) / 3 + lw.region * same
+                ranked.append((-ls, inst_id, i, n_past, same, ls))
             ranked.sort(key=lambda x: (x[0], x[1]))
             chosen = ranked[: p.institutions_per_consortium]
             adopters = [a for a in pool if a["id"] != r.uscc][: p.adopters_per_consortium]

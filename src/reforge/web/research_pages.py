@@ -9,6 +9,7 @@ catalogs (codes ``research.page.*`` and the results' message codes) in the page 
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from reforge.messages import render as render_message
-from reforge.web.render import DBDep, PageUser, cap, lang_of, render
+from reforge.web.render import DBDep, PageUser, cached, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 _ITEM = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -44,18 +45,20 @@ def research_page(request: Request, user: PageUser, db: DBDep, year: int | None 
 
     if analyst:
         with db.reader() as e:
-            lab = cap(item_labels, e)  # the chain labels once for the three results
+            # each result kept while the data are unchanged (the proposals take seconds on a province)
+            lab = cached(db, e, ("research_labels",), lambda: cap(item_labels, e))  # once for the three
             labels = lab["data"] if lab["ok"] else None
-            f = cap(personnel_flows, e, year, labels=labels)
+            f = cached(db, e, ("research_flows", year), lambda: cap(personnel_flows, e, year, labels=labels))
             if f["ok"]:
                 ctx["flows"] = f["data"]
                 mat = f["data"].matrix()
                 ctx["matrix"] = {a: {b: int(mat.at[a, b]) if a in mat.index and b in mat.columns else 0
                                      for b in ORG_TYPES} for a in ORG_TYPES}
-            p = cap(propose_partners, e, item, labels=labels)
+            p = cached(db, e, ("research_partners", item, _dt.date.today().isoformat()),
+                       lambda: cap(propose_partners, e, item, labels=labels))
             if p["ok"]:
                 ctx["proposals"] = p["data"]
-            n = cap(collaboration_network, e, labels=labels)
+            n = cached(db, e, ("research_network",), lambda: cap(collaboration_network, e, labels=labels))
             if n["ok"]:
                 ctx["network"] = n["data"]
             ctx["errors"] = [x["error"] for x in (f, p, n) if not x["ok"]]
