@@ -41,16 +41,17 @@ run: $(VENV)/.installed $(DB)
 ## in two pytest-xdist workers, a test file per worker at a time (module fixtures such as a
 ## running server or a Spark session are built once per file), in collection order (tests/conftest.py
 ## puts the longest files first; xdist would otherwise start the files with most tests first);
-## TEST_WORKERS=0 runs serially. Tests marked `extended` (the Spark standalone cluster re-run, Spark
-## parity and planted effects on whole demo provinces) are left to `make test-all`: the rest of the
-## suite covers their logic at a smaller scale, and they would take CI past its 20 minutes
+## TEST_WORKERS=0 runs serially. The Spark standalone cluster (tests/cluster, marker `cluster`) runs
+## here; `make test-fast` skips it. Tests marked `extended` (Spark parity and planted effects on whole
+## demo provinces) are left to `make test-all`: the rest of the suite covers their logic at a smaller
+## scale, and they would take CI past its 20 minutes
 TEST_WORKERS ?= 2
 PYTEST_XDIST = -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 test: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest -q $(PYTEST_XDIST) -m "not extended" tests
 
-## make test-all: everything, the extended checks included (about 7 more minutes on 2 cores)
+## make test-all: everything, the extended checks included (a few more minutes on 2 cores)
 test-all: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest -q $(PYTEST_XDIST) tests

@@ -19,7 +19,7 @@ import pytest
 
 from tests.cluster.standalone import StandaloneCluster
 
-pytestmark = [pytest.mark.cluster, pytest.mark.spark, pytest.mark.slow, pytest.mark.extended]
+pytestmark = [pytest.mark.cluster, pytest.mark.spark, pytest.mark.slow]  # in `make test` (issue 20)
 ROOT = Path(__file__).resolve().parents[2]
 
 # the spark-marked tests that run again on the cluster (the whole spark suite runs in local mode
