@@ -94,3 +94,16 @@ def test_one_firm_features_equal_its_rows_of_the_whole_table(duck):
     assert full.loc[full["uscc"] == "FLAGGED", "cr_abnormal_operation_active"].max() == 1
     hostile = "x' OR '1'='1"
     assert len(duck.fetch_df(f"SELECT * FROM {prepare_features(duck, years, uscc=hostile)}")) == 0
+
+
+def test_features_among_a_query_equal_those_firms_rows(duck):
+    """``prepare_features(..., among=)`` (the cohort tracking's restriction to designated firms)
+    gives exactly those firms' rows of the full table."""
+    put_tables(duck, tables(PANEL))
+    years = [2022, 2023, 2024]
+    full = duck.fetch_df(f"SELECT * FROM {prepare_features(duck, years)} ORDER BY uscc, year")
+    two = prepare_features(duck, years, among="SELECT 'GAP1' AS uscc UNION ALL SELECT 'OLD'")
+    some = duck.fetch_df(f"SELECT * FROM {two} ORDER BY uscc, year")
+    want = full[full["uscc"].isin(["GAP1", "OLD"])].reset_index(drop=True)
+    assert len(some) == len(want) > 0
+    assert some.astype(object).where(some.notna(), None).equals(want.astype(object).where(want.notna(), None))

@@ -217,10 +217,11 @@ def as_of_sql(years: list[int]) -> str:
     return " UNION ALL ".join(parts)
 
 
-def feature_sql(engine: Engine, years: list[int], uscc: str | None = None) -> str:
+def feature_sql(engine: Engine, years: list[int], uscc: str | None = None, among: str | None = None) -> str:
     """SQL of the feature table: one row per firm with figures for data year ``Y-1`` (only
-    firm ``uscc`` when given: every feature is the firm's own, so one firm's rows are the same
-    as in the whole table).
+    firm ``uscc``, or the firms whose ``uscc`` the query ``among`` returns, when given: every
+    feature is the firm's own, so a firm's rows are the same as in the whole table). ``among``
+    is SQL written by the caller (a fixed query, never user input).
 
     Columns: ``uscc``, ``year`` (screening year), ``data_year``, the raw fields of
     ``YEAR_FIELDS`` (``<field>_p1`` / ``_p2`` one and two years earlier), firm
@@ -234,6 +235,8 @@ def feature_sql(engine: Engine, years: list[int], uscc: str | None = None) -> st
     years = sorted({int(y) for y in years})
     lo, hi = years[0] - 1 - 2, years[-1] - 1
     firm = None if uscc is None else f"uscc = {literal(str(uscc))}"  # a quoted literal, not an identifier
+    if among is not None:
+        firm = f"uscc IN ({among})" if firm is None else f"{firm} AND uscc IN ({among})"
     one = "" if firm is None else f" AND {firm}"
     ycols = _cols(engine, "enterprise_years")
     sel = ", ".join(_col(f, ycols, t) for f, (t, _) in YEAR_FIELDS.items())

@@ -90,7 +90,8 @@ def cohorts(engine: Engine, tier: str | None = None,
     tick = progress or (lambda _m, _f: None)
     years = [y + 1 for y in panel]
     tick("features", 0.0)
-    feats = prepare_features(engine, years)
+    kinds = ", ".join(literal(t) for t in sorted(set(mem["tier"])))  # the members' rows are all it reads
+    feats = prepare_features(engine, years, among=f"SELECT uscc FROM designations WHERE kind IN ({kinds})")
     try:
         outcomes = []
         tiers = sorted(set(mem["tier"]))

@@ -40,11 +40,11 @@ def data_years(engine: Engine) -> list[int]:
     return [int(y) for y in df["year"]]
 
 
-def prepare_features(engine: Engine, years: list[int], uscc: str | None = None) -> str:
-    """Materialise the feature table for screening ``years`` (of firm ``uscc`` only, when
-    given); return its (temporary) name."""
+def prepare_features(engine: Engine, years: list[int], uscc: str | None = None, among: str | None = None) -> str:
+    """Materialise the feature table for screening ``years`` (of firm ``uscc`` only, or of the
+    firms the caller's query ``among`` returns, when given); return its (temporary) name."""
     name = engine.temp_name("firm_features")
-    engine.materialize(name, feature_sql(engine, years, uscc))
+    engine.materialize(name, feature_sql(engine, years, uscc, among))
     return name
 
 
