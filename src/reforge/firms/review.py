@@ -67,7 +67,9 @@ def review(engine: Engine, year: int, rules: str | None = None, province: str | 
     entries: list[dict[str, Any]] = []
     rows = []
     if len(exp):
-        feats = prepare_features(engine, [int(year)])
+        # the expiring firms' features only: the review reads no other firm's rows
+        feats = prepare_features(engine, [int(year)], among="SELECT uscc FROM (" + expiring_sql(
+            int(year), set(engine.columns("designations"))) + ") x")
         try:
             for kind in [t for t in TIERS if t in set(exp["kind"])]:
                 s = screen(engine, kind, int(year), rules=rs, province=province, features=feats, review=True)
