@@ -195,6 +195,16 @@ def test_credit_reasons_relative_to_best_bin_scorecard_and_report(browser, base_
             assert _num(m.group(2)) + int(m.group(3)) == best[feat], text
             checked += 1
     assert checked >= 5
+    # the page scores every firm without reasons and explains only the rows it shows: each row's
+    # reasons are the library's own for that firm (rendered in the page language)
+    from reforge.credit import score
+    from reforge.engine import DuckDBEngine
+    from reforge.messages import render_coded
+    shown = {r.locator("td").first.inner_text().strip(): r.locator("td:nth-child(6) li").all_inner_texts()
+             for r in page.locator("#credit-table tbody tr").all()}
+    with DuckDBEngine(demo_db, read_only=True) as e:
+        lib = score(e, uscc=list(shown)).to_dict()["firms"]
+    assert {f["uscc"]: [render_coded(c, lang) for c in f["reason_codes"]] for f in lib} == shown
     # the validation report is linked and served (built in memory)
     href = page.get_attribute("#credit-report-link", "href")
     rep = page.request.get(href)

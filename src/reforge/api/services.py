@@ -159,9 +159,20 @@ def firm_warnings(engine: Engine, uscc: str) -> Any:
 
 # ---- credit --------------------------------------------------------------------------------------
 
-def credit_scores(engine: Engine, year: int | None) -> Any:
+def credit_scores(engine: Engine, year: int | None, top_reasons: int = 3) -> Any:
+    """``{"year", "firms": [...]}`` of every firm (``top_reasons`` 0: without reasons, for a
+    listing that explains only the rows it shows, with :func:`credit_reasons`)."""
     from reforge.credit import score as run
-    return jsonable(run(engine, year=year))
+    return jsonable(run(engine, year=year, top_reasons=top_reasons))
+
+
+def credit_reasons(engine: Engine, usccs: list[str], year: int | None) -> dict[str, dict]:
+    """``{uscc: {"reasons", "reason_codes"}}`` of some firms in ``year`` (their scores' reasons)."""
+    from reforge.credit import score as run
+    if not usccs:
+        return {}
+    d = jsonable(run(engine, year=year, uscc=list(usccs)))
+    return {f["uscc"]: {"reasons": f["reasons"], "reason_codes": f["reason_codes"]} for f in d["firms"]}
 
 
 def firm_credit(engine: Engine, uscc: str, year: int | None) -> Any:

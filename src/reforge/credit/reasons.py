@@ -95,7 +95,10 @@ def best_points(fspec: dict) -> int:
 
 def reason_lines(specs: list[dict], values: list[Any], bins: list[int], points: list[int],
                  top: int = 3) -> list[Message]:
-    """Top adverse factors of one firm: values, bin indices and points per feature."""
+    """Top adverse factors of one firm: values, bin indices and points per feature (none when
+    ``top`` is 0: a listing that explains only the rows it shows asks for them later)."""
+    if top <= 0:
+        return []
     losses = []
     for j, f in enumerate(specs):
         loss = best_points(f) - int(points[j])

@@ -112,16 +112,27 @@ def credit_report_page(request: Request, user: AnalystUser, db: DBDep, download:
 @router.get("/credit", response_class=HTMLResponse)
 def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     fmt = export_format(request)
-    with db.reader() as e:
-        sc = scoped(cached(db, e, ("credit",), lambda: named_firms(e, cap(sv.credit_scores, e, None)),
-                           persist=True), account_scope(e, user))
-        met = cap(sv.credit_model_metrics, e) if sc["ok"] and fmt is None else None
     lang = lang_of(request)
     grade = request.query_params.get("grade") or ""
-    rows = views.records(sc["data"]) if sc["ok"] else []
-    if grade:
-        rows = [r for r in rows if str(r.get("grade")) == grade]
-    tp = tables.page_of(rows, "credit", request.query_params, lang, "", default_sort="pd")
+    with db.reader() as e:
+        scope = account_scope(e, user)
+        if fmt is not None:  # an export holds every row's reasons
+            sc = scoped(cached(db, e, ("credit",), lambda: named_firms(e, cap(sv.credit_scores, e, None)),
+                               persist=True), scope)
+        else:  # the page: scores of every firm, reasons only for the rows shown (sorting needs none)
+            sc = scoped(cached(db, e, ("credit_lean",),
+                               lambda: named_firms(e, cap(sv.credit_scores, e, None, 0)), persist=True), scope)
+        rows = views.records(sc["data"]) if sc["ok"] else []
+        if grade:
+            rows = [r for r in rows if str(r.get("grade")) == grade]
+        tp = tables.page_of(rows, "credit", request.query_params, lang, "", default_sort="pd")
+        if fmt is None and tp["rows"]:
+            shown = [str(r["uscc"]) for r in tp["rows"]]
+            why = cached(db, e, ("credit_reasons", sc["data"].get("year"), tuple(shown)),
+                         lambda: cap(sv.credit_reasons, e, shown, sc["data"].get("year")))
+            if why["ok"]:
+                tp["rows"] = [{**r, **why["data"].get(str(r["uscc"]), {})} for r in tp["rows"]]
+        met = cap(sv.credit_model_metrics, e) if sc["ok"] and fmt is None else None
     if fmt is not None:
         return tables.download("credit", tp["all"], lang, fmt, f"credit_{grade or 'all'}")
     view = views.credit_page_view(sc["data"], lambda k: t(k, lang)) if sc["ok"] else None
