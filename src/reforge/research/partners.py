@@ -146,6 +146,18 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
         return dict(tuple(df.groupby("item_id", sort=False))) if len(df) else {}
 
     leads_by, inst_by, plats_by, adopt_by = by_item(leads), by_item(inst), by_item(plats), by_item(adopt)
+    inst_rows: dict[object, list] = {}  # per item: (row, id, strength, province)
+    picked: dict[tuple, list] = {}  # (item, lead, lead's province) -> the institutions it takes
+    reasons_made: dict[tuple, Message] = {}
+
+    def reason(code: str, kind: str | None = None, grade: str | None = None) -> Message:
+        """An exclusion reason; one shared message per distinct reason (tens of thousands of
+        excluded leads share a few dozen, and each message is rendered when made)."""
+        k = (code, kind, grade)
+        if k not in reasons_made:
+            reasons_made[k] = (Message(code, {"kind": Message(f"research.record.{kind}")}) if kind is not None
+                               else Message(code, {"grade": grade, "floor": floor}))
+        return reasons_made[k]
     for target, iid, demand_id, demand_firm in targets:
         iname = Localized({"en": _opt(items.at[iid, "name"]) or iid, "zh": _opt(items.at[iid, "name_zh"])})
         cands = leads_by.get(iid, leads.iloc[0:0])
@@ -156,14 +168,13 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                 continue
             if r.uscc in bad_kind:
                 excluded.append({"id": r.uscc, "name": _opt(r.name), "role": "lead",
-                                 "detail": {"reason": Message("research.exclude.record",
-                                                              {"kind": Message(f"research.record.{bad_kind[r.uscc]}")})}})
+                                 "detail": {"reason": reason("research.exclude.record", kind=bad_kind[r.uscc])}})
                 continue
             grade = grades.get(r.uscc) if grades is not None else _opt(r.tax_rating)
             credit, why = _grade_parts(grade, scale, floor)
             if why is not None:
                 excluded.append({"id": r.uscc, "name": _opt(r.name), "role": "lead",
-                                 "detail": {"reason": Message(why, {"grade": grade or "-", "floor": floor})}})
+                                 "detail": {"reason": reason(why, grade=grade or "-")}})
                 continue
             ok_leads.append((r, grade, credit))
         ins = inst_by.get(iid, inst.iloc[0:0])
@@ -191,17 +202,23 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                              "detail": {"bought": bought, "imported": imported,
                                         "demand_id": demand_id if u == demand_firm else None}})
         # per institution once: (row, id, strength, province or None)
-        ins_rows = [(i, i.institution_id, float(i.strength), _opt(i.province_code)) for i in ins.itertuples()]
+        ins_rows = inst_rows.get(iid)
+        if ins_rows is None:
+            ins_rows = inst_rows[iid] = [(i, i.institution_id, float(i.strength), _opt(i.province_code))
+                                         for i in ins.itertuples()]
         best_prop = None
         for r, grade, credit in ok_leads:
-            ranked = []
-            for i, inst_id, strength, prov in ins_rows:
-                n_past = past.get((r.uscc, inst_id), 0)
-                same = bool(prov is not None and prov == r.province_code)
-                ls = lw.strength * strength + lw.past * min(n_past, 3) / 3 + lw.region * same
-                ranked.append((-ls, inst_id, i, n_past, same, ls))
-            ranked.sort(key=lambda x: (x[0], x[1]))
-            chosen = ranked[: p.institutions_per_consortium]
+            # the institutions a lead would take for an item: the same for every target on that item
+            chosen = picked.get((iid, r.uscc, r.province_code))
+            if chosen is None:
+                ranked = []
+                for i, inst_id, strength, prov in ins_rows:
+                    n_past = past.get((r.uscc, inst_id), 0)
+                    same = bool(prov is not None and prov == r.province_code)
+                    ls = lw.strength * strength + lw.past * min(n_past, 3) / 3 + lw.region * same
+                    ranked.append((-ls, inst_id, i, n_past, same, ls))
+                ranked.sort(key=lambda x: (x[0], x[1]))
+                chosen = picked[(iid, r.uscc, r.province_code)] = ranked[: p.institutions_per_consortium]
             adopters = [a for a in pool if a["id"] != r.uscc][: p.adopters_per_consortium]
             tier = _opt(r.tier)
             vals = {
