@@ -11,7 +11,8 @@ file (a new server per measurement, so no page profits from another's memo):
 
 The browser's first figure is the first visit in the browser, made after the server-side GETs,
 so it shows the warm server plus the page's own scripts and charts. Warm: median of 5 further
-GETs / 3 further visits.
+GETs / 3 further visits. Browser times end at Playwright's "networkidle", which waits for 500 ms
+without network traffic: about 500 ms of every browser figure is that wait.
 
     python bench/pages.py                      # builds /tmp/reforge-bench/pages.duckdb once (20k firms)
     python bench/pages.py --db FILE [--firms N]
