@@ -30,26 +30,27 @@ def _veto_hit(frame: pd.DataFrame, plan: TierPlan) -> pd.Series:
     return out
 
 
-def _near_mask(frame: pd.DataFrame, plans: dict[str, TierPlan]) -> pd.Series:
-    mask = pd.Series(False, index=frame.index)
+def _fails_and_vetoes(frame: pd.DataFrame, plans: dict[str, TierPlan]) -> tuple[pd.Series, pd.Series]:
+    """Per row: the number of failed conditions and whether a veto hits, under the row's rule set."""
+    nf = pd.Series(0, index=frame.index)
+    vh = pd.Series(False, index=frame.index)
     for rid, plan in plans.items():
         sub = frame["rules"] == rid
-        nf = _failed_conditions(frame[sub], plan)
-        vh = _veto_hit(frame[sub], plan)
-        mask[sub] = (frame.loc[sub, "outcome"] == "fail") & (nf == 1) & ~vh
-    return mask
+        nf[sub] = _failed_conditions(frame[sub], plan)
+        vh[sub] = _veto_hit(frame[sub], plan)
+    return nf, vh
+
+
+def _near_mask(frame: pd.DataFrame, plans: dict[str, TierPlan]) -> pd.Series:
+    nf, vh = _fails_and_vetoes(frame, plans)
+    return (frame["outcome"] == "fail") & (nf == 1) & ~vh
 
 
 def shortlist_mask(frame: pd.DataFrame, plans: dict[str, TierPlan]) -> pd.Series:
     """Rows a page lists: passing firms, and failing firms hit by no veto with at most one failed
     condition (a superset of the near-misses, whose exact test needs the explained entry)."""
-    mask = frame["outcome"] == "pass"
-    for rid, plan in plans.items():
-        sub = frame["rules"] == rid
-        nf = _failed_conditions(frame[sub], plan)
-        vh = _veto_hit(frame[sub], plan)
-        mask[sub] = mask[sub] | ((frame.loc[sub, "outcome"] == "fail") & (nf <= 1) & ~vh)
-    return mask
+    nf, vh = _fails_and_vetoes(frame, plans)
+    return (frame["outcome"] == "pass") | ((frame["outcome"] == "fail") & (nf <= 1) & ~vh)
 
 
 def _relative_gap(f: dict[str, Any]) -> float:
