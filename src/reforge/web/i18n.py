@@ -13,26 +13,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from reforge.messages import DEFAULT_LANG, LANGS, catalog
+from reforge.messages import DEFAULT_LANG, LANGS, has, template
 
 __all__ = ["DEFAULT_LANG", "LANGS", "known", "name_of", "t", "t_or"]
 
 
-def _lang(lang: str) -> str:
-    return "zh" if lang == "zh" else DEFAULT_LANG
-
-
 def known(key: str) -> bool:
     """True when the catalogs have a label ``key`` (checked in English, the fallback language)."""
-    return key in catalog(DEFAULT_LANG)
+    return has(key)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
-    """The label ``key`` in ``lang`` (English when the language lacks it; the key itself when
-    no catalog has it), with ``fmt`` filled in."""
-    s = catalog(_lang(lang)).get(key) or catalog(DEFAULT_LANG).get(key)
-    if s is None:
-        return key
+    """The label ``key`` in ``lang`` (``messages.template``: English when the language lacks it,
+    the key itself when no catalog has it), with ``fmt`` filled in by ``str.format``."""
+    s = template(key, "zh" if lang == "zh" else DEFAULT_LANG)
     return s.format(**fmt) if fmt else s
 
 
