@@ -92,32 +92,28 @@ class DuckDBEngine(Engine):
         except duckdb.Error as e:
             raise wrap_query_error(e, sql, bound) from e
 
-    def fetch_rows(self, sql: str, params: Params = None) -> list[tuple]:
-        """The rows as tuples of Python values, read without Arrow (small results)."""
-        bound = norm_params(params)
-        try:
-            return (self.con.execute(sql, bound) if bound is not None else self.con.execute(sql)).fetchall()
-        except duckdb.Error as e:
-            raise wrap_query_error(e, sql, bound) from e
-
-    def fetch_records(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
-        """The rows as dicts of Python values, read without Arrow (small results: accounts, tokens)."""
+    def _fetchall(self, sql: str, params: Params) -> tuple[list[str], list[tuple]]:
+        """Column names and all rows, read without Arrow (fetchall inside the error handling: a
+        half-read result would keep the connection busy)."""
         bound = norm_params(params)
         try:
             cur = self.con.execute(sql, bound) if bound is not None else self.con.execute(sql)
-            names = [d[0] for d in cur.description]
-            rows = cur.fetchall()
+            return [d[0] for d in cur.description or []], cur.fetchall()
         except duckdb.Error as e:
             raise wrap_query_error(e, sql, bound) from e
+
+    def fetch_rows(self, sql: str, params: Params = None) -> list[tuple]:
+        """The rows as tuples of Python values (small results)."""
+        return self._fetchall(sql, params)[1]
+
+    def fetch_records(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        """The rows as dicts of Python values (small results: accounts, tokens)."""
+        names, rows = self._fetchall(sql, params)
         return [dict(zip(names, r, strict=True)) for r in rows]
 
     def fetch_scalar(self, sql: str, params: Params = None):
-        """The first column of the first row (None if no row), read without Arrow."""
-        bound = norm_params(params)
-        try:
-            rows = (self.con.execute(sql, bound) if bound is not None else self.con.execute(sql)).fetchall()
-        except duckdb.Error as e:  # fetchall: a half-read result would keep the connection busy
-            raise wrap_query_error(e, sql, bound) from e
+        """The first column of the first row (None if no row)."""
+        rows = self._fetchall(sql, params)[1]
         return rows[0][0] if rows else None
 
     @property
