@@ -162,6 +162,16 @@ def firm_names(engine: Engine, usccs: Iterable[str]) -> dict[str, dict[str, str 
     return out
 
 
+def item_names(engine: Engine, item_ids: Iterable[str]) -> dict[str, dict[str, str | None]]:
+    """``item_id -> {name, name_zh}`` for the given items (unknown ones are absent)."""
+    ids = sorted({str(i) for i in item_ids if i})
+    if not ids or not engine.table_exists("items"):
+        return {}
+    df = engine.fetch_df(f"SELECT item_id, name, name_zh FROM items WHERE item_id IN ({', '.join('?' for _ in ids)})",
+                         ids)
+    return {str(r.item_id): {"name": r.name, "name_zh": r.name_zh} for r in df.itertuples(index=False)}
+
+
 def add_firm_names(engine: Engine, records: list[dict]) -> list[dict]:
     """Set ``name`` / ``name_en`` on every record with a ``uscc`` (in place; returns the list)."""
     names = firm_names(engine, (r.get("uscc") for r in records))

@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 from reforge.messages import render as render_message
 from reforge.messages import render_coded
 from reforge.web import charts
+from reforge.web.i18n import name_of
+from reforge.web.names import firm_names, item_names
 from reforge.web.render import AnalystUser, DBDep, cached, cap, lang_of, render, router_for
 
 router = router_for()
@@ -33,18 +35,11 @@ def _run(e: Any, unit: str, outcome: str, lag: int, control: str) -> dict:
 
 
 def _unit_names(e: Any, unit: str, ids: list[str], lang: str) -> dict[str, str]:
-    """Names of the treated items or firms (the code when the database has no name)."""
-    if not ids:
-        return {}
-    table, key = ("items", "item_id") if unit == "item" else ("enterprises", "uscc")
-    if not e.table_exists(table):
-        return {}
-    marks = ", ".join("?" for _ in ids)
-    df = e.fetch_df(f"SELECT {key} AS id, name, name_zh FROM {table} WHERE {key} IN ({marks})"
-                    if unit == "item" else
-                    f"SELECT {key} AS id, name, CAST(NULL AS VARCHAR) AS name_zh FROM {table} WHERE {key} IN ({marks})",
-                    list(ids))
-    return {r.id: str((r.name_zh if lang == "zh" and r.name_zh else r.name) or r.id) for r in df.itertuples(index=False)}
+    """Names of the treated items or firms in ``lang`` (the code when the database has no name)."""
+    if unit == "item":
+        return {k: str((n["name_zh"] if lang == "zh" and n["name_zh"] else n["name"]) or k)
+                for k, n in item_names(e, ids).items()}
+    return {k: name_of(n, lang) or k for k, n in firm_names(e, ids).items()}
 
 
 @router.get("/loop/outcome", response_class=HTMLResponse)

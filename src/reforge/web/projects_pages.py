@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from reforge.messages import render as render_message
+from reforge.web.names import item_names
 from reforge.web.render import DBDep, PageUser, cached, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -64,13 +65,9 @@ def projects_page(request: Request, user: PageUser, db: DBDep, as_of: str | None
             # kept while the data are unchanged (per day: "today" moves milestones into overdue)
             res = cached(db, e, ("loop_portfolio", day or _dt.date.today().isoformat(), scope),
                          lambda: cap(lambda: portfolio(e, day, None, None, scope).to_dict()))
-            if res["ok"] and e.table_exists("items"):
-                its = sorted({i for p in res["data"]["projects"] for i in p["items"]})
-                if its:
-                    df = e.fetch_df(f"SELECT item_id, name, name_zh FROM items WHERE item_id IN "
-                                    f"({', '.join('?' for _ in its)})", its)
-                    names = {r.item_id: ((r.name_zh if lang == "zh" else r.name) or r.item_id)
-                             for r in df.itertuples(index=False)}
+            if res["ok"]:
+                its = item_names(e, (i for p in res["data"]["projects"] for i in p["items"]))
+                names = {k: (n["name_zh"] if lang == "zh" else n["name"]) or k for k, n in its.items()}
     return render(request, "projects/portfolio.html", user, as_of=day or "", item_names=names,
                   p=res["data"] if res["ok"] else None, error=res["error"], **_helpers(lang))
 
