@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -29,6 +31,22 @@ def login(base_url: str, username: str, password: str | None = None) -> dict[str
                    data={"username": username, "password": password or DEMO_PASSWORDS[username]})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of a page's form."""
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no csrf field in the page"
+    return m.group(1)
+
+
+def page_login(base_url: str, username: str, password: str | None = None, timeout: float = 60) -> httpx.Client:
+    """A client signed in through the dashboard's login form (cookies kept)."""
+    c = httpx.Client(base_url=base_url, timeout=timeout)
+    r = c.post("/login", data={"username": username, "password": password or DEMO_PASSWORDS[username], "next": "/",
+                               "csrf_token": csrf_from(c.get("/login").text)})
+    assert r.status_code == 303, r.text[:300]
+    return c
 
 
 @pytest.fixture(scope="module")

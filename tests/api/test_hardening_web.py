@@ -29,7 +29,7 @@ import pytest
 from reforge.api.contract import MAX_PAGE, content_disposition
 from reforge.cli.serve import create_demo_accounts
 from tests.api import smalldb
-from tests.api.conftest import login
+from tests.api.conftest import csrf_from, login, page_login
 from tests.api.server import free_port, running_server
 
 API = "/api/v1"
@@ -259,20 +259,9 @@ def test_demo_accounts_on_a_demo_database(tmp_path):
     assert "admin-demo-pass" in r.stdout
 
 
-def _csrf_from(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m, "no csrf field in the page"
-    return m.group(1)
-
-
 def _signed_in(base_url: str, username: str = "analyst") -> httpx.Client:
     """A client that signed in through the dashboard's login form (cookies kept)."""
-    from reforge.cli.serve import DEMO_PASSWORDS
-    c = httpx.Client(base_url=base_url, timeout=60)
-    page = c.get("/login")
-    r = c.post("/login", data={"username": username, "password": DEMO_PASSWORDS[username], "next": "/",
-                               "csrf_token": _csrf_from(page.text)})
-    assert r.status_code == 303, r.text[:300]
+    c = page_login(base_url, username)
     assert c.cookies.get("reforge_token")
     return c
 
@@ -293,7 +282,7 @@ def test_dashboard_posts_need_the_csrf_token(base_url):
     c = _signed_in(base_url)
     try:
         html = c.get("/chains/robot_chain").text
-        token = _csrf_from(html)
+        token = csrf_from(html)
         assert f'"X-CSRF-Token": "{token}"' in html  # HTMX sends it as a header from <body hx-headers>
         form = {"remove_country": "JP", "loss_threshold": "0.5"}
         assert c.post("/chains/robot_chain/simulate", data=form).status_code == 403
@@ -310,7 +299,7 @@ def test_api_posts_by_cookie_need_the_csrf_header(base_url):
     """The API also accepts the dashboard's cookie: a state-changing call by cookie needs the token."""
     c = _signed_in(base_url)
     try:
-        token = _csrf_from(c.get("/").text)
+        token = csrf_from(c.get("/").text)
         url, body = f"{API}/chains/robot_chain/simulate", {"remove_country": "JP"}
         assert c.get(f"{API}/auth/me").status_code == 200  # reading by cookie is fine
         assert c.post(url, json=body).status_code == 401
@@ -332,7 +321,7 @@ def test_logout_is_a_post_that_revokes_the_token(base_url):
         assert g.status_code == 200 and 'action="/logout"' in g.text
         assert httpx.get(f"{base_url}{API}/auth/me", headers=bearer).status_code == 200
         assert c.post("/logout").status_code == 403  # no CSRF token: refused
-        r = c.post("/logout", data={"csrf_token": _csrf_from(html)})
+        r = c.post("/logout", data={"csrf_token": csrf_from(html)})
         assert r.status_code == 303 and r.headers["location"] == "/login"
         assert httpx.get(f"{base_url}{API}/auth/me", headers=bearer).status_code == 401
     finally:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 import shutil
 
-import httpx
 import pytest
 
 from reforge.cli.serve import create_demo_accounts
 from reforge.engine import DuckDBEngine
 from reforge.loop.outcome import project_outcome
 from reforge.messages import render
+from tests.api.conftest import page_login
 from tests.api.server import running_server
 
 pytestmark = pytest.mark.slow
@@ -27,16 +27,6 @@ def served(demo_db, tmp_path_factory):
         yield path, url
 
 
-def _client(url: str, who: str) -> httpx.Client:
-    from reforge.cli.serve import DEMO_PASSWORDS
-    c = httpx.Client(base_url=url, timeout=120)
-    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
-    r = c.post("/login", data={"username": who, "password": DEMO_PASSWORDS[who], "next": "/",
-                               "csrf_token": m.group(1) if m else ""})
-    assert r.status_code == 303, r.text
-    return c
-
-
 def _text(html: str, id_: str) -> str:
     m = re.search(rf'id="{id_}"[^>]*>(.*?)</(p|table|div)>', html, re.S)
     assert m, id_
@@ -49,7 +39,7 @@ def test_outcome_page_shows_the_library_estimate(served, lang):
     with DuckDBEngine(path, read_only=True) as e:
         want = project_outcome(e, "domestic_share", 0, "never", "item").to_dict()
     assert want["estimable"], want["reason"]
-    c = _client(url, "analyst")
+    c = page_login(url, "analyst", timeout=120)
     html = c.get("/loop/outcome", params={"unit": "item", "outcome": "domestic_share", "lag": 0,
                                           "control": "never", "lang": lang}).text
     att = _text(html, "outcome-att")
@@ -62,4 +52,4 @@ def test_outcome_page_shows_the_library_estimate(served, lang):
     rows = re.findall(r"<tr><td class=\"num\">(-?\d+)</td>", html.split('id="outcome-dynamic"')[1])
     assert [int(x) for x in rows] == [d["e"] for d in want["dynamic"]]
     assert 'id="c-outcome-chart"' in html
-    assert _client(url, "enterprise").get("/loop/outcome").status_code == 403
+    assert page_login(url, "enterprise", timeout=120).get("/loop/outcome").status_code == 403

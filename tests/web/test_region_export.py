@@ -13,7 +13,7 @@ import pytest
 
 from reforge.cli.serve import create_demo_accounts
 from tests.api import smalldb
-from tests.api.conftest import login
+from tests.api.conftest import login, page_login
 from tests.api.server import running_server
 
 E1, E2, E3, E4 = smalldb.E1, smalldb.E2, smalldb.E3, smalldb.E4
@@ -34,18 +34,9 @@ def url(tmp_path_factory):
         yield u
 
 
-def page_client(url: str, username: str, password: str) -> httpx.Client:
-    c = httpx.Client(base_url=url, timeout=60)
-    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
-    r = c.post("/login", data={"username": username, "password": password, "next": "/",
-                               "csrf_token": m.group(1) if m else ""})
-    assert r.status_code == 303, r.text
-    return c
-
-
 @pytest.mark.parametrize("fmt", ["csv", "page"])
 def test_region_scoped_account_sees_and_exports_only_its_region(url, fmt):
-    c = page_client(url, "sz", PW)
+    c = page_login(url, "sz", PW)
     if fmt == "csv":
         r = c.get("/enterprises", params={"format": "csv", "lang": "en"})
         rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
@@ -56,7 +47,7 @@ def test_region_scoped_account_sees_and_exports_only_its_region(url, fmt):
 
 
 def test_region_scoped_account_gets_404_for_a_profile_outside_its_region(url):
-    c = page_client(url, "sz", PW)
+    c = page_login(url, "sz", PW)
     assert c.get(f"/enterprises/{E1}").status_code == 200
     assert c.get(f"/enterprises/{E2}").status_code == 404
 
@@ -76,7 +67,7 @@ def test_region_scoped_account_sees_only_its_region_in_tier_results(url):
     assert {r["uscc"] for r in mine} == region & {r["uscc"] for r in screened} != set()
     coh = httpx.get(url + "/api/v1/tiers/cohorts", headers=szh).json()
     assert coh["scope"]["withheld"] == ["cohorts"] and "cohorts" not in coh
-    c = page_client(url, "sz", PW)
+    c = page_login(url, "sz", PW)
     r = c.get("/tiers", params={"tier": "innovative_sme", "format": "csv", "export": "candidates", "lang": "en"})
     assert r.status_code == 200
     assert {x[0] for x in list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))[1:]} <= region
@@ -85,13 +76,13 @@ def test_region_scoped_account_sees_only_its_region_in_tier_results(url):
 def test_overview_counts_the_accounts_region_only(url):
     """A region-bound analyst's overview counts its region's enterprises (E1 and E4 in 320500)
     and says that chain figures are the database's; an unscoped analyst sees every firm."""
-    c = page_client(url, "sz", PW)
+    c = page_login(url, "sz", PW)
     body = c.get("/", params={"lang": "en"}).text
     counts = re.findall(r'<div class="count"><b>([\d,]+)</b>([^<]+)', body)
     got = {label.strip(): int(n.replace(",", "")) for n, label in counts}
     assert got["Enterprises"] == 2
     assert 'id="scope-note"' in body and "苏州市" in body  # the region by name (GB/T 2260)
-    a = page_client(url, "analyst", "analyst-demo-pass")
+    a = page_login(url, "analyst", "analyst-demo-pass")
     everyone = a.get("/", params={"lang": "en"}).text
     got_all = {label.strip(): int(n.replace(",", "")) for n, label in
                re.findall(r'<div class="count"><b>([\d,]+)</b>([^<]+)', everyone)}

@@ -357,11 +357,8 @@ def test_industry_search_by_name(browser, base_url, demo_db, shots, lang):
 
 
 def test_hostile_table_parameters_never_500_or_script(base_url, demo_db):
-    from reforge.cli.serve import DEMO_PASSWORDS
-    c = httpx.Client(base_url=base_url, timeout=120)
-    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
-    c.post("/login", data={"username": "analyst", "password": DEMO_PASSWORDS["analyst"], "next": "/",
-                           "csrf_token": m.group(1) if m else ""})
+    from tests.api.conftest import page_login
+    c = page_login(base_url, "analyst", timeout=120)
     script = "<script>alert(1)</script>"
     con = duckdb.connect(str(demo_db), read_only=True)
     n = con.execute("SELECT COUNT(*) FROM enterprises").fetchone()[0]
