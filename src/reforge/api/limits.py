@@ -41,8 +41,8 @@ def lang_of_scope(scope: Scope) -> str:
 
 def message(code: str, lang: str = "en", **params: Any) -> str:
     """The text of an error ``code`` in ``lang`` (``en``/``zh``), from the catalogs."""
-    from reforge.messages import template
-    return template(f"api.limit.{code}", "zh" if lang == "zh" else "en").format(**params)
+    from reforge.messages import plain
+    return plain(f"api.limit.{code}", lang, **params)
 
 
 def size_text(n: int) -> str:

@@ -79,9 +79,17 @@ def has(code: str, lang: str = DEFAULT_LANG) -> bool:
     return code in catalog(lang)
 
 
-def template(code: str, lang: str = DEFAULT_LANG) -> str:
-    """The raw text of ``code`` in ``lang``, falling back to English, then to the code itself."""
-    return catalog(lang).get(code) or catalog(DEFAULT_LANG).get(code) or code
+def template(code: str, lang: str | None = DEFAULT_LANG) -> str:
+    """The raw text of ``code`` in ``lang`` (English for a language without a catalog), falling
+    back to English, then to the code itself."""
+    return catalog(lang if lang in LANGS else DEFAULT_LANG).get(code) or catalog(DEFAULT_LANG).get(code) or code
+
+
+def plain(code: str, lang: str | None = DEFAULT_LANG, **params: Any) -> str:
+    """``template`` filled with ``str.format`` (no locale formatting): dashboard labels and the
+    API's error bodies, whose texts were written for ``str.format``."""
+    s = template(code, lang)
+    return s.format(**params) if params else s
 
 
 class _Formatter(string.Formatter):

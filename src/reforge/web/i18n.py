@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reforge.messages import DEFAULT_LANG, LANGS, has, template
+from reforge.messages import DEFAULT_LANG, LANGS, has, plain
 
 __all__ = ["DEFAULT_LANG", "LANGS", "known", "name_of", "t", "t_or"]
 
@@ -24,10 +24,9 @@ def known(key: str) -> bool:
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
-    """The label ``key`` in ``lang`` (``messages.template``: English when the language lacks it,
+    """The label ``key`` in ``lang`` (``messages.plain``: English when the language lacks it,
     the key itself when no catalog has it), with ``fmt`` filled in by ``str.format``."""
-    s = template(key, "zh" if lang == "zh" else DEFAULT_LANG)
-    return s.format(**fmt) if fmt else s
+    return plain(key, lang, **fmt)
 
 
 def t_or(key: str, lang: str, fallback: str) -> str:

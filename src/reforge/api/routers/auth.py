@@ -43,8 +43,8 @@ def _lang(request: Request) -> str:
 def error(request: Request, status_code: int, code: str, headers: dict[str, str] | None = None,
           **params: Any) -> JSONResponse:
     """``{"detail", "code", "params"}`` with ``status_code``."""
-    from reforge.messages import template
-    detail = template(f"api.auth.{code}", "zh" if _lang(request) == "zh" else "en").format(**params)
+    from reforge.messages import plain
+    detail = plain(f"api.auth.{code}", _lang(request), **params)
     return JSONResponse({"detail": detail, "code": code, "params": params}, status_code=status_code,
                         headers=headers)
 
