@@ -91,11 +91,8 @@ def pre_research_groups(engine: Engine, item: str | None = None, as_of: str | _d
         buyers = engine.fetch_df(sql, b)
     else:
         buyers = pd.DataFrame(columns=["item_id", "uscc", "name", "bought", "imported"])
-    xk, xb = rq.in_list("xk", rp.exclusion_kinds)
-    bad = engine.fetch_df(
-        f"SELECT uscc, MIN(kind) AS kind FROM credit_records WHERE kind IN {xk} "
-        "AND recorded_on <= CAST($as_of AS DATE) AND (expires_on IS NULL OR expires_on > CAST($as_of AS DATE)) "
-        "GROUP BY uscc ORDER BY uscc", {**xb, "as_of": day})
+    sql, b = rq.active_records_sql(rp.exclusion_kinds)
+    bad = engine.fetch_df(sql, {**b, "as_of": day})
     bad_kind = dict(zip(bad["uscc"], bad["kind"], strict=True))
     ent = engine.fetch_df("SELECT uscc, name FROM enterprises")
     firm_names = dict(zip(ent["uscc"].astype(str), ent["name"], strict=True))

@@ -128,11 +128,8 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
         if engine.table_exists("platforms") else pd.DataFrame(columns=["item_id", "platform_id"])
     sql, b = q.adopters_sql(ids)
     adopt = _table_or_empty(engine, "supply_links", sql, b, ["item_id", "uscc", "name", "bought", "imported"])
-    xk, xb = q.in_list("xk", p.exclusion_kinds)
-    bad = engine.fetch_df(
-        f"SELECT uscc, MIN(kind) AS kind FROM credit_records WHERE kind IN {xk} "
-        "AND recorded_on <= CAST($as_of AS DATE) AND (expires_on IS NULL OR expires_on > CAST($as_of AS DATE)) "
-        "GROUP BY uscc ORDER BY uscc", {**xb, "as_of": day})
+    sql, b = q.active_records_sql(p.exclusion_kinds)
+    bad = engine.fetch_df(sql, {**b, "as_of": day})
     bad_kind = dict(zip(bad["uscc"], bad["kind"], strict=True))
     names = {}
     if len(leads):

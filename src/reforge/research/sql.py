@@ -112,6 +112,15 @@ ORDER BY b.item_id, b.uscc"""
     return sql, {**ib, **xb, **tb}
 
 
+def active_records_sql(kinds: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """Per firm, the first of its credit records of ``kinds`` in force on ``$as_of`` (a date the
+    caller binds): ``(uscc, kind)``, the firms a consortium or a group leaves out."""
+    xk, xb = in_list("xk", kinds)
+    return (f"SELECT uscc, MIN(kind) AS kind FROM credit_records WHERE kind IN {xk} "
+            "AND recorded_on <= CAST($as_of AS DATE) AND (expires_on IS NULL OR expires_on > CAST($as_of AS DATE)) "
+            "GROUP BY uscc ORDER BY uscc", xb)
+
+
 def institutions_sql(items: Sequence[str]) -> tuple[str, dict[str, Any]]:
     """Institutions with a field on a target item: strength, province, kind, names."""
     it, ib = in_list("it", list(items))
@@ -215,6 +224,6 @@ def collaborated_items_sql() -> str:
             "WHERE item_id IS NOT NULL GROUP BY item_id ORDER BY item_id")
 
 
-__all__ = ["INSIDE", "adopters_sql", "bridges_sql", "collaborated_items_sql", "field_flow_sql", "field_totals_sql",
+__all__ = ["INSIDE", "active_records_sql", "adopters_sql", "bridges_sql", "collaborated_items_sql", "field_flow_sql", "field_totals_sql",
            "in_list", "institutions_sql", "leads_sql", "network_year_sql", "pair_counts_sql", "platform_summary_sql",
            "platforms_for_sql", "rd_demands_sql", "served_fields_sql", "type_matrix_sql", "usage_by_size_sql"]
