@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from reforge.errors import InvalidInput
 
@@ -104,4 +105,13 @@ def placeholders(values: Iterable[object]) -> str:
     return ", ".join(["?"] * n) if n else "NULL"
 
 
-__all__ = ["LIKE_ESCAPE", "check_ident", "ident", "is_ident", "like_pattern", "literal", "placeholders"]
+def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``($p0, $p1, ...)`` and its bindings for an ``IN`` list with named markers (``(NULL)`` when
+    empty, matching nothing); ``prefix`` is a fixed name chosen by the caller."""
+    if not values:
+        return "(NULL)", {}
+    names = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return "(" + ", ".join(f"${n}" for n in names) + ")", names
+
+
+__all__ = ["LIKE_ESCAPE", "check_ident", "ident", "in_list", "is_ident", "like_pattern", "literal", "placeholders"]

@@ -13,14 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-
-def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
-    """``($p0, $p1, ...)`` and its bindings for an ``IN`` list (``(NULL)`` when empty)."""
-    if not values:
-        return "(NULL)", {}
-    names = {f"{prefix}{i}": v for i, v in enumerate(values)}
-    return "(" + ", ".join(f"${n}" for n in names) + ")", names
-
+from reforge.engine.sqlbuild import in_list  # re-exported: callers use q.in_list
 
 NEIGHBOURS_SQL = """
   SELECT DISTINCT a.input_item AS item_id, b.input_item AS near

@@ -14,16 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from reforge.engine.sqlbuild import in_list  # re-exported: callers use q.in_list
+
 INSIDE: tuple[str, ...] = ("university", "institute", "state_enterprise", "platform")
 """Organisation types inside the system (体制内); ``private_enterprise`` is outside."""
-
-
-def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
-    """``($p0, $p1, ...)`` and its bindings for an ``IN`` list (``(NULL)`` when empty)."""
-    if not values:
-        return "(NULL)", {}
-    names = {f"{prefix}{i}": v for i, v in enumerate(values)}
-    return "(" + ", ".join(f"${n}" for n in names) + ")", names
 
 
 def _years(year: int | None) -> tuple[str, dict[str, Any]]:
