@@ -153,6 +153,13 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+def echo_summary(res: Any, fmt: Fmt | str, lang: str) -> None:
+    """In table format, print a result's ``summary(lang)`` lines (the text above its table)."""
+    if getattr(fmt, "value", fmt) == "table":
+        for line in res.summary(lang):
+            typer.echo(line)
+
+
 def emit(obj: dict, fmt: Fmt | str, frame: pd.DataFrame | None = None, title: str | None = None) -> None:
     """Print a result: JSON is the whole object; table/csv print ``frame``. With ``--out FILE``
     the object (``.json``) or the frame (``.xlsx``/``.csv``) goes to the file instead."""

@@ -16,6 +16,7 @@ from reforge.cli.common import (
     FormatOpt,
     WarehouseOpt,
     dumps,
+    echo_summary,
     emit,
     engine_from,
 )
@@ -57,9 +58,7 @@ def demands(demand: Annotated[list[str] | None, typer.Option("--demand", help="d
     frame["fit"] = [m.render(lg) for m in res.candidates.loc[frame.index, "fit"]]
     cols = ["demand_id", "rank", "producer_id", "producer_name", "score", "text", "item_fit", "fit", "level",
             "capacity", "tech_level", "spare_capacity", "reasons"]
-    if fmt == Fmt.table:
-        for line in res.summary(lg):
-            typer.echo(line)
+    echo_summary(res, fmt, lg)
     emit(res.to_dict(), fmt, frame[cols], title=None)
 
 
@@ -78,9 +77,7 @@ def degree(as_of: AsOfOpt = None, mode: ModeOpt = "both", min_score: MinScoreOpt
     lg = resolve_lang(lang)
     with engine_from(engine, db, warehouse) as e:
         res = matching_degree(e, as_of, mode, min_score=min_score)  # type: ignore[arg-type]
-    if fmt == Fmt.table:
-        for line in res.summary(lg):
-            typer.echo(line)
+    echo_summary(res, fmt, lg)
     emit(res.to_dict(), fmt, res.to_frame())
 
 
@@ -159,9 +156,7 @@ def classify(file: Annotated[Path, typer.Argument(help="CSV of the firms' own wo
             res = classify_texts(texts, top, e, mode, ids=ids)  # type: ignore[arg-type]
     else:
         res = classify_texts(texts, top, None, mode, ids=ids)  # type: ignore[arg-type]
-    if fmt == Fmt.table:
-        for line in res.summary(lg):
-            typer.echo(line)
+    echo_summary(res, fmt, lg)
     frame = res.to_frame()
     frame["name"] = frame["name_zh"] if lg == "zh" else frame["name_en"]
     emit(res.to_dict(), fmt, frame[["id", "target", "rank", "code", "name", "score", "share"]])
@@ -187,9 +182,7 @@ def groups(item: Annotated[str | None, typer.Option("--item", help="item_id (def
     lg = resolve_lang(lang)
     with engine_from(engine, db, warehouse) as e:
         res = pre_research_groups(e, item, as_of, top, adopters)
-    if fmt == Fmt.table:
-        for line in res.summary(lg):
-            typer.echo(line)
+    echo_summary(res, fmt, lg)
     emit(res.to_dict(), fmt, res.to_frame())
 
 
@@ -210,9 +203,7 @@ def assign(demand: Annotated[list[str] | None, typer.Option("--demand", help="de
     lg = resolve_lang(lang)
     with engine_from(engine, db, warehouse) as e:
         res = assign_demands(e, demand, as_of, mode, min_score=min_score)  # type: ignore[arg-type]
-    if fmt == Fmt.table:
-        for line in res.summary(lg):
-            typer.echo(line)
+    echo_summary(res, fmt, lg)
     emit(res.to_dict(), fmt, res.to_frame())
 
 

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from reforge.cli.common import DbOpt, EngineKind, EngineOpt, Fmt, FormatOpt, WarehouseOpt, emit, engine_from
+from reforge.cli.common import (
+    DbOpt,
+    EngineKind,
+    EngineOpt,
+    Fmt,
+    FormatOpt,
+    WarehouseOpt,
+    echo_summary,
+    emit,
+    engine_from,
+)
 
 LangOpt = Annotated[str | None, typer.Option("--lang", envvar="REFORGE_LANG", help="message language: en or zh")]
 
@@ -36,9 +46,7 @@ def register(app: typer.Typer) -> None:
         lg = resolve_lang(lang)
         with engine_from(engine, db, warehouse) as e:
             res = propose_partners(e, item, as_of, grade_source, floor)
-        if fmt == Fmt.table:
-            for line in res.summary(lg):
-                typer.echo(line)
+        echo_summary(res, fmt, lg)
         frame = res.to_frame()
         if fmt == Fmt.table:
             frame = frame[["target", "label", "score", "lead_name", "institutions", "platform", "excluded"]]
@@ -64,13 +72,11 @@ def register(app: typer.Typer) -> None:
             out = res.to_dict()
             if did:
                 out["did"] = flow_did(e).to_dict()
-        if fmt == Fmt.table:
-            for line in res.summary(lg):
-                typer.echo(line)
-            if did:
-                from reforge.messages import render
-                s = out["did"]["aggregate"]["simple"]
-                typer.echo(render("research.flows.did", {"att": s["att"], "se": s["se"]}, lg))
+        echo_summary(res, fmt, lg)
+        if fmt == Fmt.table and did:
+            from reforge.messages import render
+            s = out["did"]["aggregate"]["simple"]
+            typer.echo(render("research.flows.did", {"att": s["att"], "se": s["se"]}, lg))
         emit(out, fmt, res.to_frame())
 
     @app.command("platforms")
@@ -87,7 +93,5 @@ def register(app: typer.Typer) -> None:
         lg = resolve_lang(lang)
         with engine_from(engine, db, warehouse) as e:
             res = platform_report(e)
-        if fmt == Fmt.table:
-            for line in res.summary(lg):
-                typer.echo(line)
+        echo_summary(res, fmt, lg)
         emit(res.to_dict(), fmt, res.to_frame())
