@@ -260,6 +260,16 @@ def test_simulate_non_json_is_422(base_url, analyst):
     assert r.status_code == 422
 
 
+@pytest.mark.parametrize("lang,msg", [("en", "JSON"), ("zh", "JSON")])
+def test_undecodable_body_is_422_json_invalid(base_url, analyst, lang, msg):
+    # bytes that are not UTF-8: FastAPI answers an undocumented 400 unless the contract maps it
+    r = post(base_url, "/chains/robot_chain/simulate",
+             {**analyst, "content-type": "application/json", "accept-language": lang}, content=b"\x177.+\xff\x0f\xfe")
+    assert r.status_code == 422, r.text
+    (item,) = r.json()["detail"]
+    assert item["type"] == "json_invalid" and item["loc"] == ["body"] and msg in item["msg"]
+
+
 # ---- other analyses ------------------------------------------------------------------------------
 
 def test_indicators(base_url, analyst):

@@ -175,6 +175,11 @@ def _user(r: tuple) -> User:
                 r[3], int(r[4]), r[5] if isinstance(r[5], str) else None)
 
 
+def user_exists(engine: Engine, username: str) -> bool:
+    """Whether an account named ``username`` exists (active or not)."""
+    return bool(engine.fetch_scalar("SELECT COUNT(*) FROM users WHERE username = ?", [username]))
+
+
 def get_user(engine: Engine, username: str) -> User | None:
     """An active account by name."""
     rs = _all(engine, f"SELECT {_USER_COLS} FROM users WHERE username = ? AND COALESCE(active, TRUE)",

@@ -1,7 +1,7 @@
 """The HTTP contract shared by every route: error bodies, documented error responses, bounds.
 
 - 422 bodies always have FastAPI's ``HTTPValidationError`` shape, ``{"detail": [{"loc", "msg",
-  "type", ...}]}``; an error raised by the library (``ReforgeError``, ``EngineError``) or an
+  "type", ...}]}``; a body that cannot be decoded (FastAPI's 400) is a 422 ``json_invalid``; an error raised by the library (``ReforgeError``, ``EngineError``) or an
   ``HTTPException(422, "text")`` becomes one such item, with the library's ``code`` and
   ``params`` beside the English ``msg`` so a face can translate it.
 - ``document_errors``: 401/403/404/413/422/429/503 responses added to the OpenAPI document of every route
@@ -211,6 +211,9 @@ def install_contract(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         lang = _lang(request)
+        if exc.status_code == 400 and exc.detail == _UNPARSABLE:   # a body that is not text (bad UTF-8)
+            item = validation_item("JSON decode error", loc=["body"], type_="json_invalid")
+            return JSONResponse({"detail": validation_errors([item], lang)}, status_code=422)
         if exc.status_code == 422:
             return JSONResponse({"detail": validation_errors(_as_items(exc.detail), lang)}, status_code=422,
                                 headers=getattr(exc, "headers", None))
@@ -221,6 +224,9 @@ def install_contract(app: FastAPI) -> None:
                 headers = {**(exc.headers or {}), "Allow": ", ".join(allow)}
         return await http_exception_handler(
             request, HTTPException(exc.status_code, render_detail(exc.detail, lang), headers=headers))
+
+
+_UNPARSABLE = "There was an error parsing the body"   # FastAPI's 400 for a body it cannot decode
 
 
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._-]+")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from reforge.api import audit
 from reforge.api import auth as A
-from reforge.api.contract import MAX_LIMIT, MAX_OFFSET
+from reforge.api.contract import MAX_LIMIT, MAX_OFFSET, validation_item
 from reforge.api.deps import COOKIE, DB, Admin, CurrentUser, Engine, bearer_token, revoke_session
 from reforge.api.lang import api_lang
 from reforge.api.models.admin import (
@@ -42,9 +42,12 @@ def _lang(request: Request) -> str:
 
 def error(request: Request, status_code: int, code: str, headers: dict[str, str] | None = None,
           **params: Any) -> JSONResponse:
-    """``{"detail", "code", "params"}`` with ``status_code``."""
+    """``{"detail", "code", "params"}`` with ``status_code``; a 422's ``detail`` is the validation array
+    of the API contract (one item with the same text, code and params)."""
     from reforge.messages import plain
-    detail = plain(f"api.auth.{code}", _lang(request), **params)
+    detail: Any = plain(f"api.auth.{code}", _lang(request), **params)
+    if status_code == 422:
+        detail = [validation_item(detail, code=code, params=params or None)]
     return JSONResponse({"detail": detail, "code": code, "params": params}, status_code=status_code,
                         headers=headers)
 
@@ -240,9 +243,13 @@ def create_token(username: Username, body: NewToken, user: Admin, db: DB) -> dic
     return {"username": username, "token": tok, "token_type": "bearer"}
 
 
-@router.get("/users/{username}/tokens", response_model=list[TokenModel], response_model_exclude_unset=True)
-def list_tokens(username: Username, user: Admin, engine: Engine) -> list[dict]:
-    """The account's API tokens (admin): ``token_id``, ``label``, times (UTC), ``valid``; never the secret."""
+@router.get("/users/{username}/tokens", response_model=list[TokenModel], response_model_exclude_unset=True,
+            responses={404: {"description": "no such account (code user.not_found)"}})
+def list_tokens(username: Username, user: Admin, engine: Engine, request: Request) -> Any:
+    """The account's API tokens (admin): ``token_id``, ``label``, times (UTC), ``valid``; never the secret.
+    404 for an account that does not exist (or no longer does)."""
+    if not A.user_exists(engine, username):
+        return error(request, 404, "user.not_found", username=username)
     return plain(A.list_api_tokens(engine, username))
 
 
