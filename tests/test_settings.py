@@ -37,6 +37,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "trusted_proxies": ("10.0.0.1,10.1.0.0/16", "10.0.0.1,10.1.0.0/16"),
     "spark_master": ("spark://h:7077", "spark://h:7077"),
     "spark_memory": ("1g", "1g"),
+    "spark_max_result": ("2m", "2m"),
     "spark_tiny": ("1", True),
     "import_max_bytes": ("7340032", 7340032),
     "body_max_bytes": ("2048", 2048),
@@ -57,7 +58,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
 
 BAD = [("REFORGE_PORT", "abc"), ("REFORGE_PORT", "70000"), ("REFORGE_WAIT", "-1"),
        ("REFORGE_IMPORT_MAX_ROWS", "0"), ("REFORGE_SPARK_TINY", "maybe"),
-       ("REFORGE_SPARK_MEMORY", "lots"), ("REFORGE_ANALYSIS_RATE", "fast")]
+       ("REFORGE_SPARK_MEMORY", "lots"), ("REFORGE_SPARK_MAX_RESULT", "all"), ("REFORGE_ANALYSIS_RATE", "fast")]
 
 
 @pytest.fixture

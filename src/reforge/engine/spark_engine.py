@@ -48,6 +48,8 @@ def spark_session(shuffle_partitions: int = 4):
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", conf.spark_memory)
+        # a collect bigger than this fails (a clear error below) instead of exhausting the driver
+        .config("spark.driver.maxResultSize", conf.spark_max_result)
         .config("spark.sql.ansi.enabled", "false")
         # Spark 4.3 fails ("key not found: seed#n" in Union.rewriteConstraints) on a UNION of
         # checkpointed tables derived from one another (iterative SQL loops do this); constraint
@@ -116,10 +118,20 @@ class SparkEngine(Engine):
         text = str(e)
         if self.warehouse is not None and any(k in text for k in _UNREADABLE) \
                 and str(self.warehouse.resolve()) in text:
+            wh = str(self.warehouse.resolve())
             err = EngineError(
-                f"the Spark workers cannot read the warehouse {self.warehouse.resolve()}: a table file "
+                f"the Spark workers cannot read the warehouse {wh}: a table file "
                 "that the driver sees is missing on the workers. Put the warehouse on a file system "
-                "that every worker mounts under the same path (see docs/spark.md).")
+                "that every worker mounts under the same path (see docs/spark.md).",
+                code="engine.spark.warehouse_unreadable", error_params={"warehouse": wh})
+            err.__cause__ = e
+            return err
+        if "spark.driver.maxResultSize" in text:   # a collect bigger than the driver may take
+            limit = str(self.spark.sparkContext.getConf().get("spark.driver.maxResultSize", "1g"))
+            err = EngineError(
+                f"the result is larger than the Spark driver may collect (spark.driver.maxResultSize = "
+                f"{limit}, setting REFORGE_SPARK_MAX_RESULT)", sql=sql, params=params,
+                code="engine.spark.result_too_large", error_params={"limit": limit})
             err.__cause__ = e
             return err
         return wrap_query_error(e, sql, params)

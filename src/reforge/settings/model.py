@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Spark
     spark_master: str = Field("local[2]", min_length=1, description="Spark master URL")
     spark_memory: str = Field("4g", pattern=r"^[0-9]+[kKmMgGtT]?$", description="Spark driver memory")
+    spark_max_result: str = Field("1g", pattern=r"^[0-9]+[kKmMgGtT]?$",
+                                  description="largest result collected to the Spark driver "
+                                              "(spark.driver.maxResultSize; 0 = unlimited)")
     spark_tiny: bool = Field(False, description="tiny data: no whole-stage codegen, no AQE (tests)")
     # API limits
     import_max_bytes: Pos = Field(200 * MB, description="body of an import upload, bytes")
