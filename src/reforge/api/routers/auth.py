@@ -243,8 +243,7 @@ def create_token(username: Username, body: NewToken, user: Admin, db: DB) -> dic
     return {"username": username, "token": tok, "token_type": "bearer"}
 
 
-@router.get("/users/{username}/tokens", response_model=list[TokenModel], response_model_exclude_unset=True,
-            responses={404: {"description": "no such account (code user.not_found)"}})
+@router.get("/users/{username}/tokens", response_model=list[TokenModel], response_model_exclude_unset=True)
 def list_tokens(username: Username, user: Admin, engine: Engine, request: Request) -> Any:
     """The account's API tokens (admin): ``token_id``, ``label``, times (UTC), ``valid``; never the secret.
     404 for an account that does not exist (or no longer does)."""
