@@ -1,6 +1,7 @@
 """Region-scoped accounts (issue 19 "Also build"): an analyst bound to a GB/T 2260 region sees only
 the enterprises of that region and below in the enterprise search, profile and per-firm routes;
-province-level, unbound and admin accounts see all. Real server, real DuckDB file.
+province-level, unbound and admin accounts see all; chain bottlenecks and maps of a bound analyst
+come from its region's firms' purchases. Real server, real DuckDB file.
 
 Expected sets are read off the small database by hand: E1 Suzhou (city 320500), E2 Nanjing
 (320100), E3 Nanjing with county 320102 (set here), E4 with no city but county 320506 (Suzhou).
@@ -13,7 +14,9 @@ import httpx
 import pytest
 
 from reforge.api.enterprise_queries import region_condition
+from reforge.chain import bottlenecks, chain_map
 from reforge.cli.serve import create_demo_accounts
+from reforge.errors import InvalidInput
 from tests.api import smalldb
 from tests.api.conftest import login
 from tests.api.server import running_server
@@ -23,13 +26,32 @@ V1 = "/api/v1"
 PW = "region-pass-1"
 
 
+# purchases of the Nanjing firms (E2, E3) beside E1's, so that chain metrics differ by region; E4
+# (Suzhou, no capability) sells reducers to E1 only: a domestic producer the Nanjing firms do not buy from
+NANJING_LINKS = [(E3, "enterprise", E2, "controller", 4e6), ("F-JP-1", "foreign", E2, "reducer", 2e6),
+                 ("F-DE-1", "foreign", E3, "servo", 1e6), (E2, "enterprise", E3, "servo", 1.5e6),
+                 (E4, "enterprise", E1, "reducer", 5e5)]
+CHAIN_REGIONS = (None, "320100", "320500", "320102")
+EXPECTED: dict = {}  # (route, region) -> the library's result, read before the server opens the file
+
+
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
+    from reforge.api import services as sv
+    from reforge.api.models.base import plain
+    from reforge.engine import DuckDBEngine
     p = smalldb.build(tmp_path_factory.mktemp("regiondb") / "small.duckdb")
     con = duckdb.connect(str(p))
     con.execute("UPDATE enterprises SET county_code = '320102' WHERE uscc = ?", [E3])
     con.execute("UPDATE enterprises SET city_code = NULL, county_code = '320506' WHERE uscc = ?", [E4])
+    for link in NANJING_LINKS:
+        con.execute("INSERT INTO supply_links (supplier_id, supplier_type, buyer_uscc, item_id, year, value, basis, "
+                    "confidence, source) VALUES (?, ?, ?, ?, 2024, ?, 'observed', 1.0, 'test')", list(link))
     con.close()
+    with DuckDBEngine(p) as e:
+        for region in CHAIN_REGIONS:
+            EXPECTED["bottlenecks", region] = plain(bottlenecks(e, "robot_chain", year=None, region=region).to_dict())
+            EXPECTED["map", region] = plain(sv.jsonable(chain_map(e, "robot_chain", region=region)))
     create_demo_accounts(p)
     with running_server(p, login_limit=1000, login_per_ip=1000) as u:
         admin = login(u, "admin")
@@ -88,5 +110,26 @@ def test_me_shows_the_region_and_rebinding_ends_old_tokens(url):
 
 def test_region_condition_rejects_non_codes():
     assert region_condition(None) == "TRUE"
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput) as ei:  # reforge.region.check_region, shared with reforge.chain
         region_condition("3205' OR 1=1 --")
+    assert ei.value.code == "region.bad_code"
+
+
+@pytest.mark.parametrize("region", ["320100", "320500", "320102"])
+def test_chain_results_of_a_region_bound_analyst_come_from_its_firms(url, region):
+    """Bottlenecks and map of a prefecture- or county-bound analyst equal the library's with
+    ``region=`` and name the scope; an unscoped analyst (and a province-level one) gets the national
+    result without ``scope``, before and after the scoped one asked."""
+    name = f"chain{region}"
+    r = httpx.post(url + V1 + "/users", headers=login(url, "admin"),
+                   json={"username": name, "password": PW, "role": "analyst", "region": region})
+    assert r.status_code == 201, r.text
+    assert EXPECTED["bottlenecks", region] != EXPECTED["bottlenecks", None]  # the data differ by region
+    for route in ("bottlenecks", "map"):
+        path = f"{url}{V1}/chains/robot_chain/{route}"
+        assert httpx.get(path, headers=h(url, "free"), timeout=120).json() == EXPECTED[route, None]
+        body = httpx.get(path, headers=h(url, name), timeout=120).json()
+        assert body.pop("scope") == {"region": region}
+        assert body == EXPECTED[route, region], route
+        for everyone in ("free", "prov"):
+            assert httpx.get(path, headers=h(url, everyone), timeout=120).json() == EXPECTED[route, None]

@@ -45,7 +45,7 @@ class Counted:
         self.calls = 0
         self._lock = threading.Lock()
 
-    def __call__(self, engine, chain_id, year=None):
+    def __call__(self, engine, chain_id, year=None, region=None):
         with self._lock:
             self.calls += 1
         if self.delay:
@@ -53,7 +53,7 @@ class Counted:
         end = time.perf_counter() + self.cpu
         while time.perf_counter() < end:  # pure Python: holds the GIL
             sum(range(1000))
-        return self.real(engine, chain_id, year)
+        return self.real(engine, chain_id, year, region)
 
 
 @pytest.fixture

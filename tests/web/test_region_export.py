@@ -6,12 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 
 import duckdb
 import httpx
 import pytest
 
+from reforge.chain import bottlenecks
+from reforge.chain.metrics import LABELS as LABEL_ORDER
 from reforge.cli.serve import create_demo_accounts
+from reforge.engine import DuckDBEngine
 from tests.api import smalldb
 from tests.api.conftest import login, page_login
 from tests.api.server import running_server
@@ -20,17 +24,24 @@ E1, E2, E3, E4 = smalldb.E1, smalldb.E2, smalldb.E3, smalldb.E4
 PW = "region-pass-1"
 
 
+LABELS: dict = {}  # region -> {item: label} of the library, read before the server opens the file
+
+
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
     p = smalldb.build(tmp_path_factory.mktemp("regionweb") / "small.duckdb")
     con = duckdb.connect(str(p))
     con.execute("UPDATE enterprises SET city_code = NULL, county_code = '320506' WHERE uscc = ?", [E4])
     con.close()
+    with DuckDBEngine(p) as e:
+        for region in (None, "320100"):
+            LABELS[region] = {i["item_id"]: i["label"] for i in bottlenecks(e, "robot_chain", region=region).items}
     create_demo_accounts(p)
     with running_server(p, login_limit=1000, login_per_ip=1000) as u:
-        r = httpx.post(u + "/api/v1/users", headers=login(u, "admin"),
-                       json={"username": "sz", "password": PW, "role": "analyst", "region": "320500"})
-        assert r.status_code == 201, r.text
+        for name, region in (("sz", "320500"), ("nj", "320100")):
+            r = httpx.post(u + "/api/v1/users", headers=login(u, "admin"),
+                           json={"username": name, "password": PW, "role": "analyst", "region": region})
+            assert r.status_code == 201, r.text
         yield u
 
 
@@ -87,3 +98,33 @@ def test_overview_counts_the_accounts_region_only(url):
     got_all = {label.strip(): int(n.replace(",", "")) for n, label in
                re.findall(r'<div class="count"><b>([\d,]+)</b>([^<]+)', everyone)}
     assert got_all["Enterprises"] == len(smalldb.ENTERPRISES) and 'id="scope-note"' not in everyone
+
+
+def _page_labels(body: str) -> dict[str, str]:
+    """{item: label} of the chain page's bottleneck table."""
+    return dict(re.findall(r'hx-get="/chains/robot_chain/items/(\w+)[^"]*" hx-target="#item-detail">[^<]*</a></td>\s*'
+                           r'<td><span class="badge (\w+)">', body))
+
+
+def _glance(body: str) -> dict[str, int]:
+    """Items per label of robot_chain in the overview's chains at a glance."""
+    row = re.search(r'<a href="/chains/robot_chain">.*?</tr>', body, re.S).group(0)
+    nums = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)][1:]  # after the item count
+    return {k: n for k, n in zip(LABEL_ORDER, nums, strict=True) if n}
+
+
+def test_chain_page_and_overview_of_a_region_bound_account_use_its_firms_purchases(url):
+    """Nanjing (320100) buys nothing on this chain, so its labels differ from the national ones;
+    the cached results of an unscoped and a bound account never stand in for each other, whoever
+    asks first."""
+    assert LABELS["320100"] != LABELS[None]
+    want = {r: dict(Counter(v.values())) for r, v in LABELS.items()}
+    a, nj = page_login(url, "analyst", "analyst-demo-pass"), page_login(url, "nj", PW)
+    for _ in range(2):
+        for c, region in ((a, None), (nj, "320100")):
+            body = c.get("/chains/robot_chain", params={"lang": "en"}).text
+            assert _page_labels(body) == LABELS[region], region
+            assert ('id="scope-note"' in body) == (region is not None)
+            assert _glance(c.get("/", params={"lang": "en"}).text) == want[region], region
+    body = nj.get("/chains/robot_chain", params={"lang": "zh"}).text
+    assert "南京市" in body and "企业的采购计算" in body

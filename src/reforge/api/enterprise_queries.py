@@ -11,7 +11,8 @@ from typing import Any
 
 from reforge.api.sql import rows
 from reforge.engine.base import Engine
-from reforge.engine.sqlbuild import LIKE_ESCAPE, check_ident, like_pattern, literal
+from reforge.engine.sqlbuild import LIKE_ESCAPE, like_pattern, literal
+from reforge.region import region_clause  # the shared GB/T 2260 condition (also used by reforge.chain)
 
 TIER_KINDS = ("innovative_sme", "srdi_sme", "little_giant", "single_champion")
 
@@ -30,27 +31,6 @@ class SearchFilters:
     chain_id: str | None = None       # main product's item belongs to this chain
     uscc: str | None = None           # exactly this enterprise (used for enterprise accounts)
     region: str | None = None         # GB/T 2260 code: this region and below (region-scoped accounts)
-
-
-def region_clause(region: str | None, alias: str = "e") -> tuple[str, dict[str, str]]:
-    """SQL condition with its bound ``$reg_*`` parameters: the enterprise lies in GB/T 2260
-    ``region`` or below (``("TRUE", {})`` for None).
-
-    Province ``xx0000``: ``province_code``; prefecture ``xxxx00``: ``city_code``, or a county code
-    under it when the city is missing; county: ``county_code``. ``region`` must be six digits.
-    """
-    if not region:
-        return "TRUE", {}
-    if not (len(region) == 6 and region.isdigit()):
-        raise ValueError(f"not a GB/T 2260 code: {region!r}")
-    a = check_ident(alias, "alias")
-    if region.endswith("0000"):
-        return f"{a}.province_code = $reg_code", {"reg_code": region}
-    if region.endswith("00"):
-        return (f"({a}.city_code = $reg_code OR "
-                f"({a}.city_code IS NULL AND LEFT({a}.county_code, 4) = $reg_prefix))",
-                {"reg_code": region, "reg_prefix": region[:4]})
-    return f"{a}.county_code = $reg_code", {"reg_code": region}
 
 
 def region_condition(region: str | None, alias: str = "e") -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reforge.api.enterprise_queries import region_clause
 from reforge.engine.base import Engine
+from reforge.region import region_clause
 
 
 def region_usccs(engine: Engine, region: str) -> set[str]:

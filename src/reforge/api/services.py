@@ -32,11 +32,17 @@ def chain_exists(engine: Engine, chain_id: str) -> bool:
     return bool(engine.fetch_scalar("SELECT COUNT(*) FROM chains WHERE chain_id = ?", [chain_id]))
 
 
-def bottlenecks(engine: Engine, chain_id: str, year: int | None = None) -> dict:
+def bottlenecks(engine: Engine, chain_id: str, year: int | None = None, region: str | None = None) -> dict:
     """Per-item metrics and labels (blank / weak / chokepoint) of one chain in ``year`` (default:
-    the latest well-covered link year)."""
+    the latest well-covered link year); with ``region`` (a region-bound account) from the purchases
+    of that region's firms, named under ``scope``."""
     from reforge.chain import bottlenecks as run
-    return jsonable(run(engine, chain_id, year=year))
+    return _region_scoped(jsonable(run(engine, chain_id, year=year, region=region)), region)
+
+
+def _region_scoped(res: dict, region: str | None) -> dict:
+    """``res`` with ``"scope": {"region": region}`` when computed for a region (unchanged otherwise)."""
+    return res if region is None else {**res, "scope": {"region": region}}
 
 
 def simulate(engine: Engine, chain_id: str | None, **scenario: Any) -> dict:
@@ -60,10 +66,11 @@ def generic_technologies(engine: Engine, top: int | None = None) -> Any:
     return res
 
 
-def chain_map(engine: Engine, chain_id: str, year: int | None = None) -> dict:
-    """``{"nodes": [...], "edges": [...]}`` of a chain in ``year`` (``reforge.chain.chain_map``)."""
+def chain_map(engine: Engine, chain_id: str, year: int | None = None, region: str | None = None) -> dict:
+    """``{"nodes": [...], "edges": [...]}`` of a chain in ``year`` (``reforge.chain.chain_map``);
+    with ``region``, labels from that region's firms' purchases and ``scope`` as in :func:`bottlenecks`."""
     from reforge.chain import chain_map as run
-    return jsonable(run(engine, chain_id, year=year))
+    return _region_scoped(jsonable(run(engine, chain_id, year=year, region=region)), region)
 
 
 def item_detail(engine: Engine, item_id: str) -> dict | None:

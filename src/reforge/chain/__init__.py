@@ -4,12 +4,12 @@ single points of failure, generic technologies, chain maps and the Willems (2008
 Public API (used by the CLI, the REST API and the dashboard)::
 
     list_chains(engine) -> list[dict]
-    bottlenecks(engine, chain_id, thresholds=None, year=None) -> Bottlenecks
+    bottlenecks(engine, chain_id, thresholds=None, year=None, region=None) -> Bottlenecks
     simulate(engine, *, remove_country=None, remove_firm=None, remove_region=None,
              remove_item=None, loss_threshold=0.5, year=None) -> Simulation
     single_points_of_failure(engine, chain_id=None, year=None) -> SinglePoints
     generic_technologies(engine) -> GenericTechnologies
-    chain_map(engine, chain_id) -> {"nodes": [...], "edges": [...]}
+    chain_map(engine, chain_id, thresholds=None, year=None, region=None) -> {"nodes": [...], "edges": [...]}
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ def map_from_bottlenecks(b: Bottlenecks) -> dict:
 
 
 def chain_map(engine: Engine, chain_id: str, thresholds: dict | Thresholds | None = None,
-              year: int | None = None) -> dict:
-    """Nodes ``{id, name, name_zh, foundation, label, reach, layer}`` and edges ``{source, target, share}``."""
-    return map_from_bottlenecks(bottlenecks(engine, chain_id, thresholds, year))
+              year: int | None = None, region: str | None = None) -> dict:
+    """Nodes ``{id, name, name_zh, foundation, label, reach, layer}`` and edges ``{source, target, share}``.
+
+    ``region`` (GB/T 2260 code): labels from the purchases of that region's firms only, producers
+    and best domestic technology level national (see :func:`~reforge.chain.metrics.bottlenecks`)."""
+    return map_from_bottlenecks(bottlenecks(engine, chain_id, thresholds, year, region))

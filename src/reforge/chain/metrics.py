@@ -30,6 +30,14 @@ final demand outside ``supply_links``). An item that would otherwise be
 known input already decides (missing, blank, chokepoint, weak) stands, since an unknown
 input can only add a rule of lower precedence.
 
+Region scope (issue 19): with ``region`` (a GB/T 2260 code) the purchases are only the supply
+links whose *buyer* is an enterprise in that region or below (``reforge.region.region_clause``),
+so value, shares, concentrations, buyer counts and everything derived from them (labels, reasons,
+priority) describe the region's firms. The producers (``domestic_producers``,
+``foreign_producers``: capabilities and suppliers of the year's links of any buyer) and
+``best_domestic_level`` stay national: a region's firms may buy from anywhere in China, and
+"domestic" means Chinese, not local. The year is the national default year unless given.
+
 How close a label is to flipping (issue 14): ``margin`` names the metric nearest its cut-off
 (relative to the cut) with its signed distance, and ``stable`` says whether the label survives
 each share input moved by 10 % up and down (``label_stable``).
@@ -48,6 +56,7 @@ from reforge.chain.thresholds import Thresholds, load_thresholds
 from reforge.engine import Engine
 from reforge.errors import ReforgeError
 from reforge.messages import Message, codes_of
+from reforge.region import check_region, region_clause
 
 LABELS = ("missing", "blank", "chokepoint", "weak", "insufficient_data", "sound")
 MISSING_CODES = ("tech_level_unknown", "no_purchases")
@@ -70,22 +79,32 @@ def resolve_year(engine: Engine, year: int | None) -> int | None:
     return default_year(engine, "supply_links")
 
 
-def purchases_sql(item_sql: str, year: int | None) -> str:
-    """The year's supply links of the items of ``item_sql``."""
+def purchases_sql(item_sql: str, year: int | None, buyers: str | None = None) -> str:
+    """The year's supply links of the items of ``item_sql``; with ``buyers`` (a condition over
+    ``enterprises e``, e.g. ``reforge.region.region_clause``'s, its parameters bound by the
+    caller) only the links whose buyer is such an enterprise."""
     yf = f"s.year = {int(year)}" if year is not None else "1 = 1"
+    bf = f" AND s.buyer_uscc IN (SELECT e.uscc FROM enterprises e WHERE {buyers})" if buyers else ""
     return f"""
 SELECT s.supplier_id, s.supplier_type, s.buyer_uscc, s.item_id, CAST(s.value AS DOUBLE) AS value
-FROM supply_links s WHERE {yf} AND s.item_id IN ({item_sql})"""
+FROM supply_links s WHERE {yf} AND s.item_id IN ({item_sql}){bf}"""
 
 
-def item_metrics_sql(item_sql: str, year: int | None, sl_table: str, default_frontier: int = 5) -> str:
+def item_metrics_sql(item_sql: str, year: int | None, sl_table: str, default_frontier: int = 5,
+                     producer_sl_table: str | None = None) -> str:
     """One query: metrics (see module doc) for the items of ``item_sql``; ``sl_table`` holds
     ``purchases_sql`` (a table or a parenthesised subquery). Keys are relied on, not
     re-checked: a supply link is unique per (supplier, buyer, item) within a year and a
     capability per (producer, item), so producers are capabilities plus the suppliers without
     one (an anti-join, no DISTINCT over both) and counts need no DISTINCT. ``sl_table`` is
-    read twice rather than through a CTE, which DuckDB would copy (materialize)."""
+    read twice rather than through a CTE, which DuckDB would copy (materialize).
+
+    ``producer_sl_table`` (the national purchases when ``sl_table`` holds a region's): the links
+    whose suppliers count as producers; default ``sl_table``'s."""
     cf = f"(c.since_year IS NULL OR c.since_year <= {int(year)})" if year is not None else "1 = 1"
+    psup = ("sup" if producer_sl_table is None else
+            f"(SELECT item_id, supplier_id, supplier_type FROM {producer_sl_table} pl "
+            f"GROUP BY item_id, supplier_id, supplier_type)")
     return f"""
 WITH it AS (
   SELECT i.item_id, i.name, i.name_zh, i.foundation,
@@ -105,7 +124,7 @@ prod AS (
   UNION ALL
   SELECT s.item_id, s.supplier_id AS producer_id, s.supplier_type AS producer_type,
          CAST(NULL AS INTEGER) AS tech_level
-  FROM sup s LEFT JOIN cap c
+  FROM {psup} s LEFT JOIN cap c
     ON c.item_id = s.item_id AND c.producer_id = s.supplier_id AND c.producer_type = s.supplier_type
   WHERE c.producer_id IS NULL
 ),
@@ -325,6 +344,7 @@ class Bottlenecks:
     items: list[dict]
     year: int | None = None
     template: Template | None = field(default=None, repr=False)
+    region: str | None = None  # GB/T 2260 code whose firms' purchases the metrics cover (None: all)
 
     def to_dict(self) -> dict:
         """``{"chain_id", "thresholds", "items": [...]}`` (JSON-safe)."""
@@ -378,24 +398,44 @@ METRICS_TABLES = {
 }
 
 
+REGION_TABLES = {"enterprises": ("uscc", "province_code", "city_code", "county_code")}
+
+
 def fetch_item_metrics(engine: Engine, item_sql: str, year: int | None, th: Thresholds,
-                       params: dict[str, Any] | None = None) -> pd.DataFrame:
+                       params: dict[str, Any] | None = None, region: str | None = None) -> pd.DataFrame:
     """The metrics frame (one row per item) for the items of ``item_sql``, whose ``$name``
-    markers are bound to ``params`` (named markers: ``item_sql`` appears more than once)."""
+    markers are bound to ``params`` (named markers: ``item_sql`` appears more than once).
+    ``region``: purchases by that region's enterprises only, producers national (module doc)."""
     require_tables(engine, METRICS_TABLES)
     # the purchases stay a subquery: two scans of the year's links cost less than a copy
-    sl = f"({purchases_sql(item_sql, year)})"
-    return engine.fetch_df(item_metrics_sql(item_sql, year, sl, th.default_frontier_level), params)
+    if region is None:
+        sl = f"({purchases_sql(item_sql, year)})"
+        return engine.fetch_df(item_metrics_sql(item_sql, year, sl, th.default_frontier_level), params)
+    require_tables(engine, REGION_TABLES)
+    cond, reg_params = region_clause(check_region(region), "e")
+    sl = f"({purchases_sql(item_sql, year, cond)})"
+    national = f"({purchases_sql(item_sql, year)})"
+    return engine.fetch_df(item_metrics_sql(item_sql, year, sl, th.default_frontier_level, national),
+                           {**(params or {}), **reg_params})
 
 
 def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | None = None,
-                year: int | None = None) -> Bottlenecks:
-    """Metrics, label, reasons and priority of every item of chain ``chain_id``."""
+                year: int | None = None, region: str | None = None) -> Bottlenecks:
+    """Metrics, label, reasons and priority of every item of chain ``chain_id``.
+
+    ``region`` (a six-digit GB/T 2260 code; None: the whole database): the metrics come from the
+    supply links whose buyer is an enterprise in that region or below; producer counts and the
+    best domestic technology level stay national (a region's firms may buy from anywhere in
+    China; "domestic" means Chinese). Labels, reasons and priority follow from these metrics.
+    A code that is not six digits raises ``region.bad_code``.
+    """
+    if region is not None:
+        check_region(region)
     th = load_thresholds(thresholds)
     tpl = load_template(engine, chain_id)
     y = resolve_year(engine, year)
     df = fetch_item_metrics(engine, "SELECT item_id FROM chain_items WHERE chain_id = $chain_id", y, th,
-                            {"chain_id": chain_id})
+                            {"chain_id": chain_id}, region)
     reach = tpl.reach(th.reach_min_criticality)
     info = tpl.items.set_index("item_id")
     rows: list[dict] = []
@@ -421,4 +461,4 @@ def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | N
         raise ReforgeError(f"chain {chain_id!r} lists items absent from table items: "
                            f"{', '.join(sorted(missing_items))}")
     rows.sort(key=lambda r: (-r["priority"], r["item_id"]))
-    return Bottlenecks(chain_id, th, rows, y, tpl)
+    return Bottlenecks(chain_id, th, rows, y, tpl, region)

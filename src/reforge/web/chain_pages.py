@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from reforge.api import services as sv
 from reforge.api.db import Database
+from reforge.api.deps import region_scope
 from reforge.engine.base import Engine
 from reforge.web import charts, names, views
 from reforge.web.i18n import name_of, t
@@ -39,10 +40,18 @@ def chains_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
                   generic_rows=views.records(gen["data"]) if gen["ok"] else [])
 
 
-def _chain_bottlenecks(db: Database, e: Engine, chain_id: str, year: int | None) -> dict:
-    """The chain's bottleneck result in ``year`` (None: the default year), cached per data change."""
-    key = ("bottlenecks", chain_id) if year is None else ("bottlenecks", chain_id, year)
-    return cached(db, e, key, lambda: cap(sv.bottlenecks, e, chain_id, year), persist=True)
+def bottlenecks_key(chain_id: str, year: int | None, region: str | None) -> tuple:
+    """The result-cache key of a chain's bottlenecks: per year (None: the default year) and, for
+    a region-bound account, per region (a scoped and an unscoped account never share an entry)."""
+    key: tuple = ("bottlenecks", chain_id) if year is None else ("bottlenecks", chain_id, year)
+    return key if region is None else (*key, ("region", region))
+
+
+def chain_bottlenecks(db: Database, e: Engine, chain_id: str, year: int | None, region: str | None) -> dict:
+    """The chain's bottleneck result in ``year`` (None: the default year), from the purchases of
+    ``region``'s firms when given (``region_scope`` of the account), cached per data change."""
+    return cached(db, e, bottlenecks_key(chain_id, year, region),
+                  lambda: cap(sv.bottlenecks, e, chain_id, year, region), persist=True)
 
 
 @router.get("/chains/{chain_id}", response_class=HTMLResponse)
@@ -60,8 +69,9 @@ def chain_page(chain_id: str, request: Request, user: AnalystUser, db: DBDep, ye
         if year is not None and year not in years:
             raise BadRequest("chains.bad_year", value=year)
         shown = year if year is not None else resolve_year(e, None)
-        b = _chain_bottlenecks(db, e, chain_id, year)
-        cmap = sv.chain_map(e, chain_id, year)
+        region = region_scope(user)
+        b = chain_bottlenecks(db, e, chain_id, year, region)
+        cmap = sv.chain_map(e, chain_id, year, region)
         countries = views.countries(e, chain_id)
         regions = views.regions(e)
     labels = views.item_labels(b["data"]) if b["ok"] else {}
@@ -70,7 +80,8 @@ def chain_page(chain_id: str, request: Request, user: AnalystUser, db: DBDep, ye
     rows = views.bottleneck_rows(b["data"]) if b["ok"] else []
     countries = sorted(({"code": c, "name": names.country(c, lang)} for c in countries), key=lambda c: c["name"])
     return render(request, "chain.html", user, chain=chain, b=b, rows=rows, map_option=option,
-                  countries=countries, regions=regions, years=years, year=shown, year_param=year)
+                  countries=countries, regions=regions, years=years, year=shown, year_param=year,
+                  scope_region=region)
 
 
 @router.get("/chains/{chain_id}/items/{item_id}", response_class=HTMLResponse)
@@ -78,7 +89,7 @@ def item_partial(chain_id: str, item_id: str, request: Request, user: AnalystUse
                  year: int | None = None) -> Response:
     with db.reader() as e:
         d = sv.item_detail(e, item_id)
-        b = _chain_bottlenecks(db, e, chain_id, year)
+        b = chain_bottlenecks(db, e, chain_id, year, region_scope(user))
     metrics = views.item_metrics(b["data"], item_id) if b["ok"] else None
     if d is None:
         return render(request, "partials/message.html", user, status_code=404, message="common.not_found")

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from reforge.api import services as sv
 from reforge.chain.metrics import LABELS
 from reforge.web import views
+from reforge.web.chain_pages import chain_bottlenecks
 from reforge.web.i18n import t_or
 from reforge.web.render import (
     DBDep,
@@ -37,8 +38,7 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
         chain_list = sv.list_chains(e)
         glance = []
         for c in chain_list:
-            b = cached(db, e, ("bottlenecks", c["chain_id"]), lambda c=c: cap(sv.bottlenecks, e, c["chain_id"]),
-                       persist=True)
+            b = chain_bottlenecks(db, e, c["chain_id"], None, scope[0] if scope else None)  # as the chain page
             glance.append({**c, "labels": views.label_counts(b["data"]) if b["ok"] else None,
                            "na": b["na"], "error": b["error"]})
         warn = cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None)),

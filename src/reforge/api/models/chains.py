@@ -61,11 +61,19 @@ class MapEdge(Open):
     share: Num | None = None
 
 
+class RegionScope(Open):
+    """The GB/T 2260 region whose firms' purchases a chain result was computed from (a
+    region-bound account); absent for an account that sees the whole database."""
+
+    region: str
+
+
 class MapModel(Open):
     """Nodes (items with label and reach) and edges (input -> output, value share) of a chain."""
 
     nodes: list[MapNode]
     edges: list[MapEdge]
+    scope: RegionScope | None = None
 
 
 class BottleneckItem(Open):
@@ -90,11 +98,13 @@ class BottleneckItem(Open):
 
 
 class BottlenecksModel(Open):
-    """``reforge.chain.bottlenecks`` as ``{"chain_id", "thresholds", "items"}``."""
+    """``reforge.chain.bottlenecks`` as ``{"chain_id", "thresholds", "items"}``, plus ``scope``
+    for a region-bound account."""
 
     chain_id: str
     thresholds: dict[str, Any] | None = None
     items: list[BottleneckItem]
+    scope: RegionScope | None = None
 
 
 class SimulationChain(Open):

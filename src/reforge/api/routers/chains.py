@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field, model_validator
 
 from reforge.api import services as sv
-from reforge.api.deps import Analyst, Engine
+from reforge.api.deps import Analyst, Engine, region_scope
 from reforge.api.models.base import plain
 from reforge.api.models.chains import (
     BottlenecksModel,
@@ -43,16 +43,19 @@ def generic(user: Analyst, engine: Engine, top: Annotated[int | None, Query(ge=1
 
 @router.get("/chains/{chain_id}/map", response_model=MapModel, response_model_exclude_unset=True)
 def chain_map(chain_id: str, user: Analyst, engine: Engine, year: int | None = None) -> dict:
-    """Nodes and edges of the chain (with labels of ``year``, default the latest well-covered link year)."""
+    """Nodes and edges of the chain (with labels of ``year``, default the latest well-covered link year).
+    For a region-bound account the labels come from its region's firms' purchases (``scope``)."""
     _chain(engine, chain_id)
-    return plain(sv.chain_map(engine, chain_id, year))
+    return plain(sv.chain_map(engine, chain_id, year, region_scope(user)))
 
 
 @router.get("/chains/{chain_id}/bottlenecks", response_model=BottlenecksModel, response_model_exclude_unset=True)
 def bottlenecks(chain_id: str, user: Analyst, engine: Engine, year: int | None = None) -> dict:
-    """Per-item metrics, labels and reasons in ``year`` (default: the latest well-covered link year)."""
+    """Per-item metrics, labels and reasons in ``year`` (default: the latest well-covered link year).
+    For a region-bound account the metrics come from the purchases of its region's firms (producer
+    counts and best domestic technology level stay national) and ``scope`` names the region."""
     _chain(engine, chain_id)
-    return plain(sv.bottlenecks(engine, chain_id, year))
+    return plain(sv.bottlenecks(engine, chain_id, year, region_scope(user)))
 
 
 class Scenario(BaseModel):
