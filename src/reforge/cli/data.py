@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -113,8 +114,24 @@ def demo(firms: Annotated[int, typer.Option("--firms", help="number of enterpris
          realism: Annotated[bool, typer.Option("--realism/--exact",
                                                help="noisy shares, late capability years and designations, "
                                                     "name typos (planted labels no longer exact)")] = False,
+         to_parquet: Annotated[Path | None, typer.Option(
+             "--to-parquet", help="write a Parquet warehouse (for --engine spark) into this new folder "
+                                  "instead of a database, shard by shard in bounded memory")] = None,
          fmt: FormatOpt = Fmt.table) -> None:
-    """Generate the demo province and load it through the importer."""
+    """Generate the demo province and load it through the importer (above 200,000 firms: generated
+    in shards and bulk-loaded), or write it as a Parquet warehouse (--to-parquet)."""
+    if to_parquet is not None:
+        from reforge.demo.national import write_warehouse
+        t0 = time.perf_counter()
+        with progress_bar("demo", fmt != Fmt.json) as tick:
+            counts = write_warehouse(firms, seed, to_parquet, realism=realism, progress=tick)
+        secs = time.perf_counter() - t0
+        if fmt == Fmt.json:
+            sys.stdout.write(dumps({"warehouse": str(to_parquet), "seconds": round(secs, 2), "tables": counts}) + "\n")
+        else:
+            console.print(f"[green]demo warehouse written[/green] in {secs:.1f} s: {to_parquet} "
+                          f"({counts.get('enterprises', 0):,} enterprises, {len(counts)} tables)")
+        return
     from reforge.demo.load import build_demo
     path = db or default_db_path()
     with progress_bar("demo", fmt != Fmt.json) as tick:

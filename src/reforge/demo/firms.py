@@ -118,8 +118,13 @@ def assign_items(rng: np.random.Generator, n: int) -> np.ndarray:
     return out
 
 
-def make_enterprises(rng: np.random.Generator, n: int) -> Firms:
-    """The enterprises table plus latent traits (no panel yet)."""
+def make_enterprises(rng: np.random.Generator, n: int, firm_offset: int = 0,
+                     serial_base: int | None = None) -> Firms:
+    """The enterprises table plus latent traits (no panel yet).
+
+    USCC serials are ``(firm_offset + i) * 7,919,731 + base`` mod 10^8 (distinct for distinct
+    ``firm_offset + i`` below 10^8); ``base`` is drawn from ``rng`` unless ``serial_base`` is given,
+    which lets the shards of a national demo (``reforge.demo.national``) share one sequence."""
     t = template()
     items = t["items"]
     ci = t["chain_items"]
@@ -136,7 +141,9 @@ def make_enterprises(rng: np.random.Generator, n: int) -> Firms:
     doy = rng.integers(0, 365, n)
     founded_on = (pd.to_datetime(founded_year.astype(str), format="%Y")
                   + pd.to_timedelta(doy, unit="D")).to_numpy().astype("datetime64[D]")
-    serial = (np.arange(n, dtype=np.int64) * 7_919_731 + int(rng.integers(0, 10**8))) % 10**8
+    drawn = int(rng.integers(0, 10**8))   # drawn either way: the rest of the stream stays the same
+    base = drawn if serial_base is None else int(serial_base)
+    serial = ((np.arange(n, dtype=np.int64) + int(firm_offset)) * 7_919_731 + base) % 10**8
     division = places.county_code.to_numpy().astype(np.int64)
     uscc = make_uscc(division, serial)
     industry = np.where(in_chain, items.industry.to_numpy()[np.maximum(item_idx, 0)],

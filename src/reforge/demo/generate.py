@@ -108,8 +108,12 @@ def _report(progress: Progress | None, stage: str, frac: float) -> None:
 
 def build_tables(n_firms: int = 20000, seed: int = 7,
                  progress: Callable[[str, float], None] | None = None,
-                 realism: bool = False) -> dict[str, pd.DataFrame]:
+                 realism: bool = False, firm_offset: int = 0,
+                 serial_base: int | None = None) -> dict[str, pd.DataFrame]:
     """Every data table of the demo province, deterministic in (n_firms, seed, realism).
+
+    ``firm_offset`` / ``serial_base``: where the firms' USCC serials start (see
+    ``firms.make_enterprises``; the shards of ``reforge.demo.national`` use them).
 
     ``realism=True`` adds share noise, late capability years and designations and name
     typos (``reforge.demo.realism``), so planted labels are no longer exact by construction.
@@ -132,7 +136,7 @@ def build_tables(n_firms: int = 20000, seed: int = 7,
     out["chain_links"] = t["chain_links"].copy()
     out["foreign_suppliers"] = t["foreign_suppliers"].copy()
     _report(progress, "enterprises", 0.05)
-    f = firms.make_enterprises(rngs[0], int(n_firms))
+    f = firms.make_enterprises(rngs[0], int(n_firms), firm_offset=firm_offset, serial_base=serial_base)
     first = tiers.select_tiers(rngs[1], f)
     _report(progress, "enterprise_years", 0.15)
     out["enterprise_years"] = firms.make_panel(rngs[2], f, first["little_giant"])

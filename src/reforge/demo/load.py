@@ -56,23 +56,24 @@ def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: s
     """Generate the demo province and import it into ``db`` (which must hold no data yet).
 
     Files go to ``files_dir`` (kept) or a temporary folder (removed). Returns the
-    import result and the seconds taken.
+    import result and the seconds taken. Above ``national.SHARD_FIRMS`` firms the province is
+    generated shard by shard into a Parquet warehouse and bulk-loaded (``_build_national``), so
+    memory does not grow with the number of firms.
     """
     t0 = time.perf_counter()
     tick = progress or (lambda _m, _f: None)
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
+    from reforge.demo import national
+    if n_firms > national.SHARD_FIRMS:
+        return _build_national(db, n_firms, seed, files_dir, tick, realism), time.perf_counter() - t0
     tmp = None
     out = Path(files_dir) if files_dir else Path(tmp := tempfile.mkdtemp(prefix="reforge-demo-"))
     try:
         paths = write_demo_files(n_firms, seed, out, progress, realism=realism)
         eng = DuckDBEngine(db)
         try:
-            existing = [t for t in eng.tables() if t not in ("schema_meta", "audit_log")
-                        and eng.count(t) > 0]
-            if existing:
-                raise ReforgeError(f"{db} already holds data ({', '.join(existing[:5])}…); "
-                                   "use a new --db path or delete the file")
+            _empty_data_tables(eng, db)
             batch = {name: [(str(p), p)] for name, p in paths.items()}
             res = import_tables(eng, batch, mode="append", actor="demo",
                                 progress=(lambda m, f: tick(f"importing: {m}", 0.5 + 0.5 * f)))
@@ -85,3 +86,47 @@ def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: s
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
     return res, time.perf_counter() - t0
+
+
+def _empty_data_tables(eng: DuckDBEngine, db: Path) -> None:
+    existing = [t for t in eng.tables() if t not in ("schema_meta", "audit_log") and eng.count(t) > 0]
+    if existing:
+        raise ReforgeError(f"{db} already holds data ({', '.join(existing[:5])}…); "
+                           "use a new --db path or delete the file")
+
+
+def _build_national(db: Path, n_firms: int, seed: int, files_dir: str | Path | None, tick: Progress,
+                    realism: bool) -> ImportResult:
+    """A demo of more than ``SHARD_FIRMS`` firms: ``national.write_warehouse`` (kept in ``files_dir``
+    or a temporary folder), then ``national.load_warehouse`` in one transaction with an audit row.
+
+    The generated files skip the row-by-row importer (whose checks read a whole file into memory);
+    the bulk load keeps its guarantees: all or nothing, keys unique (primary keys) and every
+    reference of the schema checked before the commit."""
+    from reforge.demo import national
+    from reforge.schema import ensure_schema
+    from reforge.schema.audit import record
+    tmp = None
+    base = Path(files_dir) if files_dir else Path(tmp := tempfile.mkdtemp(prefix="reforge-demo-"))
+    wh = base / "warehouse" if tmp else base
+    try:
+        eng = DuckDBEngine(db)
+        try:
+            ensure_schema(eng)
+            _empty_data_tables(eng, db)
+            national.write_warehouse(n_firms, seed, wh, realism=realism, shard_firms=national.SHARD_FIRMS,
+                                     progress=lambda m, f: tick(f"generating: {m}", 0.8 * f))
+            tick("loading", 0.8)
+            with eng.transaction():   # the rows, their audit row and the demo marker: all or nothing
+                counts = national.load_warehouse(eng, wh)
+                record(eng, "demo", "import:append", ",".join(counts), sum(counts.values()),
+                       {"national": True, "firms": n_firms, "seed": seed})
+                mark_demo(eng, n_firms, seed)
+            eng.execute("CHECKPOINT")
+        finally:
+            eng.close()
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    tick("done", 1.0)
+    return ImportResult(tables=list(counts), mode="append", rows_read=dict(counts), rows_written=dict(counts))

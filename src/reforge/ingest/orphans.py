@@ -38,6 +38,21 @@ def _dangling(t: Table, ref: Reference) -> str:
     return " AND ".join(cond)
 
 
+def dangling_references(engine: Engine, tables: list[str]) -> list[tuple[str, str, str, int]]:
+    """``(table, column, target, rows)`` for every reference of ``tables`` with rows pointing at
+    nothing (a whole-database check, e.g. after a bulk load)."""
+    out = []
+    for name in tables:
+        t = next(x for x in TABLES if x.name == name)
+        for ref in t.references:
+            if not all(engine.table_exists(tgt) for tgt, _ in ref.targets):
+                continue
+            n = int(engine.fetch_scalar(f"SELECT COUNT(*) FROM {t.name} WHERE {_dangling(t, ref)}") or 0)
+            if n:
+                out.append((t.name, ref.column, " or ".join(f"{a}.{b}" for a, b in ref.targets), n))
+    return out
+
+
 def dependents(changed: set[str], skip: set[str]) -> list[tuple[Table, Reference]]:
     """References (from any table not in ``skip``) with a target in ``changed``."""
     return [(t, r) for t in TABLES if t.name not in skip for r in t.references
