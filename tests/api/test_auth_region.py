@@ -133,3 +133,30 @@ def test_chain_results_of_a_region_bound_analyst_come_from_its_firms(url, region
         assert body == EXPECTED[route, region], route
         for everyone in ("free", "prov"):
             assert httpx.get(path, headers=h(url, everyone), timeout=120).json() == EXPECTED[route, None]
+
+
+def test_policy_evaluations_of_a_region_bound_analyst_cover_its_firms(url):
+    """Hand computation on the small database (support in 2023, lag 1: E1 and E2 treated from 2024;
+    revenue rises 2023 -> 2024 by 1e6 (E1), 2e6 (E2), 3e6 (E3), 4e6 (E4)). Suzhou (320500) holds E1
+    and E4 (county 320506, no city code): ATT = 1e6 - 4e6. The whole database: 1.5e6 - 3.5e6."""
+    body = {"programme": "little_giant_fund", "outcomes": ["revenue"]}
+    sz, free, prov = h(url, "sz"), h(url, "free"), h(url, "prov")
+    mine = httpx.post(url + V1 + "/policy/evaluate", headers=sz, json=body, timeout=120)
+    assert mine.status_code == 200, mine.text
+    res = mine.json()["result"]
+    assert res["region"] == "320500" and res["n_firms"] == 2 and res["n_treated"] == 1
+    assert res["outcomes"]["revenue"]["aggregate"]["simple"]["att"] == pytest.approx(-3e6)
+    allrun = httpx.post(url + V1 + "/policy/evaluate", headers=free, json=body, timeout=120).json()
+    assert allrun["result"]["region"] is None
+    assert allrun["result"]["outcomes"]["revenue"]["aggregate"]["simple"]["att"] == pytest.approx(-2e6)
+    # the region-bound analyst sees its own run only; the whole-database run is withheld (404, as unknown)
+    listed = {r["id"] for r in httpx.get(url + V1 + "/policy/results", headers=sz).json()}
+    assert mine.json()["id"] in listed and allrun["id"] not in listed
+    assert httpx.get(url + V1 + f"/policy/results/{allrun['id']}", headers=sz).status_code == 404
+    assert httpx.get(url + V1 + f"/policy/results/{allrun['id']}/report", headers=sz).status_code == 404
+    rep = httpx.get(url + V1 + f"/policy/results/{mine.json()['id']}/report", headers=sz)
+    assert rep.status_code == 200 and "苏州市" in rep.text and "320500" in rep.text
+    # unbound and province-level accounts see both
+    for who in (free, prov):
+        ids = {r["id"] for r in httpx.get(url + V1 + "/policy/results", headers=who).json()}
+        assert {mine.json()["id"], allrun["id"]} <= ids

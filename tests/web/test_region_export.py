@@ -17,7 +17,7 @@ from reforge.chain.metrics import LABELS as LABEL_ORDER
 from reforge.cli.serve import create_demo_accounts
 from reforge.engine import DuckDBEngine
 from tests.api import smalldb
-from tests.api.conftest import login, page_login
+from tests.api.conftest import csrf_from, login, page_login
 from tests.api.server import running_server
 
 E1, E2, E3, E4 = smalldb.E1, smalldb.E2, smalldb.E3, smalldb.E4
@@ -128,3 +128,21 @@ def test_chain_page_and_overview_of_a_region_bound_account_use_its_firms_purchas
             assert _glance(c.get("/", params={"lang": "en"}).text) == want[region], region
     body = nj.get("/chains/robot_chain", params={"lang": "zh"}).text
     assert "南京市" in body and "企业的采购计算" in body
+
+
+def test_policy_page_of_a_region_bound_account_runs_and_lists_its_region_only(url):
+    """The dashboard's evaluation covers the region's firms (Suzhou: E1 treated, E4 control; see
+    tests/api/test_auth_region.py for the hand computation); a whole-database run is not listed."""
+    whole = httpx.post(url + "/api/v1/policy/evaluate", headers=login(url, "analyst"), timeout=120,
+                       json={"programme": "little_giant_fund", "outcomes": ["revenue"]}).json()
+    c = page_login(url, "sz", PW)
+    page = c.get("/policy")
+    assert page.status_code == 200 and 'id="scope-note"' in page.text and "苏州市" in page.text
+    r = c.post("/policy/evaluate", data={"programme": "little_giant_fund", "outcome": "revenue",
+                                         "csrf_token": csrf_from(page.text)}, headers={"HX-Request": "true"})
+    assert r.status_code == 200, r.text[:500]
+    runs = httpx.get(url + "/api/v1/policy/results", headers=login(url, "sz", PW)).json()
+    assert len(runs) == 1 and runs[0]["params"]["region"] == "320500"
+    assert whole["id"] not in c.get("/policy").text
+    assert c.get(f"/policy?run={whole['id']}").status_code == 404
+    assert c.get(f"/policy?run={runs[0]['id']}").status_code == 200

@@ -5,14 +5,13 @@ Pure queries over an engine (no HTTP). Money in CNY, shares 0-1.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from reforge.api.sql import rows
 from reforge.engine.base import Engine
-from reforge.engine.sqlbuild import LIKE_ESCAPE, like_pattern, literal
-from reforge.region import region_clause  # the shared GB/T 2260 condition (also used by reforge.chain)
+from reforge.engine.sqlbuild import LIKE_ESCAPE, like_pattern
+from reforge.region import inline_params, region_clause, region_condition  # noqa: F401 - shared with the library
 
 TIER_KINDS = ("innovative_sme", "srdi_sme", "little_giant", "single_champion")
 
@@ -31,18 +30,6 @@ class SearchFilters:
     chain_id: str | None = None       # main product's item belongs to this chain
     uscc: str | None = None           # exactly this enterprise (used for enterprise accounts)
     region: str | None = None         # GB/T 2260 code: this region and below (region-scoped accounts)
-
-
-def region_condition(region: str | None, alias: str = "e") -> str:
-    """:func:`region_clause` with its values inlined through :func:`sqlbuild.literal` (for callers
-    not yet moved to bound parameters; prefer :func:`region_clause`)."""
-    return _inline(*region_clause(region, alias))
-
-
-def _inline(sql: str, params: dict[str, Any]) -> str:
-    """``sql`` with each ``$name`` replaced by the literal of its value, in one pass (text written
-    for one marker is never scanned again)."""
-    return re.sub(r"\$([a-z_0-9]+)", lambda m: literal(params[m.group(1)]), sql)
 
 
 def in_region(engine: Engine, uscc: str, region: str | None) -> bool:
@@ -86,7 +73,7 @@ def where_clause(f: SearchFilters) -> tuple[str, dict[str, Any]]:
 def _where(f: SearchFilters) -> str:
     """The condition of ``f`` with its values inlined through :func:`sqlbuild.literal` (for callers
     outside the API not yet moved to :func:`where_clause`; prefer binding)."""
-    return _inline(*where_clause(f))
+    return inline_params(*where_clause(f))
 
 
 # sort keys of ``search``: column -> SQL expression over the matching firms ``e`` and their latest year ``l``

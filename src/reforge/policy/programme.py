@@ -24,6 +24,7 @@ from reforge.policy.did import DidResult, estimate
 from reforge.policy.panel import prepare_panel, q
 from reforge.policy.twfe import twfe
 from reforge.progress import Tick, tick_of
+from reforge.region import check_region, region_condition
 
 # Derived outcomes (fractions; money in CNY). Anything else must be an enterprise_years column.
 DERIVED = {
@@ -65,8 +66,10 @@ def _treatment_sql(engine: Engine, programme: str) -> tuple[str, str]:
     raise ReforgeError(f"unknown programme {programme!r}; available: {', '.join(avail) or 'none (empty database)'}")
 
 
-def programme_panel_sql(engine: Engine, programme: str, outcomes: list[str], by: str | None, lag: int) -> tuple[str, str]:
-    """SELECT of the firm panel: uscc, year, cohort, one column per outcome, and ``sub`` when ``by``."""
+def programme_panel_sql(engine: Engine, programme: str, outcomes: list[str], by: str | None, lag: int,
+                        region: str | None = None) -> tuple[str, str]:
+    """SELECT of the firm panel: uscc, year, cohort, one column per outcome, and ``sub`` when ``by``;
+    with ``region`` (GB/T 2260 code) only the firms of that region and below."""
     if not engine.table_exists("enterprise_years"):
         raise ReforgeError("the database has no enterprise_years table; import data or run `reforge demo`")
     tr, source = _treatment_sql(engine, programme)
@@ -91,6 +94,8 @@ def programme_panel_sql(engine: Engine, programme: str, outcomes: list[str], by:
     sql = (f"SELECT ey.uscc AS uscc, ey.year AS year, COALESCE(tr.y + {int(lag)}, 0) AS cohort, "
            f"{', '.join(sel)}{sub} FROM enterprise_years ey LEFT JOIN ({tr}) tr ON ey.uscc = tr.uscc "
            f"LEFT JOIN enterprises e ON ey.uscc = e.uscc")
+    if region is not None:   # checked to be six digits, so inlined (a materialized table takes no parameters)
+        sql += f" WHERE {region_condition(region, 'e')}"
     return sql, source
 
 
@@ -137,8 +142,12 @@ def _subgroups(engine: Engine, table: str, outcome: str, control: str) -> list[d
 def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str] | None = None,
              by: str | None = None, report: str | Path | None = None, *, lag: int = 1, control: str = "notyet",
              bootstrap: int = 999, seed: int | None = 1, covariates: list[str] | None = None,
-             progress: Tick | bool | None = None, report_lang: str | None = None) -> dict:
+             progress: Tick | bool | None = None, report_lang: str | None = None,
+             region: str | None = None) -> dict:
     """Evaluate ``programme`` on the database for each outcome; returns a JSON-able dict.
+
+    ``region`` (a GB/T 2260 code; issue 19): the firms of that region and below only, treated and
+    comparison alike (a department's own evaluation); the result names it under ``region``.
 
     Keys: programme, source, lag, control, n_firms, n_treated, cohorts, cohorts_estimated
     (cohorts with a pre- and post-period inside the panel), outcomes
@@ -159,9 +168,11 @@ def evaluate(engine: Engine, programme: str = "little_giant", outcomes: list[str
         raise ReforgeError("give at least one outcome")
     if lag < 0:
         raise ReforgeError("lag must be >= 0")
-    sql, source = programme_panel_sql(engine, programme, outcomes, by, lag)
+    if region is not None:
+        check_region(region)
+    sql, source = programme_panel_sql(engine, programme, outcomes, by, lag, region)
     out: dict = {"programme": programme, "source": source, "lag": lag, "control": control, "by": by,
-                 "outcomes": {}, "summary": [], "report": None}
+                 "region": region, "outcomes": {}, "summary": [], "report": None}
     results: dict[str, DidResult] = {}
     with engine.scratch() as scratch:
         table = engine.temp_name("prog_panel")

@@ -97,6 +97,9 @@ def write_report(ev: dict, results: dict[str, DidResult], path: str | Path, lang
         "estimated": [str(c) for c in ev.get("cohorts_estimated", [])], "comparison": comparison}
     r = HtmlReport(t("policy.report.title", programme=_programme_name(ev["programme"], t)),
                    render("policy.report.subtitle", params, t.lang), lang=t.lang)
+    if ev.get("region"):   # a region's own evaluation (issue 19)
+        from reforge.region import region_name
+        r.paragraph(t("policy.report.region", region=region_name(ev["region"], t.lang), division=ev["region"]))
     r.heading(t("policy.report.summary"))
     r.table(_columns(pd.DataFrame(ev["summary"]), t))
     for name, d in ev["outcomes"].items():

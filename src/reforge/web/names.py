@@ -23,18 +23,8 @@ from reforge.engine.base import Engine
 from reforge.firms.condition_names import CONDITIONS, MONEY, NOT_MET, PERCENT  # noqa: F401 - re-exported
 from reforge.firms.condition_names import condition_name as _condition_name
 from reforge.messages.numbers import country_name, percent
-
-PROVINCE_EN: dict[str, str] = {
-    "110000": "Beijing", "120000": "Tianjin", "130000": "Hebei", "140000": "Shanxi",
-    "150000": "Inner Mongolia", "210000": "Liaoning", "220000": "Jilin", "230000": "Heilongjiang",
-    "310000": "Shanghai", "320000": "Jiangsu", "330000": "Zhejiang", "340000": "Anhui",
-    "350000": "Fujian", "360000": "Jiangxi", "370000": "Shandong", "410000": "Henan",
-    "420000": "Hubei", "430000": "Hunan", "440000": "Guangdong", "450000": "Guangxi",
-    "460000": "Hainan", "500000": "Chongqing", "510000": "Sichuan", "520000": "Guizhou",
-    "530000": "Yunnan", "540000": "Tibet", "610000": "Shaanxi", "620000": "Gansu",
-    "630000": "Qinghai", "640000": "Ningxia", "650000": "Xinjiang", "710000": "Taiwan",
-    "810000": "Hong Kong", "820000": "Macao",
-}
+from reforge.region import PROVINCE_EN, region_name  # noqa: F401 - re-exported for the pages
+from reforge.region import divisions as _divisions
 
 SECTION_EN: dict[str, str] = {
     "A": "Agriculture, forestry, animal husbandry and fishery", "B": "Mining", "C": "Manufacturing",
@@ -46,21 +36,6 @@ SECTION_EN: dict[str, str] = {
     "P": "Education", "Q": "Health and social work", "R": "Culture, sports and entertainment",
     "S": "Public administration and social organisations", "T": "International organisations",
 }
-
-
-@lru_cache(maxsize=1)
-def _divisions() -> dict[str, str]:
-    from reforge.ingest.codes import current_divisions
-    df = current_divisions()
-    return dict(zip(df["code"].astype(str), df["name"].astype(str), strict=True))
-
-
-def region_name(code: Any, lang: str = "en") -> str:
-    """The GB/T 2260 name of a division code (the code itself when unknown)."""
-    c = "" if code is None else str(code)
-    if lang != "zh" and c in PROVINCE_EN:
-        return PROVINCE_EN[c]
-    return _divisions().get(c, c)
 
 
 def region_label(province: Any, city: Any = None, county: Any = None, lang: str = "en") -> str:

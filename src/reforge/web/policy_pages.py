@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from reforge.api import services as sv
+from reforge.api.deps import region_scope
 from reforge.errors import NotFound
 from reforge.messages import render as render_message
 from reforge.web.policy_view import policy_view
@@ -44,17 +45,23 @@ def _result(request: Request, user: Any, r: dict, runs: list[dict], status_code:
     return resp
 
 
-def _runs(db: Any) -> list[dict]:
+def _runs(db: Any, user: Any) -> list[dict]:
+    """The stored runs the account may see (``api.routers.policy.visible``), newest first."""
+    from reforge.api.routers.policy import visible
     from reforge.policy.runs import list_runs
+    scope = region_scope(user)
     with db.reader() as e:
-        return list_runs(e, LIST_RUNS)
+        return [r for r in list_runs(e, 200) if visible(r, scope)][:LIST_RUNS]
 
 
-def _open(db: Any, run_id: str) -> dict:
-    from reforge.api.routers.policy import with_report_link
+def _open(db: Any, run_id: str, user: Any) -> dict:
+    from reforge.api.routers.policy import visible, with_report_link
     from reforge.policy.runs import load_run
     with db.reader() as e:
-        return with_report_link(load_run(e, run_id))
+        run = load_run(e, run_id)
+    if not visible(run, region_scope(user)):
+        raise NotFound("not visible")
+    return with_report_link(run)
 
 
 @router.get("/policy", response_class=HTMLResponse)
@@ -67,22 +74,22 @@ def policy_page(request: Request, user: AnalystUser, db: DBDep, run: str | None 
     opened = None
     if run:
         try:
-            opened = {"ok": True, "na": False, "error": None, "data": _open(db, run[:40])}
+            opened = {"ok": True, "na": False, "error": None, "data": _open(db, run[:40], user)}
         except NotFound:
             return render(request, "error.html", user, status_code=404, message="common.not_found")
-    return render(request, "policy.html", user, programmes=progs, runs=_runs(db), outcomes=OUTCOMES, m=m,
+    return render(request, "policy.html", user, programmes=progs, runs=_runs(db, user), outcomes=OUTCOMES, m=m,
                   r=opened, view=policy_view(opened["data"], lang, m) if opened else None,
-                  selected=(opened or {}).get("data") or {})
+                  selected=(opened or {}).get("data") or {}, scope_region=region_scope(user))
 
 
 @router.get("/policy/runs/{run_id}", response_class=HTMLResponse)
 def policy_run(run_id: str, request: Request, user: AnalystUser, db: DBDep) -> Response:
     """A stored run as the result partial (HTMX), read from the database."""
     try:
-        r = {"ok": True, "na": False, "error": None, "data": _open(db, run_id[:40])}
+        r = {"ok": True, "na": False, "error": None, "data": _open(db, run_id[:40], user)}
     except NotFound:
         return render(request, "partials/message.html", user, status_code=404, message="common.not_found")
-    return _result(request, user, r, _runs(db))
+    return _result(request, user, r, _runs(db, user))
 
 
 @router.post("/policy/evaluate", response_class=HTMLResponse, dependencies=CSRF)
@@ -95,8 +102,8 @@ def policy_evaluate(request: Request, user: AnalystUser, db: DBDep, programme: A
         body = Evaluation(programme=programme, outcomes=[outcome])
     except ValueError:  # pydantic validation: a coded message, not the validator's text
         r = {"ok": False, "na": False, "data": None, "error": render_message("policy.page.bad_input", {}, lang)}
-        return _result(request, user, r, _runs(db), 422)
-    r = cap(run_evaluation, db, body, user.username, lang)
+        return _result(request, user, r, _runs(db, user), 422)
+    r = cap(run_evaluation, db, body, user.username, lang, region_scope(user))
     if not r["ok"] and "unknown programme" in str(r["error"]):
         r["error"] = render_message("policy.page.unknown_programme", {}, lang)
-    return _result(request, user, r, _runs(db))
+    return _result(request, user, r, _runs(db, user))

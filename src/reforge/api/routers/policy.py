@@ -18,7 +18,7 @@ from reforge.api import services as sv
 from reforge.api.capabilities import jsonable
 from reforge.api.contract import content_disposition
 from reforge.api.db import Database
-from reforge.api.deps import DB, Analyst, Engine
+from reforge.api.deps import DB, Analyst, Engine, region_scope
 from reforge.api.lang import api_lang
 from reforge.api.models.analysis import ProgrammeModel, RunModel, RunResultModel
 from reforge.api.models.base import plain
@@ -51,9 +51,18 @@ def request_lang(request: Request) -> str:
     return "en"
 
 
-def run_evaluation(db: Database, body: Evaluation, username: str, lang: str = "en") -> dict:
+def visible(run: dict, region: str | None) -> bool:
+    """Whether an account bound to ``region`` (None: unbound) may see the stored ``run``: an unbound
+    account sees every run; a region-bound one only the runs evaluated on its region's firms (a run
+    over the whole database is an aggregate of other regions' firms, so it is withheld)."""
+    return region is None or (run.get("params") or {}).get("region") == region
+
+
+def run_evaluation(db: Database, body: Evaluation, username: str, lang: str = "en",
+                   region: str | None = None) -> dict:
     """Evaluate on a read cursor, then store the run (result and HTML report in ``lang``) in
     ``policy_runs`` with one write; return ``{"id", "created_at", "username", ..., "result"}``.
+    ``region`` (a region-bound account's): the evaluation covers that region's firms only.
 
     The read is closed before the write: a writer waits for every reader to leave."""
     from reforge.policy.runs import save_run
@@ -66,14 +75,15 @@ def run_evaluation(db: Database, body: Evaluation, username: str, lang: str = "e
         with tempfile.TemporaryDirectory(prefix="reforge-policy-") as d:
             rep = Path(d) / "report.html"
             from reforge.policy import evaluate as run
-            res = run(engine, body.programme, body.outcomes, by=body.by, report=str(rep), report_lang=lang)
+            res = run(engine, body.programme, body.outcomes, by=body.by, report=str(rep), report_lang=lang,
+                      region=region)
             html = rep.read_text(encoding="utf-8") if rep.exists() else None
     if html is None and hasattr(res, "to_html"):
         html = res.to_html()
     result = jsonable(res)
     params = {"programme": body.programme, "outcomes": body.outcomes, "by": body.by,
               **{k: result.get(k) for k in ("lag", "control") if isinstance(result, dict)},
-              "bootstrap": 999, "seed": 1, "report_lang": lang}
+              "bootstrap": 999, "seed": 1, "report_lang": lang, **({"region": region} if region else {})}
     if isinstance(result, dict) and "report" in result:  # the temp path is gone: set below to the download
         result["report"] = None
     with db.writer() as w:
@@ -86,8 +96,9 @@ def run_evaluation(db: Database, body: Evaluation, username: str, lang: str = "e
 @router.post("/policy/evaluate", response_model=RunResultModel, response_model_exclude_unset=True)
 def evaluate(body: Evaluation, request: Request, user: Analyst, db: DB) -> dict:
     """Staggered difference-in-differences of a programme on the outcomes (ATT with 95 % CI and
-    p-value, firms used, event study); the run is stored (see ``/policy/results``)."""
-    return plain(run_evaluation(db, body, user.username, request_lang(request)))
+    p-value, firms used, event study); the run is stored (see ``/policy/results``). For a region-bound
+    account the evaluation covers its region's firms only (``result.region``)."""
+    return plain(run_evaluation(db, body, user.username, request_lang(request), region_scope(user)))
 
 
 @router.get("/policy/results", response_model=list[RunModel], response_model_exclude_unset=True)
@@ -95,7 +106,8 @@ def results(user: Analyst, engine: Engine) -> list[dict]:
     """Stored evaluations, newest first: ``[{id, created_at, username, programme, outcomes, by, params,
     has_report}]``."""
     from reforge.policy.runs import list_runs
-    return plain(list_runs(engine, 200))
+    scope = region_scope(user)
+    return plain([r for r in list_runs(engine, 200) if visible(r, scope)])
 
 
 @router.get("/policy/results/{run_id}", response_model=RunResultModel, response_model_exclude_unset=True)
@@ -103,7 +115,10 @@ def result(run_id: str, user: Analyst, engine: Engine) -> dict:
     """One stored evaluation with its result (as computed then; nothing is recomputed)."""
     from reforge.policy.runs import load_run
     try:
-        return plain(with_report_link(load_run(engine, run_id)))
+        run = load_run(engine, run_id)
+        if not visible(run, region_scope(user)):
+            raise NotFound("not visible")
+        return plain(with_report_link(run))
     except NotFound:
         raise HTTPException(404, Message("api.not_found.evaluation", {"run": run_id[:40]},
                                           f"evaluation {run_id[:40]} not found")) from None
@@ -122,8 +137,11 @@ def report(run_id: str, user: Analyst, engine: Engine) -> HTMLResponse:
     """The self-contained HTML report (download), as stored with the run."""
     from reforge.policy.runs import load_report, load_run
     try:
+        run = load_run(engine, run_id)
+        if not visible(run, region_scope(user)):
+            raise NotFound("not visible")
         html = load_report(engine, run_id)
-        programme = load_run(engine, run_id)["programme"]
+        programme = run["programme"]
     except NotFound:
         raise HTTPException(404, Message("api.not_found.report", {"run": run_id[:40]},
                                           f"no report for evaluation {run_id[:40]}")) from None
