@@ -6,7 +6,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from reforge.engine.duckdb_engine import DuckDBEngine
@@ -67,9 +68,7 @@ def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: s
     from reforge.demo import national
     if n_firms > national.SHARD_FIRMS:
         return _build_national(db, n_firms, seed, files_dir, tick, realism), time.perf_counter() - t0
-    tmp = None
-    out = Path(files_dir) if files_dir else Path(tmp := tempfile.mkdtemp(prefix="reforge-demo-"))
-    try:
+    with _work_dir(files_dir) as out:
         paths = write_demo_files(n_firms, seed, out, progress, realism=realism)
         eng = DuckDBEngine(db)
         try:
@@ -82,10 +81,20 @@ def build_demo(db: str | Path, n_firms: int = 20000, seed: int = 7, files_dir: s
                 eng.execute("CHECKPOINT")
         finally:
             eng.close()
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
     return res, time.perf_counter() - t0
+
+
+@contextmanager
+def _work_dir(files_dir: str | Path | None) -> Iterator[Path]:
+    """``files_dir`` (kept), or a temporary folder removed at the end."""
+    if files_dir:
+        yield Path(files_dir)
+        return
+    tmp = tempfile.mkdtemp(prefix="reforge-demo-")
+    try:
+        yield Path(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _empty_data_tables(eng: DuckDBEngine, db: Path) -> None:
@@ -106,27 +115,21 @@ def _build_national(db: Path, n_firms: int, seed: int, files_dir: str | Path | N
     from reforge.demo import national
     from reforge.schema import ensure_schema
     from reforge.schema.audit import record
-    tmp = None
-    base = Path(files_dir) if files_dir else Path(tmp := tempfile.mkdtemp(prefix="reforge-demo-"))
-    wh = base / "warehouse" if tmp else base
-    try:
-        eng = DuckDBEngine(db)
-        try:
-            ensure_schema(eng)
+    with DuckDBEngine(db) as eng:   # refused before the long generation, not after
+        ensure_schema(eng)
+        _empty_data_tables(eng, db)
+    with _work_dir(files_dir) as base:
+        wh = base if files_dir else base / "warehouse"
+        national.write_warehouse(n_firms, seed, wh, realism=realism, shard_firms=national.SHARD_FIRMS,
+                                 progress=lambda m, f: tick(f"generating: {m}", 0.8 * f))
+        tick("loading", 0.8)
+        with DuckDBEngine(db) as eng:
             _empty_data_tables(eng, db)
-            national.write_warehouse(n_firms, seed, wh, realism=realism, shard_firms=national.SHARD_FIRMS,
-                                     progress=lambda m, f: tick(f"generating: {m}", 0.8 * f))
-            tick("loading", 0.8)
             with eng.transaction():   # the rows, their audit row and the demo marker: all or nothing
                 counts = national.load_warehouse(eng, wh)
                 record(eng, "demo", "import:append", ",".join(counts), sum(counts.values()),
                        {"national": True, "firms": n_firms, "seed": seed})
                 mark_demo(eng, n_firms, seed)
             eng.execute("CHECKPOINT")
-        finally:
-            eng.close()
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
     tick("done", 1.0)
     return ImportResult(tables=list(counts), mode="append", rows_read=dict(counts), rows_written=dict(counts))
