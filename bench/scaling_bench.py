@@ -5,8 +5,8 @@ workers on loopback, started here as in ``tests/cluster``), side by side on the 
 Input: a national warehouse of ``--max-firms`` firms in shards of ``--shard`` firms
 (``reforge.demo.national.write_warehouse``; generated into ``--warehouse`` when missing, its
 wall time and peak memory printed). The sizes are its first 1, 2, 4, … shards: every shard is a
-closed regional economy, so a prefix of shards is a complete warehouse (the firm tables'
-first row groups; the other tables come from the first shard anyway).
+closed regional economy, so a prefix of shards is a complete warehouse (the first firms and the
+firm tables' rows of those firms; the other tables come from the first shard anyway).
 
 For each size and engine a child process runs, timed one by one:
 
@@ -124,20 +124,27 @@ def ensure_warehouse(path: Path, firms: int, shard: int, seed: int) -> None:
           f"{peak:,.0f} MiB", flush=True)
 
 
-def prefix_warehouse(src: Path, dst: Path, shards: int) -> None:
-    """The first ``shards`` shards of ``src``: firm tables' first row groups, other tables as they are."""
-    import pyarrow.parquet as pq
+def prefix_warehouse(src: Path, dst: Path, shards: int, shard_firms: int) -> None:
+    """The first ``shards`` shards of ``src``: its first ``shards * shard_firms`` enterprises (written
+    in shard order) and the firm tables' rows of those firms (a supply link by its buyer; the foreign
+    suppliers' capabilities, which come from the first shard, kept); other tables as they are."""
+    import duckdb
 
     from reforge.demo.national import FIRM_TABLES
     dst.mkdir(parents=True)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE firms AS SELECT uscc FROM read_parquet('{src / 'enterprises.parquet'}') "
+                f"LIMIT {int(shards * shard_firms)}")
+    keep = {"enterprises": "uscc", "enterprise_years": "uscc", "designations": "uscc", "support_events": "uscc",
+            "credit_records": "uscc", "defaults": "uscc", "supply_links": "buyer_uscc"}
     for p in src.glob("*.parquet"):
-        if p.stem in FIRM_TABLES:
-            f = pq.ParquetFile(p)
-            with pq.ParquetWriter(dst / p.name, f.schema_arrow) as w:
-                for g in range(min(shards, f.num_row_groups)):
-                    w.write_table(f.read_row_group(g))
-        else:
+        if p.stem not in FIRM_TABLES:
             shutil.copy(p, dst / p.name)
+            continue
+        cond = (f"{keep[p.stem]} IN (SELECT uscc FROM firms)" if p.stem in keep else
+                "producer_type = 'foreign' OR producer_id IN (SELECT uscc FROM firms)")
+        con.execute(f"COPY (SELECT * FROM read_parquet('{p}') WHERE {cond}) TO '{dst / p.name}' (FORMAT PARQUET)")
+    con.close()
 
 
 def to_duckdb(wh: Path, db: Path) -> None:
@@ -194,7 +201,7 @@ def main() -> None:
             for k in counts:
                 wh = a.warehouse if k == n_shards else tmp / f"wh{k}"
                 if k != n_shards:
-                    prefix_warehouse(a.warehouse, wh, k)
+                    prefix_warehouse(a.warehouse, wh, k, a.shard)
                 import pyarrow.parquet as pq
                 firms = pq.read_metadata(wh / "enterprises.parquet").num_rows
                 links = pq.read_metadata(wh / "supply_links.parquet").num_rows

@@ -131,7 +131,7 @@ def write_warehouse(n_firms: int, seed: int, out_dir: str | Path, *, shard_firms
                 del df
                 if name not in writers:
                     writers[name] = pq.ParquetWriter(tmp / f"{name}.parquet", t.schema)
-                writers[name].write_table(t)
+                writers[name].write_table(t, row_group_size=max(1, t.num_rows))   # a row group per shard
                 rows[name] = rows.get(name, 0) + t.num_rows
             del tables
         for w in writers.values():
