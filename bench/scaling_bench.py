@@ -12,7 +12,8 @@ For each size and engine a child process runs, timed one by one:
 
 * ``metrics``: chain bottleneck metrics of the six chains (``reforge.chain.bottlenecks``);
 * ``simulate``: removing Japan's suppliers, disruption to the fixed point (``chain.simulate``);
-* ``screen``: Little Giant screening of every firm in the default year (``firms.screen``).
+* ``screen``: Little Giant screening of every firm in the default screening year (the year after
+  the latest well-covered panel year, as the Tiers page; ``firms.screen``).
 
 Printed: seconds per analysis, the process tree's peak resident memory (the child's Python and,
 for Spark, its driver JVM; sampled every 0.2 s; the cluster's worker and executor JVMs are not
@@ -48,6 +49,7 @@ def child(engine: str, source: str, out: str) -> None:
     """Run the analyses on ``engine`` (``duckdb``: ``source`` is a database file; otherwise a
     warehouse folder) and write ``{analysis: seconds}`` to ``out``."""
     from reforge.chain import bottlenecks, list_chains, simulate
+    from reforge.coverage import default_year
     from reforge.firms import screen
     if engine == "duckdb":
         from reforge.engine import DuckDBEngine
@@ -64,7 +66,8 @@ def child(engine: str, source: str, out: str) -> None:
     sim = simulate(e, remove_country="JP")
     secs["simulate"] = time.perf_counter() - t
     t = time.perf_counter()
-    sc = screen(e, "little_giant", None)
+    year = default_year(e, "enterprise_years") + 1   # the default screening year, as the Tiers page
+    sc = screen(e, "little_giant", year)
     secs["screen"] = time.perf_counter() - t
     secs["disrupted"] = sim.disrupted_firms_count
     secs["screened"] = len(sc.frame)
