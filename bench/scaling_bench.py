@@ -182,12 +182,17 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: duckdb, local, cluster")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per child, seconds")
+    ap.add_argument("--shards", default=None, help="comma-separated shard counts to run (default 1,2,4,…)")
+    ap.add_argument("--executor-memory", default="3g",
+                    help="spark.executor.memory on the cluster (its 1g default fails at 2M firms)")
     ap.add_argument("--plot", type=Path, default=ROOT / "bench" / "out" / "scaling.png")
     a = ap.parse_args()
     engines = [x for x in a.engines.split(",") if x]
     ensure_warehouse(a.warehouse, a.max_firms, a.shard, a.seed)
     n_shards = math.ceil(a.max_firms / a.shard)
     counts = [k for k in (1, 2, 4, 8, 16, 32) if k <= n_shards]
+    if a.shards:
+        counts = [int(x) for x in a.shards.split(",")]
     results: dict[tuple[str, int], dict] = {}
     cluster = None
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
@@ -217,6 +222,8 @@ def main() -> None:
                     else:
                         src = wh
                         cenv = {**env, "REFORGE_SPARK_MASTER": cluster.url if eng == "cluster" else "local[2]"}
+                        if eng == "cluster":   # read by pyspark when it starts the driver JVM
+                            cenv["PYSPARK_SUBMIT_ARGS"] = f"--conf spark.executor.memory={a.executor_memory} pyspark-shell"
                     wall, peak, rc = run_sampled([sys.executable, "-W", "ignore", __file__, "--child", eng, str(src),
                                                   str(out)], cenv, a.timeout)
                     r = json.loads(out.read_text()) if rc == 0 and out.exists() else {}
@@ -244,6 +251,7 @@ def main() -> None:
 
 def plot(results: dict, engines: list[str], sizes: list[int], path: Path) -> None:
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(ANALYSES), figsize=(4 * len(ANALYSES), 3.6), sharex=True)
@@ -254,6 +262,8 @@ def plot(results: dict, engines: list[str], sizes: list[int], path: Path) -> Non
                 ax.loglog([p[0] for p in pts], [p[1] for p in pts], "o-", label=eng)
         ax.set_title(x)
         ax.set_xlabel("firms")
+        ax.set_xticks(sizes, [f"{n / 1e6:g}M" for n in sizes])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("seconds")
     axes[0].legend()
