@@ -140,7 +140,11 @@ def test_policy_evaluations_of_a_region_bound_analyst_cover_its_firms(url):
     revenue rises 2023 -> 2024 by 1e6 (E1), 2e6 (E2), 3e6 (E3), 4e6 (E4)). Suzhou (320500) holds E1
     and E4 (county 320506, no city code): ATT = 1e6 - 4e6. The whole database: 1.5e6 - 3.5e6."""
     body = {"programme": "little_giant_fund", "outcomes": ["revenue"]}
-    sz, free, prov = h(url, "sz"), h(url, "free"), h(url, "prov")
+    # an account of its own: another test of this module re-binds "sz"
+    r = httpx.post(url + V1 + "/users", headers=login(url, "admin"),
+                   json={"username": "szpolicy", "password": PW, "role": "analyst", "region": "320500"})
+    assert r.status_code == 201, r.text
+    sz, free, prov = h(url, "szpolicy"), h(url, "free"), h(url, "prov")
     mine = httpx.post(url + V1 + "/policy/evaluate", headers=sz, json=body, timeout=120)
     assert mine.status_code == 200, mine.text
     res = mine.json()["result"]
