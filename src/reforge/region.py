@@ -47,6 +47,13 @@ def region_clause(region: str | None, alias: str = "e") -> tuple[str, dict[str, 
     return f"{a}.county_code = $reg_code", {"reg_code": region}
 
 
+def region_firms(engine: Any, region: str) -> set[str]:
+    """USCCs of the enterprises in ``region`` or below (``engine``: any Reforge engine)."""
+    cond, params = region_clause(region)
+    df = engine.fetch_df(f"SELECT e.uscc FROM enterprises e WHERE {cond}", params)
+    return set(df["uscc"].astype(str))
+
+
 def region_condition(region: str | None, alias: str = "e") -> str:
     """:func:`region_clause` with its values inlined through :func:`sqlbuild.literal` (for SQL
     that takes no parameters, e.g. a materialized table; the code is checked to be six digits)."""
@@ -89,4 +96,4 @@ def region_name(code: Any, lang: str = "en") -> str:
 
 
 __all__ = ["PROVINCE_EN", "check_region", "divisions", "inline_params", "region_clause", "region_condition",
-           "region_name"]
+           "region_firms", "region_name"]

@@ -180,6 +180,31 @@ def _close(a: object, b: object) -> bool:
     return a == b
 
 
+def test_a_simulation_reported_for_regions_partitions_the_national_report(engine):
+    """The cascade runs over the whole network; a region's report keeps its firms and its buyers'
+    losses, so the two provinces' reports add up to the national one (every buyer is in one)."""
+    from reforge.chain import simulate
+    e, t = engine
+    nat = simulate(e, remove_country="JP", year=YEAR)
+    assert nat.disrupted_firms and nat.region is None
+    parts = {r: simulate(e, remove_country="JP", year=YEAR, region=r) for r in ("320000", "440000")}
+    assert sorted(f for p in parts.values() for f in p.disrupted_firms) == sorted(nat.disrupted_firms)
+    assert sum(p.lost_value for p in parts.values()) == pytest.approx(nat.lost_value, rel=1e-12)
+    for it in {r["item_id"] for r in nat.by_item}:
+        def lost(res, item=it):
+            return sum(r["lost_value"] for r in res.by_item if r["item_id"] == item)
+        assert sum(lost(p) for p in parts.values()) == pytest.approx(lost(nat), rel=1e-12), it
+    for p in parts.values():
+        assert set(p.removed) == set(nat.removed)  # foreign suppliers: no region's firms
+        assert 0 < p.lost_value < nat.lost_value
+    ent = t["enterprises"]
+    sz = set(ent.loc[(ent.city_code == "320500") | (ent.city_code.isna() & ent.county_code.str.startswith("3205",
+                                                                                                         na=False)),
+                     "uscc"])
+    city = simulate(e, remove_country="JP", year=YEAR, region="320500")
+    assert set(city.disrupted_firms) == set(nat.disrupted_firms) & sz
+
+
 def test_the_region_is_checked_and_bound(duck, monkeypatch):
     put_tables(duck, region_tables())
     for bad in ("3205' OR 1=1 --", "32050", "3205000", 320500, "３２０５００", ""):

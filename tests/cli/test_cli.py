@@ -61,6 +61,18 @@ def test_errors_are_one_line_exit_2(db, tmp_path):
     assert r.returncode != 0 and "Traceback" in r.stderr
 
 
+def test_coded_errors_speak_the_command_language(db):
+    """A coded error is rendered from the catalog of ``--lang`` / ``$REFORGE_LANG``; an uncoded one
+    (the generic code) keeps its own text."""
+    args = ["match", "degree", "--min-score", "3", "--db", str(db)]
+    en = run(*args)
+    assert en.returncode == 2 and "min_score must be between 0 and 1" in en.stderr
+    for r in (run(*args, env={**os.environ, "REFORGE_LANG": "zh"}), run(*args, "--lang", "zh")):
+        assert r.returncode == 2 and "最低得分须在 0 到 1 之间" in r.stderr, r.stderr
+    r = run("status", "--db", str(db) + ".missing", env={**os.environ, "REFORGE_LANG": "zh"})
+    assert r.returncode == 2 and "does not exist" in r.stderr
+
+
 def test_export_parquet(db, tmp_path):
     r = run("export", "--to", "parquet", str(tmp_path / "wh"), "--db", str(db), "--format", "json")
     assert r.returncode == 0, r.stderr

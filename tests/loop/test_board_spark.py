@@ -51,7 +51,10 @@ def _plain(v):
 
 def _steps(e) -> dict:
     steps = (b._makers(e, "A", 2024, None), b._projects(e, "A", AS_OF, None), b._projects(e, "S", AS_OF, F1),
-             b._appraisals(e, "A"), b._adoption(e, "A"), b._projects(e, "D", AS_OF, None))
+             b._appraisals(e, "A"), b._adoption(e, "A"), b._projects(e, "D", AS_OF, None),
+             # a region's view (issue 19): every firm is in Jiangsu (320000), none in Beijing (110000)
+             b._projects(e, "A", AS_OF, None, "320000"), b._projects(e, "A", AS_OF, None, "110000"),
+             b._appraisals(e, "A", "110000"), b._adoption(e, "A", "320000"), b._adoption(e, "A", "110000"))
     return {"item": _plain(q.item(e, "A").to_dict("records")), "chains": _plain(q.item_chains(e, "A").to_dict("records")),
             "years": q.link_years(e), "steps": [_plain(s.to_dict()) for s in steps]}
 
@@ -69,7 +72,10 @@ def test_board_sql_steps_same_on_spark(db, spark_engine):
     assert got == want
     # and the values are the hand-made ones (so that both engines agreeing on nothing cannot pass)
     assert want["years"] == [2023, 2024] and [c["chain_id"] for c in want["chains"]] == ["C1", "C2"]
-    makers, projects, other, appraisals, adoption, nobody = want["steps"]
+    makers, projects, other, appraisals, adoption, nobody, jiangsu, beijing, no_appraisal, js_adoption, \
+        no_adoption = want["steps"]
+    assert jiangsu == projects and js_adoption == adoption
+    assert [s["rows"] for s in (beijing, no_appraisal, no_adoption)] == [[], [], []]
     assert [r["uscc"] for r in makers["rows"]] == ["91320000000000002B"]
     assert [p["project_id"] for p in projects["rows"]] == ["P1", "P2"]
     p2 = next(p for p in projects["rows"] if p["project_id"] == "P2")

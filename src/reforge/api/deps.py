@@ -132,6 +132,16 @@ def region_scope(user: User) -> str | None:
     return r
 
 
+def withhold_from_region(user: User) -> None:
+    """403 ``scope.withheld`` for a region-bound account (:func:`region_scope`): the result counts
+    firms of every region and cannot be split by region (programme outcomes, personnel flows,
+    platform usage)."""
+    if (scope := region_scope(user)) is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, {
+            "code": "scope.withheld", "params": {"region": scope},
+            "msg": "Not shown to region-bound accounts: these figures count firms of every region."})
+
+
 def check_region_access(engine: CursorEngine, user: User, uscc: str) -> None:
     """404 (not 403, to not leak) when ``uscc`` lies outside the user's region."""
     from reforge.api.enterprise_queries import in_region

@@ -12,14 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from reforge.engine.base import Engine
-from reforge.region import region_clause
+from reforge.region import region_firms
 
 
 def region_usccs(engine: Engine, region: str) -> set[str]:
     """USCCs of the enterprises in ``region`` (six-digit GB/T 2260 code) or below."""
-    cond, params = region_clause(region)
-    df = engine.fetch_df(f"SELECT e.uscc FROM enterprises e WHERE {cond}", params)
-    return set(df["uscc"].astype(str))
+    return region_firms(engine, region)
 
 
 def scope_result(data: Any, region: str | None, usccs: set[str] | None) -> Any:

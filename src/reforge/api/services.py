@@ -45,12 +45,13 @@ def _region_scoped(res: dict, region: str | None) -> dict:
     return res if region is None else {**res, "scope": {"region": region}}
 
 
-def simulate(engine: Engine, chain_id: str | None, **scenario: Any) -> dict:
+def simulate(engine: Engine, chain_id: str | None, region: str | None = None, **scenario: Any) -> dict:
     """Disruption simulation (remove a country / firm / region / item) over every chain; asked
     from one chain (``chain_id``), the result also names it (``scope_chain``) and gives its row
-    of ``by_chain`` as ``chain`` (None when the scenario does not reach it)."""
+    of ``by_chain`` as ``chain`` (None when the scenario does not reach it). With ``region`` (a
+    region-bound account) the report covers that region's firms, named under ``scope``."""
     from reforge.chain import simulate as run
-    res = jsonable(run(engine, **scenario))
+    res = _region_scoped(jsonable(run(engine, region=region, **scenario)), region)
     if chain_id is not None:
         res["scope_chain"] = chain_id
         res["chain"] = next((c for c in res.get("by_chain") or [] if c.get("chain_id") == chain_id), None)

@@ -50,8 +50,9 @@ def appraisal(engine: Engine, appraisal_id: str) -> dict[str, object]:
 
 
 def appraisals(engine: Engine, ids: Sequence[str] | None = None, kind: str | None = None,
-               year: int | None = None, uscc: str | None = None) -> pd.DataFrame:
-    """Appraisals filtered by ids, kind, year and applicant (all bound)."""
+               year: int | None = None, uscc: str | None = None, region: str | None = None) -> pd.DataFrame:
+    """Appraisals filtered by ids, kind, year and applicant (all bound); ``region`` (GB/T 2260
+    code): applicants in that region or below."""
     _need(engine, "appraisals")
     where, params = ["TRUE"], []
     if ids is not None:
@@ -63,6 +64,9 @@ def appraisals(engine: Engine, ids: Sequence[str] | None = None, kind: str | Non
         if v is not None:
             where.append(f"{col} = ?")
             params.append(v)
+    if region is not None:  # the checked six-digit code is inlined: the query keeps its ? markers
+        from reforge.region import region_condition
+        where.append(f"uscc IN (SELECT e.uscc FROM enterprises e WHERE {region_condition(region)})")
     return engine.fetch_df("SELECT appraisal_id, uscc, kind, title, item_id, year FROM appraisals WHERE "
                            + " AND ".join(where) + " ORDER BY appraisal_id", params)
 

@@ -47,6 +47,7 @@ class Simulation:
     removed: list[str] = field(default_factory=list)
     scenario: dict = field(default_factory=dict)
     year: int | None = None
+    region: str | None = None  # the GB/T 2260 region the report covers (None: all)
 
     @property
     def disrupted_firms_count(self) -> int:
@@ -116,8 +117,12 @@ def _seed_sql(engine: Engine, remove_country: str | None, remove_firm: str | Non
 
 def simulate(engine: Engine, *, remove_country: str | None = None, remove_firm: str | None = None,
              remove_region: str | None = None, remove_item: str | None = None,
-             loss_threshold: float = 0.5, year: int | None = None) -> Simulation:
-    """Remove producers (and/or an item), propagate disruption to the fixed point, report."""
+             loss_threshold: float = 0.5, year: int | None = None, region: str | None = None) -> Simulation:
+    """Remove producers (and/or an item), propagate disruption to the fixed point, report.
+
+    ``region`` (GB/T 2260 code, issue 19): the cascade runs over the whole network (a region's
+    firms buy from anywhere), but the report covers that region's firms only: its disrupted and
+    removed firms (foreign suppliers stay), the value its buyers lose, per item and chain."""
     if all(v is None for v in (remove_country, remove_firm, remove_region, remove_item)):
         raise ReforgeError("give at least one of remove_country, remove_firm, remove_region, remove_item")
     thr = _validate_threshold(loss_threshold)
@@ -157,6 +162,20 @@ def simulate(engine: Engine, *, remove_country: str | None = None, remove_firm: 
 SELECT l.supplier_id, l.buyer_id, l.item_id, l.value FROM {links} l
 LEFT JOIN {res.down} d ON d.id = l.supplier_id
 WHERE d.id IS NOT NULL OR {item_cond}""")
+        down = res.down
+        if region is not None:  # report the region's buyers and firms only
+            from reforge.region import region_condition
+            cond = region_condition(region, "e")
+            dead_r, down_r = engine.temp_name("sim_dead_r"), engine.temp_name("sim_down_r")
+            scratch += [dead_r, down_r]
+            engine.materialize(dead_r, f"SELECT x.* FROM {dead} x JOIN enterprises e ON e.uscc = x.buyer_id "
+                                       f"WHERE {cond}")
+            engine.materialize(down_r, f"SELECT d.* FROM {res.down} d LEFT JOIN enterprises e ON e.uscc = d.id "
+                                       f"WHERE {cond} OR (d.rnd = 0 AND e.uscc IS NULL)")  # + foreign seeds
+            dead, down = dead_r, down_r
+            kept = engine.fetch_df(f"SELECT id, rnd FROM {down} ORDER BY rnd, id")
+            removed = kept.loc[kept["rnd"] == 0, "id"].tolist()
+            disrupted = kept.loc[kept["rnd"] > 0, "id"].tolist()
         # sums in integer cents: exact, and the same on every engine
         lost_value = float(engine.fetch_scalar(
             f"SELECT COALESCE(SUM({cents('value')}), 0) FROM {dead}") or 0) / 100
@@ -165,7 +184,7 @@ WITH li AS (SELECT item_id, CAST(SUM({cents('value')}) AS DOUBLE) / 100 AS lost_
            FROM {dead} GROUP BY item_id),
 via AS (
   SELECT a.item_id, COUNT(DISTINCT a.buyer_id) AS disrupted_buyers
-  FROM {res.acc} a JOIN {res.down} d ON d.id = a.buyer_id AND d.rnd > 0
+  FROM {res.acc} a JOIN {down} d ON d.id = a.buyer_id AND d.rnd > 0
   WHERE {share_exceeds('a.lost', 'a.total', thr)} GROUP BY a.item_id
 )
 SELECT li.item_id, i.name, CAST(li.lost_value AS DOUBLE) AS lost_value,
@@ -173,11 +192,11 @@ SELECT li.item_id, i.name, CAST(li.lost_value AS DOUBLE) AS lost_value,
        CAST(COALESCE(via.disrupted_buyers, 0) AS BIGINT) AS disrupted_buyers
 FROM li LEFT JOIN via ON via.item_id = li.item_id LEFT JOIN items i ON i.item_id = li.item_id
 ORDER BY lost_value DESC, li.item_id""")
-        by_chain = _by_chain(engine, dead, res.down, links)
+        by_chain = _by_chain(engine, dead, down, links)
     return Simulation(disrupted_firms=[str(x) for x in disrupted], lost_value=lost_value,
                       rounds=int(res.rounds), by_chain=by_chain,
                       by_item=[_rec(r) for r in by_item.to_dict(orient="records")],
-                      removed=[str(x) for x in removed], scenario=scenario, year=y)
+                      removed=[str(x) for x in removed], scenario=scenario, year=y, region=region)
 
 
 def _rec(r: dict) -> dict:

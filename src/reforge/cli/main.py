@@ -105,6 +105,25 @@ def _root(debug: bool = typer.Option(False, "--debug", help="show tracebacks"),
         os.environ["REFORGE_SPARK_MASTER"] = spark_master  # read when the Spark session starts
 
 
+def _error_text(e: Exception) -> str:
+    """A user error in the command's language (``--lang`` or ``$REFORGE_LANG``): a coded error is
+    rendered from the catalog, anything else (and English) is the error's own text."""
+    from reforge.messages import DEFAULT_LANG, has, render, resolve_lang
+    argv = sys.argv[1:]
+    given = next((a.split("=", 1)[1] for a in argv if a.startswith("--lang=")), None)
+    if given is None and "--lang" in argv[:-1]:
+        given = argv[argv.index("--lang") + 1]
+    try:
+        lang = resolve_lang(given)
+    except Exception:  # an unknown --lang is the command's own error, not this one's
+        return str(e)
+    code = getattr(e, "code", None)
+    generic = {getattr(k, "default_code", None) for k in type(e).__mro__}  # "error": says less than the text
+    if lang == DEFAULT_LANG or not isinstance(code, str) or code in generic or not has(code, lang):
+        return str(e)
+    return render(code, getattr(e, "params", None) or {}, lang)
+
+
 def main() -> None:
     """Entry point: run the app; user errors are one line and exit code 2."""
     from reforge.engine.base import EngineError
@@ -116,7 +135,7 @@ def main() -> None:
     except (ReforgeError, EngineError, ValueError, FileNotFoundError) as e:
         if _DEBUG or "--debug" in sys.argv:
             raise
-        err_console.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {_error_text(e)}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Exit as e:
         sys.exit(e.exit_code)

@@ -38,8 +38,11 @@ def _empty(key: str, link: str | None = None, **params: object) -> Step:
 
 
 def board(engine: Engine, item_id: str, as_of: str | _dt.date | None = None, year: int | None = None,
-          scope: str | None = None) -> BoardResult:
-    """The board of ``item_id`` (NotFound when the item does not exist)."""
+          scope: str | None = None, region: str | None = None) -> BoardResult:
+    """The board of ``item_id`` (NotFound when the item does not exist). ``region`` (GB/T 2260,
+    issue 19): the item as a region sees it - labels, matching degree and adoption from that
+    region's buyers, the consortia, projects and appraisals a firm of the region takes part in;
+    the makers stay national (a region's firms buy from anywhere in China)."""
     day = check_date(as_of)
     if not engine.table_exists("items"):
         raise NotFound("the database has no items table", code="loop.board.item_not_found",
@@ -51,10 +54,11 @@ def board(engine: Engine, item_id: str, as_of: str | _dt.date | None = None, yea
     from reforge.chain.metrics import resolve_year
     y = resolve_year(engine, year)
     name = Localized({"en": r["name"] or item_id, "zh": r["name_zh"]})
-    steps = [_why(engine, item_id, y, name), _makers(engine, item_id, y, scope), _matching(engine, item_id, day),
-             _consortium(engine, item_id, day, scope), _projects(engine, item_id, day, scope), _appraisals(engine, item_id),
-             _adoption(engine, item_id), _trend(engine, item_id)]
-    return BoardResult(item_id, r["name"], r["name_zh"], r["foundation"], day, y, steps)
+    steps = [_why(engine, item_id, y, name, region), _makers(engine, item_id, y, scope),
+             _matching(engine, item_id, day, region), _consortium(engine, item_id, day, scope, region),
+             _projects(engine, item_id, day, scope, region), _appraisals(engine, item_id, region),
+             _adoption(engine, item_id, region), _trend(engine, item_id, region)]
+    return BoardResult(item_id, r["name"], r["name_zh"], r["foundation"], day, y, steps, region)
 
 
 def _chains(engine: Engine, item_id: str) -> list[dict]:
@@ -63,7 +67,7 @@ def _chains(engine: Engine, item_id: str) -> list[dict]:
     return records(q.item_chains(engine, item_id))
 
 
-def _why(engine: Engine, item_id: str, year: int | None, name: Localized) -> Step:
+def _why(engine: Engine, item_id: str, year: int | None, name: Localized, region: str | None = None) -> Step:
     from reforge.chain import bottlenecks
     chains = _chains(engine, item_id)
     if not chains:
@@ -75,7 +79,7 @@ def _why(engine: Engine, item_id: str, year: int | None, name: Localized) -> Ste
     notes: list[Message] = []
     for c in chains:
         try:
-            b = bottlenecks(engine, c["chain_id"], year=year)
+            b = bottlenecks(engine, c["chain_id"], year=year, region=region)
         except ReforgeError as e:
             notes.append(Message("loop.projects.note.chain_failed", {"chain": c["chain_id"], "error": str(e)[:200]}))
             continue
@@ -110,7 +114,7 @@ def _makers(engine: Engine, item_id: str, year: int | None, scope: str | None) -
     return Step("makers", rows, None, None, f"/enterprises/{rows[0]['uscc']}" if scope is None else None, notes)
 
 
-def _matching(engine: Engine, item_id: str, day: str) -> Step:
+def _matching(engine: Engine, item_id: str, day: str, region: str | None = None) -> Step:
     from reforge.match import matching_degree
     from reforge.match.rank import INPUTS
     missing = [t for t in (*INPUTS, "chain_items") if not engine.table_exists(t)]
@@ -120,7 +124,7 @@ def _matching(engine: Engine, item_id: str, day: str) -> Step:
     if not n:
         return _empty("matching", None, item=item_id)
     try:
-        d = matching_degree(engine, day, items=[item_id])  # this item's demands only
+        d = matching_degree(engine, day, items=[item_id], region=region)  # this item's demands only
     except ReforgeError as e:
         st = _empty("matching", None, item=item_id)
         st.notes.append(Message("loop.projects.note.matching_failed", {"error": str(e)[:200]}))
@@ -131,7 +135,7 @@ def _matching(engine: Engine, item_id: str, day: str) -> Step:
     return Step("matching", rows, None, None, None)
 
 
-def _consortium(engine: Engine, item_id: str, day: str, scope: str | None) -> Step:
+def _consortium(engine: Engine, item_id: str, day: str, scope: str | None, region: str | None = None) -> Step:
     """The joint-research capability's consortium proposal for the item
     (:func:`reforge.research.partners.propose_partners` on ``as_of``; an enterprise account sees
     it only when its firm takes part, as on the research page)."""
@@ -144,6 +148,9 @@ def _consortium(engine: Engine, item_id: str, day: str, scope: str | None) -> St
                     action, "/research")
     if scope is not None:
         res = res.for_firm(scope)
+    elif region is not None:
+        from reforge.region import region_firms
+        res = res.for_firms(region_firms(engine, region), redact=False)
     props = [p for p in res.proposals if p["source"] == "item"]
     if not props:
         return Step("consortium", [], Message("loop.board.missing.consortium", {"item": item_id}), action,
@@ -155,16 +162,16 @@ def _consortium(engine: Engine, item_id: str, day: str, scope: str | None) -> St
     return Step("consortium", [row], None, None, "/research")
 
 
-def _projects(engine: Engine, item_id: str, day: str, scope: str | None) -> Step:
+def _projects(engine: Engine, item_id: str, day: str, scope: str | None, region: str | None = None) -> Step:
     if not engine.table_exists("projects") or not engine.table_exists("project_items"):
         return _empty("projects", "/loop/projects", item=item_id)
     q.need(engine)
-    pr = records(q.projects(engine, scope, item_id))
+    pr = records(q.projects(engine, scope, item_id, region))
     if not pr:
         return _empty("projects", "/loop/projects", item=item_id)
     ms = records(q.milestones(engine, [p["project_id"] for p in pr]))
     late = {(o["project_id"], o["milestone_id"]): o["days_overdue"]
-            for o in records(q.overdue(engine, day, scope, item_id))}
+            for o in records(q.overdue(engine, day, scope, item_id, region))}
     for p in pr:
         p["items"] = [x for x in (p["items"] or "").split(",") if x]
         p["milestones"] = [{**m, "overdue": (m["project_id"], m["milestone_id"]) in late,
@@ -174,19 +181,19 @@ def _projects(engine: Engine, item_id: str, day: str, scope: str | None) -> Step
     return Step("projects", pr, None, None, "/loop/projects")
 
 
-def _appraisals(engine: Engine, item_id: str) -> Step:
+def _appraisals(engine: Engine, item_id: str, region: str | None = None) -> Step:
     if not engine.table_exists("appraisals"):
         return _empty("appraisals", "/appraise", item=item_id)
-    rows = records(q.appraisals(engine, item_id))
+    rows = records(q.appraisals(engine, item_id, region))
     if not rows:
         return _empty("appraisals", "/appraise", item=item_id)
     return Step("appraisals", rows, None, None, f"/appraise?id={rows[0]['appraisal_id']}")
 
 
-def _adoption(engine: Engine, item_id: str) -> Step:
+def _adoption(engine: Engine, item_id: str, region: str | None = None) -> Step:
     if not engine.table_exists("supply_links"):
         return _empty("adoption", None, item=item_id)
-    rows = records(q.adoption(engine, item_id))
+    rows = records(q.adoption(engine, item_id, region))
     for r in rows:
         r["domestic_share"] = r["domestic_value"] / r["total_value"] if r["total_value"] else None
     if not rows or not any(r["domestic_value"] for r in rows):
@@ -200,7 +207,7 @@ def _adoption(engine: Engine, item_id: str) -> Step:
     return Step("adoption", rows, None, None, None, notes)
 
 
-def _trend(engine: Engine, item_id: str) -> Step:
+def _trend(engine: Engine, item_id: str, region: str | None = None) -> Step:
     from reforge.chain import bottlenecks
     chains = _chains(engine, item_id)
     years = q.link_years(engine)
@@ -210,7 +217,7 @@ def _trend(engine: Engine, item_id: str) -> Step:
     for c in chains:
         for yr in years:
             try:
-                b = bottlenecks(engine, c["chain_id"], year=yr)
+                b = bottlenecks(engine, c["chain_id"], year=yr, region=region)
             except ReforgeError:
                 continue
             i = next(x for x in b.items if x["item_id"] == item_id)

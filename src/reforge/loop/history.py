@@ -93,9 +93,11 @@ def _stored(engine: Engine, chain_id: str) -> dict[int, str | None]:
     return {int(r.year): (r.lo if r.lo == r.hi else None) for r in df.itertuples(index=False)}
 
 
-def compute_year(engine: Engine, chain_id: str, year: int, thresholds: dict | None = None) -> pd.DataFrame:
-    """The rows of one year (without fingerprint and time), from ``bottlenecks(year=year)``."""
-    b = bottlenecks(engine, chain_id, thresholds, year=int(year))
+def compute_year(engine: Engine, chain_id: str, year: int, thresholds: dict | None = None,
+                 region: str | None = None) -> pd.DataFrame:
+    """The rows of one year (without fingerprint and time), from ``bottlenecks(year=year)``
+    (``region``: from the supply links of that GB/T 2260 region's buyers)."""
+    b = bottlenecks(engine, chain_id, thresholds, year=int(year), region=region)
     rows = [{"chain_id": chain_id, "year": int(year), "item_id": i["item_id"], "label": i["label"],
              "priority": i["priority"], "domestic_share": i.get("domestic_share"),
              "import_dependence": i.get("import_dependence"), "top_country": i.get("top_country"),
@@ -107,16 +109,17 @@ def compute_year(engine: Engine, chain_id: str, year: int, thresholds: dict | No
 
 
 def label_history(engine: Engine, chain_id: str, thresholds: dict | None = None, since: int | None = None,
-                  store: bool = True) -> HistoryResult:
+                  store: bool = True, region: str | None = None) -> HistoryResult:
     """Labels per item and year, transitions, resolved and newly-choked lists (see the module doc).
 
     ``store``: write missing or stale years to ``label_history`` when possible (default
-    thresholds, writable DuckDB); reading never needs write access."""
+    thresholds, writable DuckDB); reading never needs write access. ``region`` (GB/T 2260 code):
+    the labels of that region's buyers, always computed (the stored history is national)."""
     chain = check_chain(engine, chain_id)
     sql.need_tables(engine, ("chain_items", "chain_links", "items", "supply_links", "foreign_suppliers"))
     fps = fingerprints(engine, chain_id, thresholds)
     years = sorted(fps)
-    stored = _stored(engine, chain_id) if thresholds is None else {}
+    stored = _stored(engine, chain_id) if thresholds is None and region is None else {}
     fresh = [y for y in years if stored.get(y) == fps[y]]
     todo = [y for y in years if y not in fresh]
     parts = []
@@ -125,11 +128,11 @@ def label_history(engine: Engine, chain_id: str, thresholds: dict | None = None,
         df = engine.fetch_df(f"SELECT {', '.join(COLS[:-2])} FROM {TABLE} WHERE chain_id = $chain "
                              f"AND year IN ({marks})", sql.params(chain_id, years=fresh))
         parts.append(df)
-    new = [compute_year(engine, chain_id, y, thresholds) for y in todo]
+    new = [compute_year(engine, chain_id, y, thresholds, region) for y in todo]
     parts += new
     orphaned = sorted(y for y in stored if y not in fps)
     writable = engine.stores
-    if store and thresholds is None and writable and (todo or orphaned):
+    if store and thresholds is None and region is None and writable and (todo or orphaned):
         _write(engine, chain_id, pd.concat(new, ignore_index=True) if new else None, fps, todo + orphaned)
     rows = (pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts)
             else pd.DataFrame(columns=list(COLS[:-2])))
@@ -142,7 +145,7 @@ def label_history(engine: Engine, chain_id: str, thresholds: dict | None = None,
         since = years[-2]
     tr = transitions(rows, items)
     res, newc = changes(rows, items, since, years[-1] if years else None)
-    return HistoryResult(chain, years, rows, items, tr, res, newc, since if years else None, fresh, todo)
+    return HistoryResult(chain, years, rows, items, tr, res, newc, since if years else None, fresh, todo, region)
 
 
 def _write(engine: DuckDBEngine, chain_id: str, df: pd.DataFrame | None, fps: dict[int, str],

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from reforge.messages import Message, render
 
@@ -134,6 +134,7 @@ class PortfolioModel(BaseModel):
     overdue: list[OverdueModel]
     leads: list[LeadModel]
     notes: list[MessageModel]
+    region: str | None = Field(None, description="GB/T 2260 region whose projects these are (a region-bound account)")
 
 
 @dataclass
@@ -150,6 +151,7 @@ class PortfolioResult:
     overdue: list[dict[str, Any]] = field(default_factory=list)
     leads: list[dict[str, Any]] = field(default_factory=list)  # reasons: Messages
     notes: list[Message] = field(default_factory=list)
+    region: str | None = None  # GB/T 2260 code of a region's view (issue 19)
 
     @property
     def uncovered(self) -> list[str]:
@@ -172,7 +174,8 @@ class PortfolioResult:
                 "projects": [plain(p) for p in self.projects], "coverage": [plain(c) for c in self.coverage],
                 "uncovered": self.uncovered, "budget": [plain(b) for b in self.budget],
                 "budget_by_source": self.budget_by_source, "overdue": [plain(o) for o in self.overdue],
-                "leads": [plain(x) for x in self.leads], "notes": [n.to_dict() for n in self.notes]}
+                "leads": [plain(x) for x in self.leads], "notes": [n.to_dict() for n in self.notes],
+                "region": self.region}
 
     def model(self) -> PortfolioModel:
         return PortfolioModel(**self.to_dict())
@@ -229,6 +232,7 @@ class BoardModel(BaseModel):
     as_of: str
     year: int | None
     steps: list[StepModel]
+    region: str | None = Field(None, description="GB/T 2260 region of the view (a region-bound account)")
 
 
 STEP_KEYS = ("why", "makers", "matching", "consortium", "projects", "appraisals", "adoption", "trend")
@@ -267,13 +271,15 @@ class BoardResult:
     as_of: str
     year: int | None
     steps: list[Step]
+    region: str | None = None
 
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)
 
     def to_dict(self) -> dict[str, Any]:
         return {"item_id": self.item_id, "name": self.name, "name_zh": self.name_zh, "foundation": self.foundation,
-                "as_of": self.as_of, "year": self.year, "steps": [s.to_dict() for s in self.steps]}
+                "as_of": self.as_of, "year": self.year, "steps": [s.to_dict() for s in self.steps],
+                "region": self.region}
 
     def model(self) -> BoardModel:
         return BoardModel(**self.to_dict())

@@ -15,6 +15,9 @@
 
 ``scope`` (a USCC) limits everything to the projects where that enterprise leads or partners
 (an enterprise account); coverage then shows only the items of those projects as covered.
+``region`` (a GB/T 2260 code, issue 19) limits it to the projects where a firm of that region or
+below leads or partners, labels the gap items from the supply links of the region's buyers
+(:func:`reforge.chain.bottlenecks` with ``region``) and lists only leads of the region.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def check_date(as_of: str | _dt.date | None) -> str:
 
 
 def gap_items(engine: Engine, year: int | None = None, chain_id: str | None = None,
-              labels: tuple[str, ...] = GAP_LABELS) -> tuple[list[dict], int | None]:
+              labels: tuple[str, ...] = GAP_LABELS, region: str | None = None) -> tuple[list[dict], int | None]:
     """Blank/chokepoint items per chain: ``[{"chain_id", "chain_name", "chain_name_zh", "item_id",
     "name", "name_zh", "foundation", "label", "priority"}]`` by chain then priority, and the year used."""
     from reforge.chain import bottlenecks, list_chains
@@ -54,7 +57,7 @@ def gap_items(engine: Engine, year: int | None = None, chain_id: str | None = No
     out: list[dict] = []
     used: int | None = None
     for c in chains:
-        b = bottlenecks(engine, c["chain_id"], year=year)
+        b = bottlenecks(engine, c["chain_id"], year=year, region=region)
         used = b.year
         for i in b.items:
             if i["label"] in labels:
@@ -66,18 +69,18 @@ def gap_items(engine: Engine, year: int | None = None, chain_id: str | None = No
 
 def portfolio(engine: Engine, as_of: str | _dt.date | None = None, year: int | None = None,
               chain_id: str | None = None, scope: str | None = None,
-              progress: Callable[[str, float], None] | None = None) -> PortfolioResult:
+              progress: Callable[[str, float], None] | None = None, region: str | None = None) -> PortfolioResult:
     """The portfolio on ``as_of`` (default today) with labels of ``year`` (see the module doc)."""
     day = check_date(as_of)
     q.need(engine)
-    res = PortfolioResult(as_of=day, year=None)
-    projs = q.projects(engine, scope)
+    res = PortfolioResult(as_of=day, year=None, region=region)
+    projs = q.projects(engine, scope, region=region)
     res.projects = [{**r, "items": [x for x in (r["items"] or "").split(",") if x],
                      "n_partners": int(r["n_partners"] or 0)} for r in records(projs)]
     if progress:
         progress("coverage", 0.1)
-    gaps, res.year = gap_items(engine, year, chain_id)
-    per = q.item_projects(engine, day, scope).set_index("item_id")
+    gaps, res.year = gap_items(engine, year, chain_id, region=region)
+    per = q.item_projects(engine, day, scope, region).set_index("item_id")
     for g in gaps:
         has = g["item_id"] in per.index
         r = per.loc[g["item_id"]] if has else None
@@ -87,15 +90,15 @@ def portfolio(engine: Engine, as_of: str | _dt.date | None = None, year: int | N
     if progress:
         progress("budget", 0.4)
     names = {c["chain_id"]: (c["chain_name"], c["chain_name_zh"]) for c in _chains(engine)}
-    for b in records(q.budget(engine, scope)):
+    for b in records(q.budget(engine, scope, region)):
         if chain_id is not None and b["chain_id"] != chain_id:
             continue
         n = names.get(b["chain_id"], (None, None))
         res.budget.append({**b, "chain_name": n[0], "chain_name_zh": n[1], "amount": float(b["amount"] or 0.0)})
-    res.overdue = [{**o, "days_overdue": int(o["days_overdue"])} for o in records(q.overdue(engine, day, scope))]
+    res.overdue = [{**o, "days_overdue": int(o["days_overdue"])} for o in records(q.overdue(engine, day, scope, region=region))]
     if progress:
         progress("leads", 0.6)
-    res.leads, res.credit_year = _leads(engine, scope, res.notes)
+    res.leads, res.credit_year = _leads(engine, scope, res.notes, region)
     return res
 
 
@@ -136,9 +139,14 @@ def credit_grades(engine: Engine, usccs: list[str], notes: list[Message]) -> tup
     return {u: tuple(v) for u, v in out.items()}, y
 
 
-def _leads(engine: Engine, scope: str | None, notes: list[Message]) -> tuple[list[dict], int | None]:
+def _leads(engine: Engine, scope: str | None, notes: list[Message],
+           region: str | None = None) -> tuple[list[dict], int | None]:
     from reforge.credit.grades import load_grades
-    ld = records(q.leads(engine, scope))
+    ld = records(q.leads(engine, scope, region))
+    if region is not None:  # a region's view names no other region's firm's grade or warning
+        from reforge.region import region_firms
+        mine = region_firms(engine, region)
+        ld = [r for r in ld if str(r["uscc"]) in mine]
     usccs = [str(r["uscc"]) for r in ld]
     grades, year = credit_grades(engine, usccs, notes)
     order = load_grades().names

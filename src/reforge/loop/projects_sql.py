@@ -3,7 +3,9 @@
 Reads ``projects``, ``project_items``, ``project_partners``, ``project_budget``,
 ``project_milestones``, ``project_outputs`` with ``items``, ``chain_items``, ``chains``,
 ``enterprises``, ``capabilities``, ``supply_links`` and ``appraisals``. ``scope`` (a USCC) keeps
-the projects where that enterprise is the lead or an enterprise partner (an enterprise account).
+the projects where that enterprise is the lead or an enterprise partner (an enterprise account);
+``region`` (a GB/T 2260 code) keeps those where a firm of that region or below is (a region-bound
+analyst, issue 19).
 """
 
 from __future__ import annotations
@@ -32,7 +34,27 @@ def _scope(scope: str | None) -> list[str | None]:
     return [scope, scope, scope]
 
 
-def projects(engine: Engine, scope: str | None = None, item_id: str | None = None) -> pd.DataFrame:
+def _firm_in(region: str | None, col: str) -> str:
+    """The condition that the enterprise ``col`` (a fixed column reference) lies in ``region`` or
+    below (``TRUE`` for None)."""
+    if region is None:
+        return "TRUE"
+    from reforge.region import region_condition
+    return f"EXISTS (SELECT 1 FROM enterprises rg WHERE rg.uscc = {col} AND {region_condition(region, 'rg')})"
+
+
+def _in(region: str | None) -> str:
+    """The condition keeping projects led by, or with an enterprise partner in, ``region`` or below
+    (``TRUE`` for None; the checked six-digit code is inlined, the SQL keeps its ``?`` markers)."""
+    if region is None:
+        return "TRUE"
+    return (f"({_firm_in(region, 'p.lead_uscc')} OR EXISTS (SELECT 1 FROM project_partners pr "
+            "WHERE pr.project_id = p.project_id AND pr.partner_type = 'enterprise' "
+            f"AND {_firm_in(region, 'pr.partner_id')}))")
+
+
+def projects(engine: Engine, scope: str | None = None, item_id: str | None = None,
+             region: str | None = None) -> pd.DataFrame:
     """Projects with the lead's name, target items (comma-joined ids), partners count and total budget;
     ``item_id`` keeps the projects that target it."""
     return engine.fetch_df(f"""
@@ -43,13 +65,13 @@ SELECT p.project_id, p.title, p.title_en, p.lead_uscc, e.name AS lead_name, e.na
        (SELECT COUNT(*) FROM project_partners q WHERE q.project_id = p.project_id) AS n_partners,
        (SELECT SUM(CAST(b.amount AS DOUBLE)) FROM project_budget b WHERE b.project_id = p.project_id) AS budget
 FROM projects p LEFT JOIN enterprises e ON e.uscc = p.lead_uscc
-WHERE {_SCOPE}
+WHERE {_SCOPE} AND {_in(region)}
   AND (CAST(? AS VARCHAR) IS NULL OR EXISTS (SELECT 1 FROM project_items i2
        WHERE i2.project_id = p.project_id AND i2.item_id = ?))
 ORDER BY p.start_on, p.project_id""", [*_scope(scope), item_id, item_id])
 
 
-def item_projects(engine: Engine, as_of: str, scope: str | None = None) -> pd.DataFrame:
+def item_projects(engine: Engine, as_of: str, scope: str | None = None, region: str | None = None) -> pd.DataFrame:
     """Per target item: projects not cancelled that started by ``as_of`` (``n_projects``) and, of
     those, the ones still running on ``as_of`` (``n_active``: not completed and not ended before)."""
     return engine.fetch_df(f"""
@@ -58,11 +80,11 @@ SELECT i.item_id, COUNT(*) AS n_projects,
                  AND (p.end_on IS NULL OR p.end_on >= CAST(? AS DATE)) THEN 1 ELSE 0 END) AS n_active,
        STRING_AGG(p.project_id, ',' ORDER BY p.project_id) AS project_ids
 FROM project_items i JOIN projects p ON p.project_id = i.project_id
-WHERE COALESCE(p.status, '') <> 'cancelled' AND p.start_on <= CAST(? AS DATE) AND {_SCOPE}
+WHERE COALESCE(p.status, '') <> 'cancelled' AND p.start_on <= CAST(? AS DATE) AND {_SCOPE} AND {_in(region)}
 GROUP BY i.item_id ORDER BY i.item_id""", [as_of, as_of, *_scope(scope)])
 
 
-def budget(engine: Engine, scope: str | None = None) -> pd.DataFrame:
+def budget(engine: Engine, scope: str | None = None, region: str | None = None) -> pd.DataFrame:
     """Budget by chain, foundation category and source (CNY). A project's amount is split equally
     over its target items and an item's part equally over the chains that hold it; a project
     without items or an item on no chain gives a NULL chain (and foundation). Cancelled projects
@@ -79,12 +101,13 @@ JOIN projects p ON p.project_id = b.project_id
 LEFT JOIN pi ON pi.project_id = b.project_id
 LEFT JOIN items it ON it.item_id = pi.item_id
 LEFT JOIN ic ON ic.item_id = pi.item_id
-WHERE COALESCE(p.status, '') <> 'cancelled' AND {_SCOPE}
+WHERE COALESCE(p.status, '') <> 'cancelled' AND {_SCOPE} AND {_in(region)}
 GROUP BY ic.chain_id, it.foundation, b.source
 ORDER BY ic.chain_id NULLS LAST, it.foundation NULLS LAST, b.source""", _scope(scope))
 
 
-def overdue(engine: Engine, as_of: str, scope: str | None = None, item_id: str | None = None) -> pd.DataFrame:
+def overdue(engine: Engine, as_of: str, scope: str | None = None, item_id: str | None = None,
+            region: str | None = None) -> pd.DataFrame:
     """Milestones overdue on ``as_of``: due before it, not done by it (no ``done_on`` or a later one),
     neither the milestone nor its project cancelled; ``days_overdue`` = as_of - due_on."""
     return engine.fetch_df(f"""
@@ -94,7 +117,7 @@ SELECT m.project_id, p.title AS project_title, p.title_en AS project_title_en, p
 FROM project_milestones m JOIN projects p ON p.project_id = m.project_id
 LEFT JOIN enterprises e ON e.uscc = p.lead_uscc
 WHERE m.due_on < CAST(? AS DATE) AND (m.done_on IS NULL OR m.done_on > CAST(? AS DATE))
-  AND COALESCE(m.status, '') <> 'cancelled' AND COALESCE(p.status, '') <> 'cancelled' AND {_SCOPE}
+  AND COALESCE(m.status, '') <> 'cancelled' AND COALESCE(p.status, '') <> 'cancelled' AND {_SCOPE} AND {_in(region)}
   AND (CAST(? AS VARCHAR) IS NULL OR EXISTS (SELECT 1 FROM project_items i2
        WHERE i2.project_id = p.project_id AND i2.item_id = ?))
 ORDER BY m.due_on, m.project_id, m.milestone_id""", [as_of, as_of, as_of, *_scope(scope), item_id, item_id])
@@ -109,12 +132,12 @@ def milestones(engine: Engine, project_ids: list[str]) -> pd.DataFrame:
                            f"WHERE project_id IN ({marks}) ORDER BY project_id, due_on, milestone_id", project_ids)
 
 
-def leads(engine: Engine, scope: str | None = None) -> pd.DataFrame:
+def leads(engine: Engine, scope: str | None = None, region: str | None = None) -> pd.DataFrame:
     """Lead enterprises of projects not cancelled, with their project ids."""
     return engine.fetch_df(f"""
 SELECT p.lead_uscc AS uscc, e.name, e.name_en, STRING_AGG(p.project_id, ',' ORDER BY p.project_id) AS project_ids
 FROM projects p LEFT JOIN enterprises e ON e.uscc = p.lead_uscc
-WHERE COALESCE(p.status, '') <> 'cancelled' AND {_SCOPE}
+WHERE COALESCE(p.status, '') <> 'cancelled' AND {_SCOPE} AND {_in(region)}
 GROUP BY p.lead_uscc, e.name, e.name_en ORDER BY p.lead_uscc""", _scope(scope))
 
 
@@ -150,21 +173,22 @@ WHERE c.item_id = ? AND c.producer_type = 'enterprise'
 ORDER BY c.tech_level DESC NULLS LAST, c.capacity DESC NULLS LAST, c.producer_id""", [item_id, year, year])
 
 
-def adoption(engine: Engine, item_id: str) -> pd.DataFrame:
+def adoption(engine: Engine, item_id: str, region: str | None = None) -> pd.DataFrame:
     """Per year: purchase value of the item, domestic value and share, domestic suppliers and buyers
-    of domestic supply (CNY)."""
-    return engine.fetch_df("""
+    of domestic supply (CNY); ``region``: the purchases of that region's buyers only."""
+    return engine.fetch_df(f"""
 SELECT year, SUM(CAST(value AS DOUBLE)) AS total_value,
        SUM(CASE WHEN supplier_type = 'enterprise' THEN CAST(value AS DOUBLE) ELSE 0 END) AS domestic_value,
        COUNT(DISTINCT CASE WHEN supplier_type = 'enterprise' THEN supplier_id END) AS domestic_suppliers,
        COUNT(DISTINCT CASE WHEN supplier_type = 'enterprise' THEN buyer_uscc END) AS domestic_buyers
-FROM supply_links WHERE item_id = ? GROUP BY year ORDER BY year""", [item_id])
+FROM supply_links WHERE item_id = ? AND {_firm_in(region, "supply_links.buyer_uscc")}
+GROUP BY year ORDER BY year""", [item_id])
 
 
-def appraisals(engine: Engine, item_id: str) -> pd.DataFrame:
-    """Appraisals of the item with the applicant's name."""
+def appraisals(engine: Engine, item_id: str, region: str | None = None) -> pd.DataFrame:
+    """Appraisals of the item with the applicant's name (``region``: applicants of that region)."""
     return engine.fetch_df("SELECT a.appraisal_id, a.kind, a.title, a.uscc, e.name, a.year FROM appraisals a "
-                           "LEFT JOIN enterprises e ON e.uscc = a.uscc WHERE a.item_id = ? "
+                           f"LEFT JOIN enterprises e ON e.uscc = a.uscc WHERE a.item_id = ? AND {_firm_in(region, 'a.uscc')} "
                            "ORDER BY a.year NULLS LAST, a.appraisal_id", [item_id])
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from reforge.messages import Message
 
@@ -202,6 +202,7 @@ class HistoryModel(BaseModel):
     transitions: list[TransitionModel]
     resolved: list[ChangeModel]
     newly_choked: list[ChangeModel]
+    region: str | None = Field(None, description="GB/T 2260 region whose firms' purchases label the items")
 
 
 @dataclass
@@ -218,6 +219,7 @@ class HistoryResult:
     since: int | None = None
     stored_years: list[int] = field(default_factory=list)
     computed_years: list[int] = field(default_factory=list)
+    region: str | None = None  # labels from this GB/T 2260 region's buyers (issue 19)
 
     @property
     def chain_id(self) -> str:
@@ -248,7 +250,7 @@ class HistoryResult:
                 "chain_name_zh": self.chain.get("name_zh"), "years": list(self.years), "since": self.since,
                 "stored_years": list(self.stored_years), "computed_years": list(self.computed_years),
                 "items": items, "transitions": list(self.transitions), "resolved": list(self.resolved),
-                "newly_choked": list(self.newly_choked)}
+                "newly_choked": list(self.newly_choked), "region": self.region}
 
     def model(self) -> HistoryModel:
         return HistoryModel(**self.to_dict())

@@ -222,19 +222,26 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
 
 def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "both",
                     params: MatchParams | None = None, min_score: float = 0.0,
-                    items: Sequence[str] | None = None) -> DegreeResult:
+                    items: Sequence[str] | None = None, region: str | None = None) -> DegreeResult:
     """Per item and per chain: demand value, the value of demands with at least one qualified
     domestic candidate (score >= ``min_score``), and their ratio (the matching degree).
 
     ``items``: match only the demands for these items and return only their rows (a chain's
-    figures then sum over these items only); an item board needs one item, not the province."""
+    figures then sum over these items only); an item board needs one item, not the province.
+    ``region`` (GB/T 2260 code): only the demands of that region's firms (issue 19); their
+    candidates stay national, and capacities are not shared with other regions' demands.
+    """
     _check_inputs(engine, ("chain_items", *INPUTS))
     ids = None
+    wanted: list[str] = []
     if items is not None:
         wanted = [str(i) for i in items]
         ids = [str(x) for x in engine.fetch_df(
             f"SELECT demand_id FROM demands WHERE item_id IN ({', '.join('?' for _ in wanted)}) ORDER BY demand_id",
             wanted)["demand_id"]] if wanted else []
+    if region is not None:
+        mine = region_demands(engine, region)
+        ids = mine if ids is None else [d for d in ids if d in set(mine)]
     res = match_demands(engine, ids, as_of, mode, params, min_score)
     name = engine.temp_name("match_ok")
     flags = pd.DataFrame({"demand_id": res.demands["demand_id"].astype(str),
@@ -245,7 +252,7 @@ def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "b
         per = engine.fetch_df(q.degree_sql(name, by_chain=True))
     finally:
         engine.drop(name)
-    if ids is not None:
+    if wanted:
         items = items[items["item_id"].isin(wanted)]
         per = per[per["item_id"].isin(wanted)]
     for df in (items, per):
@@ -260,9 +267,18 @@ def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "b
             df["demand_value"] > 0, 1), np.nan)
     items = items.sort_values("item_id").reset_index(drop=True)
     chains = chains.sort_values("chain_id").reset_index(drop=True)
-    return DegreeResult(items, chains, res.as_of)
+    return DegreeResult(items, chains, res.as_of, region)
 
 
+
+
+def region_demands(engine, region: str) -> list[str]:
+    """Ids of the demands posted by firms in GB/T 2260 ``region`` or below, sorted."""
+    from reforge.region import region_clause
+    cond, bind = region_clause(region)
+    return [str(x) for x in engine.fetch_df(
+        f"SELECT d.demand_id FROM demands d JOIN enterprises e ON e.uscc = d.uscc WHERE {cond} ORDER BY d.demand_id",
+        bind)["demand_id"]]
 
 
 def assign_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | _dt.date | None = None,
@@ -313,4 +329,4 @@ def assign_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str |
     return AssignResult(fdf, ddf, slots, res.as_of, float(min_score))
 
 
-__all__ = ["INPUTS", "assign_demands", "match_demands", "matching_degree"]
+__all__ = ["INPUTS", "assign_demands", "match_demands", "matching_degree", "region_demands"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from reforge.messages import Message, render
 
@@ -82,6 +82,7 @@ class DegreeModel(BaseModel):
     as_of: str
     items: list[DegreeRowModel]
     chains: list[DegreeRowModel]
+    region: str | None = Field(None, description="GB/T 2260 region whose firms' demands these are")
 
 
 def _num(v: Any) -> Any:
@@ -167,6 +168,7 @@ class DegreeResult:
     items: pd.DataFrame
     chains: pd.DataFrame
     as_of: str
+    region: str | None = None  # the demands of this GB/T 2260 region's firms only
 
     def to_frame(self) -> pd.DataFrame:
         """The per-item rows."""
@@ -177,8 +179,9 @@ class DegreeResult:
         return [{k: _num(v) for k, v in r.items()} for r in df.to_dict("records")]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready ``{"as_of", "items", "chains"}``."""
-        return {"as_of": self.as_of, "items": self._rows(self.items), "chains": self._rows(self.chains)}
+        """JSON-ready ``{"as_of", "items", "chains", "region"}``."""
+        return {"as_of": self.as_of, "items": self._rows(self.items), "chains": self._rows(self.chains),
+                "region": self.region}
 
     def model(self) -> DegreeModel:
         """The pydantic model of :meth:`to_dict`."""
@@ -446,11 +449,18 @@ class GroupsResult:
     def for_firm(self, uscc: str) -> GroupsResult:
         """Only the groups ``uscc`` is in (maker or adopter), without the excluded firms (their
         records are not the firm's business) and targets left without a group."""
+        return self.for_firms({uscc}, keep_excluded=False)
+
+    def for_firms(self, usccs: set[str], keep_excluded: bool = True) -> GroupsResult:
+        """Only the groups one of ``usccs`` is in (maker or adopter) and targets left with a group;
+        of the excluded firms, those among ``usccs`` (a region's view, issue 19), or none."""
         out = []
         for t in self.targets:
-            gs = [g for g in t["groups"] if g["maker"]["uscc"] == uscc or any(a["uscc"] == uscc for a in g["adopters"])]
+            gs = [g for g in t["groups"]
+                  if g["maker"]["uscc"] in usccs or any(a["uscc"] in usccs for a in g["adopters"])]
             if gs:
-                out.append({**t, "groups": gs, "excluded": []})
+                ex = [x for x in t["excluded"] if x["uscc"] in usccs] if keep_excluded else []
+                out.append({**t, "groups": gs, "excluded": ex})
         return GroupsResult(self.as_of, self.weights, self.credit_floor, out)
 
     def to_dict(self) -> dict[str, Any]:

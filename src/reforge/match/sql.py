@@ -170,7 +170,8 @@ def demands_sql(demand_ids: Sequence[str] | None) -> tuple[str, dict[str, Any]]:
 
 def degree_sql(matched_table: str, by_chain: bool) -> str:
     """Demand value and the part of it with a qualified domestic candidate, per item (or per
-    chain and item). ``matched_table`` is a validated name of a (demand_id, matched) table."""
+    chain and item), over the demands listed in ``matched_table``, a validated name of a
+    (demand_id, matched) table."""
     from reforge.engine.sqlbuild import ident
     m = ident(matched_table, "table")
     if by_chain:
@@ -180,14 +181,14 @@ SELECT ci.chain_id, d.item_id, COUNT(*) AS n_demands,
        SUM(COALESCE(d.value, 0)) AS demand_value,
        SUM(CASE WHEN m.matched THEN COALESCE(d.value, 0) ELSE 0 END) AS matchable_value
 FROM demands d JOIN chain_items ci ON ci.item_id = d.item_id
-LEFT JOIN {m} m ON m.demand_id = d.demand_id
+JOIN {m} m ON m.demand_id = d.demand_id
 GROUP BY ci.chain_id, d.item_id ORDER BY ci.chain_id, d.item_id"""
     return f"""
 SELECT d.item_id, COUNT(*) AS n_demands,
        SUM(CASE WHEN m.matched THEN 1 ELSE 0 END) AS n_matchable,
        SUM(COALESCE(d.value, 0)) AS demand_value,
        SUM(CASE WHEN m.matched THEN COALESCE(d.value, 0) ELSE 0 END) AS matchable_value
-FROM demands d LEFT JOIN {m} m ON m.demand_id = d.demand_id
+FROM demands d JOIN {m} m ON m.demand_id = d.demand_id
 WHERE d.item_id IS NOT NULL
 GROUP BY d.item_id ORDER BY d.item_id"""
 

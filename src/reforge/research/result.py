@@ -191,19 +191,24 @@ class PartnersResult:
                 "weights": dict(self.weights), "proposals": [conv(p) for p in self.proposals]}
 
     def for_firm(self, uscc: str | None) -> PartnersResult:
-        """Only the proposals where ``uscc`` is the lead or an adopter (or posted the ``rd``
-        demand), with the other firms' credit grades and exclusion records withheld: what an
-        enterprise account may see."""
+        """Only the proposals where ``uscc`` is the lead or an adopter, with the other firms' credit
+        grades and exclusion records withheld: what an enterprise account may see."""
+        return self.for_firms({uscc} if uscc else set(), redact=True)
+
+    def for_firms(self, usccs: set[str], redact: bool = False) -> PartnersResult:
+        """Only the proposals where one of ``usccs`` is the lead or an adopter, with only their
+        exclusion records (a region's view, issue 19: the partners from other regions stay);
+        ``redact`` also withholds the lead's credit grade when the lead is not one of them."""
         out = []
         for p in self.proposals:
             ids = {m["id"] for m in ([p["lead"]] if p["lead"] else []) + p["adopters"]}
-            if not uscc or uscc not in ids:
+            if not ids & usccs:
                 continue
             q = dict(p)
-            if p["lead"] and p["lead"]["id"] != uscc:
+            if redact and p["lead"] and p["lead"]["id"] not in usccs:
                 q["lead"] = dict(p["lead"], detail={k: v for k, v in p["lead"]["detail"].items() if k != "grade"})
                 q["parts"] = [x for x in p["parts"] if x["part"] != "lead_credit"]
-            q["excluded"] = [m for m in p["excluded"] if m["id"] == uscc]
+            q["excluded"] = [m for m in p["excluded"] if m["id"] in usccs]
             out.append(q)
         return PartnersResult(self.as_of, self.grade_source, self.credit_floor, dict(self.weights), out)
 

@@ -2,7 +2,8 @@
 discourse shares, and the proposed panel of one appraisal with reasons, in English or Chinese.
 
 Analysts and admins see everything; an enterprise account sees only the list of its own
-appraisals and, for one of them, its chain items and adopters (without other firms' values). Texts come from the Babel catalogs (codes ``appraise.page.*`` and the result's
+appraisals and, for one of them, its chain items and adopters (without other firms' values); an
+analyst bound to a region, the appraisals of its region's firms (ranked among themselves). Texts come from the Babel catalogs (codes ``appraise.page.*`` and the result's
 message codes), rendered in the page language.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from reforge.api.deps import region_scope
 from reforge.messages import Message
 from reforge.messages import render as render_message
 from reforge.web.render import DBDep, PageUser, cap, lang_of, render
@@ -31,8 +33,10 @@ def appraise_page(request: Request, user: PageUser, db: DBDep, kind: str | None 
     kind = kind if kind in KINDS else None
     year = year if year is not None and 1990 <= year <= 2100 else None
     own = user.uscc if user.role == "enterprise" else None
+    region = region_scope(user)
     ctx: dict[str, Any] = {"kinds": KINDS, "kind": kind, "year": year, "sel": None, "ranking": None,
-                           "weights": None, "panel": None, "links": None, "is_analyst": user.role in ("admin", "analyst")}
+                           "weights": None, "panel": None, "links": None, "is_analyst": user.role in ("admin", "analyst"),
+                           "scope_region": region}
 
     def m(code: str, **params: Any) -> str:
         return render_message(code, params, lang)
@@ -44,7 +48,7 @@ def appraise_page(request: Request, user: PageUser, db: DBDep, kind: str | None 
         if user.role == "enterprise" and not own:
             rows: list[dict] = []
         else:
-            rows = sql.appraisals(e, None, kind, year, own).head(500).to_dict("records") \
+            rows = sql.appraisals(e, None, kind, year, own, region).head(500).to_dict("records") \
                 if e.table_exists("appraisals") else []
         ctx["appraisals"] = rows
         ids = [r["appraisal_id"] for r in rows]

@@ -124,7 +124,7 @@ def simulate_partial(chain_id: str, request: Request, user: AnalystUser, db: DBD
         return render(request, "partials/message.html", user, message="chains.choose_scenario")
     lang = lang_of(request)
     with db.reader() as e:
-        r = cap(sv.simulate, e, chain_id, loss_threshold=loss_threshold, year=year, **scen)
+        r = cap(sv.simulate, e, chain_id, region_scope(user), loss_threshold=loss_threshold, year=year, **scen)
         chain_names = {c["chain_id"]: c for c in sv.list_chains(e)}
         firm = names.firm_names(e, [scen["remove_firm"]]).get(scen["remove_firm"] or "") if scen["remove_firm"] else None
     view = views.simulation_view(r["data"], chain_id) if r["ok"] else None

@@ -97,7 +97,9 @@ def sparklines(request: Request, user: AnalystUser, db: DBDep, chain: str | None
     with db.reader() as e:
         ok = chain is not None and e.table_exists("chains") and bool(
             e.fetch_scalar("SELECT COUNT(*) FROM chains WHERE chain_id = ?", [chain]))
-        h = cached(db, e, ("loop_history", chain), lambda: cap(label_history, e, chain, store=False)) if ok else None
+        region = region_scope(user)  # as the API: a region's labels come from its firms' purchases
+        h = cached(db, e, ("loop_history", chain, region),
+                   lambda: cap(label_history, e, chain, store=False, region=region)) if ok else None
     res = h["data"] if h else None
     items = []
     if res is not None:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from reforge.api.deps import region_scope
 from reforge.messages import render as render_message
 from reforge.messages import render_coded
 from reforge.web import charts
@@ -52,10 +53,14 @@ def outcome_page(request: Request, user: AnalystUser, db: DBDep, unit: str | Non
     outcome = _choice(outcome, outcomes)
     lag_n = int(lag) if lag is not None and lag.isdigit() and int(lag) in LAGS else 0
     control = _choice(control, ("never", "notyet"))
-    with db.reader() as e:
-        res = cached(db, e, ("loop_outcome", unit, outcome, lag_n, control),
-                     lambda: cap(_run, e, unit, outcome, lag_n, control), persist=True)
-        names = _unit_names(e, unit, list(res["data"]["treated_units"]), lang) if res["ok"] else {}
+    if region_scope(user) is not None:  # as the API: the comparison units come from every region
+        res = {"ok": False, "data": None, "error": render_message("scope.withheld", {}, lang)}
+        names: dict[str, str] = {}
+    else:
+        with db.reader() as e:
+            res = cached(db, e, ("loop_outcome", unit, outcome, lag_n, control),
+                         lambda: cap(_run, e, unit, outcome, lag_n, control), persist=True)
+            names = _unit_names(e, unit, list(res["data"]["treated_units"]), lang) if res["ok"] else {}
 
     def m(code: str, **params: Any) -> str:
         return render_message(code, params, lang)

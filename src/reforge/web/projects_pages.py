@@ -3,7 +3,8 @@ chokepoint item, linked to its board) and ``/loop/board/{item_id}`` (one item re
 in English or Chinese.
 
 Analysts and admins see every project; an enterprise account sees only the projects its firm
-leads or partners in, and no other firm's credit grade. Texts come from the Babel catalogs
+leads or partners in, and no other firm's credit grade; an analyst bound to a region, what the API
+gives it (the projects with a firm of its region, labels from its region's purchases). Texts come from the Babel catalogs
 (codes ``loop.page.*`` and the results' message codes), rendered in the page language.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from reforge.api.deps import region_scope
 from reforge.messages import render as render_message
 from reforge.web.names import item_names
 from reforge.web.render import DBDep, PageUser, cached, cap, lang_of, render
@@ -63,8 +65,9 @@ def projects_page(request: Request, user: PageUser, db: DBDep, as_of: str | None
     if ok:
         with db.reader() as e:
             # kept while the data are unchanged (per day: "today" moves milestones into overdue)
-            res = cached(db, e, ("loop_portfolio", day or _dt.date.today().isoformat(), scope),
-                         lambda: cap(lambda: portfolio(e, day, None, None, scope).to_dict()))
+            region = region_scope(user)
+            res = cached(db, e, ("loop_portfolio", day or _dt.date.today().isoformat(), scope, region),
+                         lambda: cap(lambda: portfolio(e, day, None, None, scope, region=region).to_dict()))
             if res["ok"]:
                 its = item_names(e, (i for p in res["data"]["projects"] for i in p["items"]))
                 names = {k: (n["name_zh"] if lang == "zh" else n["name"]) or k for k, n in its.items()}
@@ -77,10 +80,12 @@ def items_page(request: Request, user: PageUser, db: DBDep) -> Response:
     """Every blank and chokepoint item with a link to its board."""
     from reforge.loop.projects import gap_items
     lang = lang_of(request)
+    region = region_scope(user)
     with db.reader() as e:
-        res = cached(db, e, ("loop_gap_items",), lambda: cap(lambda: gap_items(e)[0]))
+        res = cached(db, e, ("loop_gap_items", region), lambda: cap(lambda: gap_items(e, region=region)[0]))
     items = res["data"] if res["ok"] else []
-    return render(request, "projects/items.html", user, items=items, error=res["error"], **_helpers(lang))
+    return render(request, "projects/items.html", user, items=items, error=res["error"], scope_region=region,
+                  **_helpers(lang))
 
 
 @router.get("/loop/board/{item_id}", response_class=HTMLResponse)
@@ -98,8 +103,9 @@ def board_page(request: Request, user: PageUser, db: DBDep, item_id: str, as_of:
             found = e.table_exists("items") and not q.item(e, item_id).empty
             if found and ok:
                 day = _as_of(as_of)
-                res = cached(db, e, ("loop_board", item_id, day or _dt.date.today().isoformat(), scope),
-                             lambda: cap(lambda: board(e, item_id, day, None, scope).to_dict()))
+                region = region_scope(user)
+                res = cached(db, e, ("loop_board", item_id, day or _dt.date.today().isoformat(), scope, region),
+                             lambda: cap(lambda: board(e, item_id, day, None, scope, region).to_dict()))
     if not found:
         status = 404
         res["error"] = render_message("loop.board.item_not_found", {"item": item_id[:64]}, lang)

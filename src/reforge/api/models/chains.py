@@ -126,6 +126,7 @@ class SimulationModel(Open):
     by_item: list[Row] | None = None
     scope_chain: str | None = None
     chain: SimulationChain | None = None
+    scope: RegionScope | None = None
 
 
 class ItemModel(Open):

@@ -5,6 +5,9 @@ an enterprise account sees only its own appraisals (list and weights; another fi
 appraisal is 404, not 403, so ids do not leak) and never sees panels or rankings. The links
 of an appraisal (chain items, adopters, demands) follow the same rule; an enterprise account
 gets them without other firms' purchase and demand values.
+
+An analyst bound to a region (issue 19) sees, ranks and judges the appraisals whose applicant is
+a firm of its region; another appraisal is 404, as for an enterprise account.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
-from reforge.api.deps import DB, Analyst, CurrentUser, Engine
+from reforge.api.deps import DB, Analyst, CurrentUser, Engine, region_scope
 from reforge.api.lang import coded
 from reforge.appraise.links import LinksModel
 from reforge.appraise.result import PanelModel, RankingModel, WeightsModel
@@ -78,13 +81,16 @@ def _not_found(err: NotFound) -> HTTPException:
 
 
 def _own(engine: Engine, user: CurrentUser, appraisal_id: str) -> None:
-    """404 unless the appraisal exists and, for an enterprise account, is its own."""
+    """404 unless the appraisal exists and, for an enterprise account, is its own (for a region-bound
+    analyst: its applicant is a firm of the region)."""
     from reforge.appraise import sql
     try:
         ap = sql.appraisal(engine, appraisal_id)
     except NotFound as e:
         raise _not_found(e) from None
-    if user.role == "enterprise" and ap.get("uscc") != user.uscc:
+    region = region_scope(user)
+    if (user.role == "enterprise" and ap.get("uscc") != user.uscc) or (
+            region is not None and sql.appraisals(engine, [appraisal_id], region=region).empty):
         raise HTTPException(404, Message("appraise.not_found", {"appraisal_id": appraisal_id},
                                           f"appraisal {appraisal_id!r} not found"))
 
@@ -101,7 +107,7 @@ def appraisals(user: CurrentUser, engine: Engine,
     uscc = user.uscc if user.role == "enterprise" else None
     if user.role == "enterprise" and not uscc:
         return []
-    df = sql.appraisals(engine, None, kind, year, uscc)
+    df = sql.appraisals(engine, None, kind, year, uscc, region_scope(user))
     return [{k: (None if v != v else v) for k, v in r.items()} for r in df.to_dict("records")]  # NaN -> None
 
 
@@ -112,6 +118,7 @@ def panel(appraisal_id: Annotated[str, Path(pattern=_ID)], user: Analyst, engine
           role_weight: _ROLE_Q = None) -> dict:
     """A proposed panel without conflicts of interest, with reasons (analysts)."""
     from reforge.appraise import build_panel
+    _own(engine, user, appraisal_id)
     try:
         return build_panel(engine, appraisal_id, size, field, _role_weights(role_weight)).to_dict()
     except NotFound as e:
@@ -153,8 +160,11 @@ def ranking(user: Analyst, engine: Engine,
             method: Annotated[Literal["topsis", "weighted_sum", "vikor"], Query()] = "topsis",
             weights: Annotated[Literal["ahp", "entropy", "critic", "equal"], Query()] = "ahp",
             repair: bool = False, role_weight: _ROLE_Q = None) -> dict:
-    """Rank a batch of appraisals (ids, or kind and year) on voice-weighted expert scores (analysts)."""
-    from reforge.appraise import rank_appraisals
+    """Rank a batch of appraisals (ids, or kind and year) on voice-weighted expert scores (analysts; a
+    region-bound analyst: the batch's appraisals of its region's firms)."""
+    from reforge.appraise import rank_appraisals, sql
+    if (region := region_scope(user)) is not None:
+        id, kind, year = list(sql.appraisals(engine, id, kind, year, region=region)["appraisal_id"]), None, None
     try:
         return rank_appraisals(engine, id, kind, year, method, weights, _role_weights(role_weight),
                                "repair" if repair else "exclude").to_dict()
@@ -166,6 +176,9 @@ def ranking(user: Analyst, engine: Engine,
 def submit(appraisal_id: Annotated[str, Path(pattern=_ID)], body: JudgmentsIn, user: Analyst, db: DB) -> dict:
     """Store one expert's pairwise judgments (admins and analysts; validated before the write)."""
     from reforge.appraise import submit_judgments
+    if region_scope(user) is not None:
+        with db.reader() as e:
+            _own(e, user, appraisal_id)
     try:
         with db.writer() as e:
             return submit_judgments(e, appraisal_id, body.expert_id, [(p.a, p.b, p.value) for p in body.pairs])

@@ -83,7 +83,7 @@ class Scenario(BaseModel):
 def simulate(chain_id: str, body: Scenario, user: Analyst, engine: Engine) -> dict:
     """Disrupted firms and lost value when the scenario's suppliers disappear."""
     _chain(engine, chain_id)
-    return plain(sv.simulate(engine, chain_id, **body.model_dump()))
+    return plain(sv.simulate(engine, chain_id, region_scope(user), **body.model_dump()))
 
 
 @router.get("/items/{item_id}", response_model=ItemModel, response_model_exclude_unset=True)

@@ -47,9 +47,10 @@ def leaders(chain: _CHAIN, user: CurrentUser, engine: Engine,
 def history(chain: _CHAIN, user: Analyst, engine: Engine,
             since: Annotated[int | None, Query(ge=1900, le=2200)] = None) -> dict:
     """Labels of every item of a chain per year with supply links, transitions, and the items resolved
-    and newly choked since a year (default: the year before the last). Analysts and admins."""
+    and newly choked since a year (default: the year before the last). Analysts and admins; a
+    region-bound analyst gets the labels of its region's purchases, as on ``/chains/{id}/bottlenecks``."""
     from reforge.loop import label_history
     try:
-        return label_history(engine, chain, since=since, store=False).to_dict()
+        return label_history(engine, chain, since=since, store=False, region=region_scope(user)).to_dict()
     except NotFound as err:
         raise HTTPException(404, coded(err)) from None

@@ -4,6 +4,11 @@ Who sees what: analysts and admins see every demand and the degree; an enterpris
 sees the matches of its own demands (``/match/demands``) and the demands it is a candidate for
 with its own row only (``/match/offers``: no competitor's score is shown), never the degree or the assignment;
 of the pre-research groups (``/match/groups``) only those it is in, without the excluded firms.
+
+An analyst bound to a region (issue 19) sees the demands of its region's firms with their
+candidates from anywhere (matching across regions is the point), a supplier's matches only for a
+firm of its region, the degree and the assignment computed on its region's demands, and the
+groups in which one of its firms is maker or adopter (excluded firms: its own only).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
-from reforge.api.deps import Analyst, CurrentUser, Engine
+from reforge.api.deps import Analyst, CurrentUser, Engine, check_region_access, region_scope
 from reforge.errors import DataMissing, InvalidInput, NotFound
 from reforge.match.result import AssignModel, CandidateModel, DegreeModel, GroupsModel, MatchModel
 
@@ -79,6 +84,10 @@ def demands(user: CurrentUser, engine: Engine,
     if user.role == "enterprise":
         own = _own_demands(engine, user.uscc)
         ids = [d for d in (demand or own) if d in set(own)]
+    elif (region := region_scope(user)) is not None:
+        from reforge.match.rank import region_demands
+        mine = region_demands(engine, region)
+        ids = [d for d in (demand or mine) if d in set(mine)]
     return _run(match_demands, engine, ids, as_of, mode, min_score=min_score).to_dict()
 
 
@@ -95,6 +104,7 @@ def offers(user: CurrentUser, engine: Engine,
         raise HTTPException(403, "not allowed")
     if not uscc:
         raise HTTPException(422, [{"loc": ["query", "uscc"], "type": "missing", "msg": "uscc is required"}])
+    check_region_access(engine, user, uscc)  # a region-bound analyst: its region's suppliers only
     res = _run(match_demands, engine, None, as_of, mode)
     out = []
     for d in res.to_dict()["demands"]:
@@ -108,17 +118,23 @@ def offers(user: CurrentUser, engine: Engine,
 @router.get("/match/degree", response_model=DegreeModel)
 def degree(user: Analyst, engine: Engine, as_of: AsOf = None, mode: Mode = "both",
            min_score: MinScore = 0.0) -> dict:
-    """Matching degree per item and chain: demand value, value with a qualified domestic supplier, share."""
+    """Matching degree per item and chain: demand value, value with a qualified domestic supplier, share
+    (a region-bound analyst: of its region's demands)."""
     from reforge.match import matching_degree
-    return _run(matching_degree, engine, as_of, mode, min_score=min_score).to_dict()
+    return _run(matching_degree, engine, as_of, mode, min_score=min_score, region=region_scope(user)).to_dict()
 
 
 @router.get("/match/assign", response_model=AssignModel)
 def assign(user: Analyst, engine: Engine, as_of: AsOf = None, mode: Mode = "both", min_score: MinScore = 0.0) -> dict:
     """Demand value assigned to qualified suppliers within their spare capacities (maximal matched
-    value); each demand's unassigned value with a reason (analysts)."""
+    value); each demand's unassigned value with a reason (analysts; a region-bound analyst: its
+    region's demands, with the suppliers' spare capacities as if no other region claimed them)."""
     from reforge.match import assign_demands
-    return _run(assign_demands, engine, None, as_of, mode, min_score=min_score).to_dict()
+    ids = None
+    if (region := region_scope(user)) is not None:
+        from reforge.match.rank import region_demands
+        ids = region_demands(engine, region)
+    return _run(assign_demands, engine, ids, as_of, mode, min_score=min_score).to_dict()
 
 
 @router.get("/match/groups", response_model=GroupsModel)
@@ -134,4 +150,7 @@ def groups(user: CurrentUser, engine: Engine,
     res = _run(pre_research_groups, engine, item, as_of, top)
     if user.role == "enterprise":
         res = res.for_firm(user.uscc or "")
+    elif (region := region_scope(user)) is not None:
+        from reforge.region import region_firms
+        res = res.for_firms(region_firms(engine, region))
     return res.to_dict()

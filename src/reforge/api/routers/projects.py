@@ -7,6 +7,10 @@ computed on those projects alone) and, on a board, no other firm's credit grade.
 without a role listed here gets 403. Errors are coded: a bad date is 422, an unknown item 404,
 missing project tables (or another data problem) 409.
 
+An analyst bound to a region (issue 19) sees the projects in which a firm of its region is lead or
+enterprise partner, with the gap items labelled from its region's purchases, and only its region's
+leads; on a board, the item as its region sees it (see :func:`reforge.loop.board.board`).
+
 The outcome is a province aggregate (the effect on all project items or firms, with the comparison
 units' data behind it), so it is for admins and analysts only: an enterprise account gets 403.
 Its parameters are those of :func:`reforge.loop.outcome.project_outcome`; a bad value is a 422 with
@@ -19,7 +23,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from reforge.api.deps import CurrentUser, Engine
+from reforge.api.deps import CurrentUser, Engine, region_scope, withhold_from_region
 from reforge.api.lang import coded
 from reforge.errors import InvalidInput, NotFound, ReforgeError
 from reforge.loop.outcome import OutcomeModel
@@ -64,7 +68,7 @@ def projects(user: CurrentUser, engine: Engine,
     from reforge.loop.projects import portfolio
     scope = _scope(user)
     try:
-        return portfolio(engine, as_of, year, chain, scope).to_dict()
+        return portfolio(engine, as_of, year, chain, scope, region=region_scope(user)).to_dict()
     except ReforgeError as e:
         raise _http(e) from None
 
@@ -77,7 +81,7 @@ def board(item_id: Annotated[str, Path(pattern=_ITEM)], user: CurrentUser, engin
     from reforge.loop.board import board as run
     scope = _scope(user)
     try:
-        return run(engine, item_id, as_of, year, scope).to_dict()
+        return run(engine, item_id, as_of, year, scope, region_scope(user)).to_dict()
     except ReforgeError as e:
         raise _http(e) from None
 
@@ -101,6 +105,7 @@ def outcome(request: Request, user: CurrentUser, engine: Engine,
         zh = request.cookies.get("lang") == "zh" or request.headers.get("accept-language", "").lower().startswith("zh")
         raise HTTPException(403, {"code": "loop.outcome.forbidden",
                                   "msg": render("loop.outcome.forbidden", {}, "zh" if zh else "en")})
+    withhold_from_region(user)  # the comparison units come from every region
     if outcome is None:
         outcome = "rd_intensity" if unit == "firm" else "domestic_share"
     try:

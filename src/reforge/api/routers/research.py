@@ -3,6 +3,10 @@
 Analysts and admins see everything. An enterprise account sees only the proposals it is part
 of (as lead or adopter), without other firms' credit grades or exclusion records; flows and
 platform usage describe the whole province, so it gets 403 there.
+
+An analyst bound to a region (issue 19) sees the proposals in which a firm of its region is lead
+or adopter (partners from other regions stay, with their grades; exclusion records of its own
+firms only) and gets 403 ``scope.withheld`` on flows and platforms, which count every region.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from reforge.api.deps import Analyst, CurrentUser, Engine
+from reforge.api.deps import Analyst, CurrentUser, Engine, region_scope, withhold_from_region
 from reforge.errors import DataMissing, InvalidInput, NotFound
 from reforge.research.result import FlowModel, PartnersModel, PlatformsModel
 
@@ -44,19 +48,28 @@ def partners(user: CurrentUser, engine: Engine,
     if user.role not in ("admin", "analyst", "enterprise"):
         raise HTTPException(403, "not allowed")
     res = _run(propose_partners, engine, item, as_of, grade_source, credit_floor)
-    return (res.for_firm(user.uscc) if user.role == "enterprise" else res).to_dict()
+    if user.role == "enterprise":
+        res = res.for_firm(user.uscc)
+    elif (region := region_scope(user)) is not None:
+        from reforge.region import region_firms
+        res = res.for_firms(region_firms(engine, region))
+    return res.to_dict()
 
 
 @router.get("/match/flows", response_model=FlowModel)
 def flows(user: Analyst, engine: Engine,
           year: Annotated[int | None, Query(ge=1949, le=2100, description="one year (default all)")] = None) -> dict:
-    """R&D personnel flows by organisation type and field, the two-way index, thin needed fields."""
+    """R&D personnel flows by organisation type and field, the two-way index, thin needed fields
+    (withheld from region-bound accounts)."""
     from reforge.research import personnel_flows
+    withhold_from_region(user)
     return _run(personnel_flows, engine, year).to_dict()
 
 
 @router.get("/match/platforms", response_model=PlatformsModel)
 def platforms(user: Analyst, engine: Engine) -> dict:
-    """Platform usage by enterprise size, fields served vs needed, generic technologies without a platform."""
+    """Platform usage by enterprise size, fields served vs needed, generic technologies without a platform
+    (withheld from region-bound accounts)."""
     from reforge.research import platform_report
+    withhold_from_region(user)
     return _run(platform_report, engine).to_dict()
