@@ -211,3 +211,23 @@ def test_pages_of_a_region_bound_analyst(env):
     assert "账户所属地区" in c.get("/research").text
     free = page_login(env.url, "free", PW, timeout=T)
     assert 'id="scope-note"' not in free.get("/research").text
+
+
+def test_generic_technologies_from_the_region_purchases(env):
+    """Labels from the region's purchases, as its chain pages; Suzhou (320500) buys its bearing steel
+    abroad, so there the demo's one generic technology is a chokepoint, not weak as province-wide."""
+    r = httpx.post(env.url + V1 + "/users", headers=login(env.url, "admin"),
+                   json={"username": "szgen", "password": PW, "role": "analyst", "region": "320500"})
+    assert r.status_code == 201, r.text
+    full = get(env, "free", "/chains/generic")
+    assert "scope" not in full
+    differ = False
+    for city, h in ((env.city, env.city_h), ("320500", login(env.url, "szgen", PW))):
+        mine = httpx.get(env.url + V1 + "/chains/generic", headers=h, timeout=T).json()
+        assert mine["scope"] == {"region": city}
+        for it in mine["items"]:
+            for c in it["chains"]:
+                b = httpx.get(env.url + V1 + f"/chains/{c['chain_id']}/bottlenecks", headers=h, timeout=T).json()
+                assert c["label"] == next(i["label"] for i in b["items"] if i["item_id"] == it["item_id"])
+        differ |= mine["items"] != full["items"]
+    assert differ

@@ -58,10 +58,11 @@ def simulate(engine: Engine, chain_id: str | None, region: str | None = None, **
     return res
 
 
-def generic_technologies(engine: Engine, top: int | None = None) -> Any:
-    """Generic (cross-chain) technologies ranked; the first ``top`` items when given."""
+def generic_technologies(engine: Engine, top: int | None = None, region: str | None = None) -> Any:
+    """Generic (cross-chain) technologies ranked; the first ``top`` items when given; with ``region``
+    (a region-bound account) from that region's firms' purchases, named under ``scope``."""
     from reforge.chain import generic_technologies as run
-    res = jsonable(run(engine))
+    res = _region_scoped(jsonable(run(engine, region=region)), region)
     if top is not None and isinstance(res.get("items"), list):
         res["items"] = res["items"][:top]
     return res

@@ -42,8 +42,10 @@ class GenericTechnologies:
 
 
 def generic_technologies(engine: Engine, min_chains: int = 2, thresholds: dict | Thresholds | None = None,
-                         year: int | None = None) -> GenericTechnologies:
-    """Items used by at least ``min_chains`` chains, ranked by breadth x reach x weakness."""
+                         year: int | None = None, region: str | None = None) -> GenericTechnologies:
+    """Items used by at least ``min_chains`` chains, ranked by breadth x reach x weakness; with
+    ``region`` (GB/T 2260 code) the labels and reach come from that region's firms' purchases
+    (:func:`reforge.chain.bottlenecks` with ``region``)."""
     if isinstance(min_chains, bool) or not isinstance(min_chains, int) or min_chains < 1:
         raise ReforgeError(f"min_chains must be a positive integer, got {min_chains!r}")
     th = load_thresholds(thresholds)
@@ -51,7 +53,7 @@ def generic_technologies(engine: Engine, min_chains: int = 2, thresholds: dict |
     for ch in list_chains(engine):
         if ch["n_items"] == 0:
             continue
-        b = bottlenecks(engine, ch["chain_id"], th, year)
+        b = bottlenecks(engine, ch["chain_id"], th, year, region=region)
         for it in b.items:
             d = per_item.setdefault(it["item_id"], {
                 "item_id": it["item_id"], "name": it["name"], "name_zh": it["name_zh"],

@@ -159,6 +159,24 @@ class ProposalModel(BaseModel):
     status: ReasonModel
 
 
+def proposals_with(proposals: list[dict], usccs: set[str], redact: bool = False) -> list[dict]:
+    """The proposals (as held or as in ``to_dict``) where one of ``usccs`` is the lead or an adopter,
+    with only their exclusion records (a region's view, issue 19: partners from other regions stay);
+    ``redact`` also withholds the lead's credit grade when the lead is not one of them."""
+    out = []
+    for p in proposals:
+        ids = {m["id"] for m in ([p["lead"]] if p["lead"] else []) + p["adopters"]}
+        if not ids & usccs:
+            continue
+        q = dict(p)
+        if redact and p["lead"] and p["lead"]["id"] not in usccs:
+            q["lead"] = dict(p["lead"], detail={k: v for k, v in p["lead"]["detail"].items() if k != "grade"})
+            q["parts"] = [x for x in p["parts"] if x["part"] != "lead_credit"]
+        q["excluded"] = [m for m in p["excluded"] if m["id"] in usccs]
+        out.append(q)
+    return out
+
+
 class PartnersModel(BaseModel):
     """Consortium proposals per target item / R&D demand."""
 
@@ -196,21 +214,10 @@ class PartnersResult:
         return self.for_firms({uscc} if uscc else set(), redact=True)
 
     def for_firms(self, usccs: set[str], redact: bool = False) -> PartnersResult:
-        """Only the proposals where one of ``usccs`` is the lead or an adopter, with only their
-        exclusion records (a region's view, issue 19: the partners from other regions stay);
-        ``redact`` also withholds the lead's credit grade when the lead is not one of them."""
-        out = []
-        for p in self.proposals:
-            ids = {m["id"] for m in ([p["lead"]] if p["lead"] else []) + p["adopters"]}
-            if not ids & usccs:
-                continue
-            q = dict(p)
-            if redact and p["lead"] and p["lead"]["id"] not in usccs:
-                q["lead"] = dict(p["lead"], detail={k: v for k, v in p["lead"]["detail"].items() if k != "grade"})
-                q["parts"] = [x for x in p["parts"] if x["part"] != "lead_credit"]
-            q["excluded"] = [m for m in p["excluded"] if m["id"] in usccs]
-            out.append(q)
-        return PartnersResult(self.as_of, self.grade_source, self.credit_floor, dict(self.weights), out)
+        """Only the proposals where one of ``usccs`` is the lead or an adopter (see
+        :func:`proposals_with`)."""
+        return PartnersResult(self.as_of, self.grade_source, self.credit_floor, dict(self.weights),
+                              proposals_with(self.proposals, usccs, redact))
 
     def to_frame(self) -> pd.DataFrame:
         rows = []

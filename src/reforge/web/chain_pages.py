@@ -35,8 +35,9 @@ router = router_for()
 def chains_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     with db.reader() as e:
         chain_list = sv.list_chains(e)
-        gen = cached(db, e, ("generic",), lambda: cap(sv.generic_technologies, e, 20))
-    return render(request, "chains.html", user, chains=chain_list, generic=gen,
+        region = region_scope(user)  # as the API: labels from the region's firms' purchases
+        gen = cached(db, e, ("generic", region), lambda: cap(sv.generic_technologies, e, 20, region))
+    return render(request, "chains.html", user, chains=chain_list, generic=gen, scope_region=region,
                   generic_rows=views.records(gen["data"]) if gen["ok"] else [])
 
 

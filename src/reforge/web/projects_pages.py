@@ -67,7 +67,8 @@ def projects_page(request: Request, user: PageUser, db: DBDep, as_of: str | None
             # kept while the data are unchanged (per day: "today" moves milestones into overdue)
             region = region_scope(user)
             res = cached(db, e, ("loop_portfolio", day or _dt.date.today().isoformat(), scope, region),
-                         lambda: cap(lambda: portfolio(e, day, None, None, scope, region=region).to_dict()))
+                         lambda: cap(lambda: portfolio(e, day, None, None, scope, region=region).to_dict()),
+                         persist=True)
             if res["ok"]:
                 its = item_names(e, (i for p in res["data"]["projects"] for i in p["items"]))
                 names = {k: (n["name_zh"] if lang == "zh" else n["name"]) or k for k, n in its.items()}
@@ -82,7 +83,8 @@ def items_page(request: Request, user: PageUser, db: DBDep) -> Response:
     lang = lang_of(request)
     region = region_scope(user)
     with db.reader() as e:
-        res = cached(db, e, ("loop_gap_items", region), lambda: cap(lambda: gap_items(e, region=region)[0]))
+        res = cached(db, e, ("loop_gap_items", region), lambda: cap(lambda: gap_items(e, region=region)[0]),
+                     persist=True)
     items = res["data"] if res["ok"] else []
     return render(request, "projects/items.html", user, items=items, error=res["error"], scope_region=region,
                   **_helpers(lang))
@@ -105,7 +107,8 @@ def board_page(request: Request, user: PageUser, db: DBDep, item_id: str, as_of:
                 day = _as_of(as_of)
                 region = region_scope(user)
                 res = cached(db, e, ("loop_board", item_id, day or _dt.date.today().isoformat(), scope, region),
-                             lambda: cap(lambda: board(e, item_id, day, None, scope, region).to_dict()))
+                             lambda: cap(lambda: board(e, item_id, day, None, scope, region).to_dict()),
+                             persist=True)
     if not found:
         status = 404
         res["error"] = render_message("loop.board.item_not_found", {"item": item_id[:64]}, lang)

@@ -27,49 +27,81 @@ _ITEM = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 ORG_TYPES = ("university", "institute", "state_enterprise", "private_enterprise", "platform")
 
 
+def flows_view(f: Any) -> dict:
+    """What the page shows of a :class:`~reforge.research.result.FlowResult`, JSON-ready (kept in
+    the result store): the type matrix, the two-way index per year, the thin fields' reasons."""
+    mat = f.matrix()
+    return {"matrix": {a: {b: int(mat.at[a, b]) if a in mat.index and b in mat.columns else 0 for b in ORG_TYPES}
+                       for a in ORG_TYPES},
+            "two_way": [{"year": int(r.year), "in_moves": int(r.in_moves), "out_moves": int(r.out_moves),
+                         "two_way": None if r.two_way != r.two_way else float(r.two_way)}
+                        for r in f.two_way.itertuples()],
+            "thin": [r.reason.to_dict() for r in f.need.itertuples() if r.thin] if len(f.need) else []}
+
+
+def network_view(n: Any) -> dict:
+    """What the page shows of a :class:`~reforge.research.result.NetworkResult`, JSON-ready."""
+    return {"years": [{"year": int(r.year), "collaborations": int(r.collaborations),
+                       "institutions": int(r.institutions), "top3_share": float(r.top3_share)}
+                      for r in n.years.itertuples()],
+            "notes": [m.to_dict() for m in n.notes]}
+
+
 @router.get("/research", response_class=HTMLResponse)
 def research_page(request: Request, user: PageUser, db: DBDep, year: int | None = None,
                   item: str | None = None) -> Response:
     """The page; ``year`` chooses the flow year (default all years), ``item`` one item's proposal."""
+    from reforge.messages import render_coded
     from reforge.research import collaboration_network, personnel_flows, propose_partners
     from reforge.research.need import item_labels
+    from reforge.research.result import proposals_with
     lang = lang_of(request)
     year = year if year is not None and 1949 <= year <= 2100 else None
     item = item if item and _ITEM.match(item) else None
     analyst = user.role in ("admin", "analyst")
     region = region_scope(user)
     ctx: dict[str, Any] = {"year": year, "item": item, "is_analyst": analyst, "types": ORG_TYPES,
-                           "flows": None, "matrix": None, "proposals": None, "network": None, "errors": [],
+                           "flows": None, "proposals": None, "network": None, "errors": [],
                            "scope_region": region}
 
     def m(code: str, **params: Any) -> str:
         return render_message(code, params, lang)
 
-    def tr(message: Any) -> str:
+    def tr(message: Any) -> str:  # a coded dict (stored results) or a Message
+        if isinstance(message, dict):
+            return render_coded(message, lang)
         return message.render(lang) if hasattr(message, "render") else str(message)
 
+    none = {"ok": False, "data": None, "error": None}
     if analyst:
         with db.reader() as e:
-            # each result kept while the data are unchanged (the proposals take seconds on a province)
-            lab = cached(db, e, ("research_labels",), lambda: cap(item_labels, e))  # once for the three
-            labels = lab["data"] if lab["ok"] else None
-            f = cached(db, e, ("research_flows", year), lambda: cap(personnel_flows, e, year, labels=labels)) \
-                if region is None else {"ok": False, "data": None, "error": None}
-            if f["ok"]:
-                ctx["flows"] = f["data"]
-                mat = f["data"].matrix()
-                ctx["matrix"] = {a: {b: int(mat.at[a, b]) if a in mat.index and b in mat.columns else 0
-                                     for b in ORG_TYPES} for a in ORG_TYPES}
-            p = cached(db, e, ("research_partners", item, _dt.date.today().isoformat()),
-                       lambda: cap(propose_partners, e, item, labels=labels))
+            # each result kept while the data are unchanged, on disk too (the proposals take seconds
+            # on a province); the item labels are computed once for the three, only when one is missing
+            memo: dict[str, Any] = {}
+
+            def labels() -> Any:
+                if "labels" not in memo:
+                    lab = cached(db, e, ("research_labels",), lambda: cap(item_labels, e))
+                    memo["labels"] = lab["data"] if lab["ok"] else None
+                return memo["labels"]
+
+            f = cached(db, e, ("research_flows_view", year),
+                       lambda: cap(lambda: flows_view(personnel_flows(e, year, labels=labels()))),
+                       persist=True) if region is None else none
+            p = cached(db, e, ("research_partners_view", item, _dt.date.today().isoformat()),
+                       lambda: cap(lambda: propose_partners(e, item, labels=labels()).to_dict()), persist=True)
+            n = cached(db, e, ("research_network_view",),
+                       lambda: cap(lambda: network_view(collaboration_network(e, labels=labels()))),
+                       persist=True) if region is None else none
             if p["ok"]:
-                ctx["proposals"] = p["data"]
+                props = p["data"]["proposals"]
                 if region is not None:
                     from reforge.region import region_firms
-                    ctx["proposals"] = p["data"].for_firms(region_firms(e, region))
-            n = cached(db, e, ("research_network",), lambda: cap(collaboration_network, e, labels=labels)) \
-                if region is None else {"ok": False, "data": None, "error": None}
-            if n["ok"]:
-                ctx["network"] = n["data"]
+                    props = proposals_with(props, region_firms(e, region))
+                ctx["proposals"] = {**p["data"], "proposals": props, "summary": {
+                    "code": "research.partners.summary",
+                    "params": {"n": len(props), "led": sum(1 for x in props if x["lead"] is not None),
+                               "floor": p["data"]["credit_floor"]}}}
+            ctx["flows"], ctx["network"] = f["data"], n["data"]
             ctx["errors"] = [x["error"] for x in (f, p, n) if not x["ok"] and x["error"]]
     return render(request, "research/index.html", user, m=m, tr=tr, lang=lang, **ctx)

@@ -38,11 +38,19 @@ class GenericItemModel(Open):
     score: Num | None = None
 
 
+class RegionScope(Open):
+    """The GB/T 2260 region whose firms' purchases a chain result was computed from (a
+    region-bound account); absent for an account that sees the whole database."""
+
+    region: str
+
+
 class GenericModel(Open):
     """Generic (cross-chain) technologies, best first."""
 
     min_chains: int | None = None
     items: list[GenericItemModel]
+    scope: RegionScope | None = None
 
 
 class MapNode(Open):
@@ -59,13 +67,6 @@ class MapEdge(Open):
     source: str
     target: str
     share: Num | None = None
-
-
-class RegionScope(Open):
-    """The GB/T 2260 region whose firms' purchases a chain result was computed from (a
-    region-bound account); absent for an account that sees the whole database."""
-
-    region: str
 
 
 class MapModel(Open):

@@ -38,7 +38,7 @@ def chains(user: Analyst, engine: Engine) -> list[dict]:
 @router.get("/chains/generic", response_model=GenericModel, response_model_exclude_unset=True)
 def generic(user: Analyst, engine: Engine, top: Annotated[int | None, Query(ge=1, le=500)] = None):
     """Generic technologies shared by several chains, ranked."""
-    return plain(sv.generic_technologies(engine, top))
+    return plain(sv.generic_technologies(engine, top, region_scope(user)))
 
 
 @router.get("/chains/{chain_id}/map", response_model=MapModel, response_model_exclude_unset=True)
