@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from reforge.cli.serve import create_demo_accounts
 from tests.api.conftest import page_login
