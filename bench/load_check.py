@@ -38,13 +38,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
-    """`reforge serve` on a free loopback port, demo accounts created first."""
+def start_server(db: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`reforge serve` on a free loopback port, demo accounts created first; ``env`` adds
+    environment variables (e.g. ``REFORGE_WARM_PAGES``)."""
     reforge = str(Path(sys.executable).with_name("reforge"))
     subprocess.run([reforge, "demo-accounts", "--db", str(db)], check=True, capture_output=True)
     port = free_port()
     proc = subprocess.Popen([reforge, "serve", "--db", str(db), "--port", str(port), "--log-level", "warning"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:

@@ -50,6 +50,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "analysis_rate": ("1.5", 1.5),
     "analysis_burst": ("9", 9.0),
     "analysis_max_wait": ("0.25", 0.25),
+    "warm_pages": ("0", False),
     "import_max_rows": ("5000", 5000),
     "import_max_columns": ("12", 12),
     "import_max_unzipped_mb": ("64", 64),

@@ -23,6 +23,7 @@ def free_port() -> int:
 def running_server(db_path: str | Path, **app_kwargs) -> Iterator[str]:
     """Yield the base URL of a uvicorn server serving ``create_app(db_path)``; stop it afterwards."""
     from reforge.api import create_app
+    app_kwargs.setdefault("warm_pages", False)  # a test asks for the warm-up when it tests it
     port = free_port()
     config = uvicorn.Config(create_app(db_path, **app_kwargs), host="127.0.0.1", port=port,
                             log_level="warning", lifespan="on", proxy_headers=False)  # as `reforge serve`

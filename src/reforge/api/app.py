@@ -37,7 +37,7 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
                login_max_bytes: int | None = None, analysis_workers: int | None = None,
                analysis_queue: int | None = None, analysis_rate: float | None = None,
                analysis_burst: float | None = None, analysis_max_wait: float | None = None,
-               login_per_ip: int | None = None,
+               login_per_ip: int | None = None, warm_pages: bool | None = None,
                login_global: int | None = None, login_hashing: int | None = None,
                trusted_proxies: str | None = None) -> FastAPI:
     """The app serving ``db_path`` (opened read-write; created with the schema if missing).
@@ -53,15 +53,25 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
     ``analysis_queue`` more waiting (default 4 per worker), and ``analysis_rate`` per second
     per account with bursts of ``analysis_burst`` (defaults 4 and 40); none waits for a slot
     longer than ``analysis_max_wait`` seconds (default 0.5; 503 + Retry-After instead).
+    ``warm_pages`` (default on): a background thread computes the heavy pages' results after the
+    start and after every data change (``reforge.web.warm``).
     """
     from reforge.settings import get_settings
     conf = get_settings()  # every $REFORGE_* limit, validated (a bad value: InvalidInput config.invalid)
     check_secret_key()
     db = Database(db_path)
+    warmer = None
+    if _pick(warm_pages, conf.warm_pages, True):
+        from reforge.web.warm import PageWarmer
+        warmer = PageWarmer(db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if warmer is not None:
+            warmer.start()
         yield
+        if warmer is not None:
+            warmer.stop()
         db.close()
 
     app = FastAPI(title="Reforge API", version="1", lifespan=lifespan,
@@ -70,6 +80,7 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
                               "Authenticate with `POST /api/v1/auth/token` and send "
                               "`Authorization: Bearer <token>`.")
     app.state.db = db
+    app.state.warmer = warmer
     # logins: per (client, name), per client and over all clients before any hash; X-Forwarded-For
     # only from ``trusted_proxies`` (comma-separated addresses/networks, default none)
     app.state.login_guard = LoginGuard(

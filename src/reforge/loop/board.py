@@ -23,6 +23,7 @@ enterprise account only its own projects and no other firm's credit grade.
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Any
 
 from reforge.engine.base import Engine
 from reforge.errors import NotFound, ReforgeError
@@ -38,11 +39,13 @@ def _empty(key: str, link: str | None = None, **params: object) -> Step:
 
 
 def board(engine: Engine, item_id: str, as_of: str | _dt.date | None = None, year: int | None = None,
-          scope: str | None = None, region: str | None = None) -> BoardResult:
+          scope: str | None = None, region: str | None = None, memo: dict | None = None) -> BoardResult:
     """The board of ``item_id`` (NotFound when the item does not exist). ``region`` (GB/T 2260,
     issue 19): the item as a region sees it - labels, matching degree and adoption from that
     region's buyers, the consortia, projects and appraisals a firm of the region takes part in;
-    the makers stay national (a region's firms buy from anywhere in China)."""
+    the makers stay national (a region's firms buy from anywhere in China). ``memo``: a dict shared
+    by the boards of one batch (same data) to compute each chain's bottlenecks and the item labels
+    once for all of them."""
     day = check_date(as_of)
     if not engine.table_exists("items"):
         raise NotFound("the database has no items table", code="loop.board.item_not_found",
@@ -54,11 +57,21 @@ def board(engine: Engine, item_id: str, as_of: str | _dt.date | None = None, yea
     from reforge.chain.metrics import resolve_year
     y = resolve_year(engine, year)
     name = Localized({"en": r["name"] or item_id, "zh": r["name_zh"]})
-    steps = [_why(engine, item_id, y, name, region), _makers(engine, item_id, y, scope),
-             _matching(engine, item_id, day, region), _consortium(engine, item_id, day, scope, region),
+    memo = {} if memo is None else memo
+    steps = [_why(engine, item_id, y, name, region, memo), _makers(engine, item_id, y, scope),
+             _matching(engine, item_id, day, region), _consortium(engine, item_id, day, scope, region, memo),
              _projects(engine, item_id, day, scope, region), _appraisals(engine, item_id, region),
-             _adoption(engine, item_id, region), _trend(engine, item_id, region)]
+             _adoption(engine, item_id, region), _trend(engine, item_id, region, memo)]
     return BoardResult(item_id, r["name"], r["name_zh"], r["foundation"], day, y, steps, region)
+
+
+def _bottlenecks(engine: Engine, chain_id: str, year: int | None, region: str | None, memo: dict) -> Any:
+    """:func:`reforge.chain.bottlenecks` of the chain, once per ``memo`` (errors are not kept)."""
+    from reforge.chain import bottlenecks
+    key = ("bottlenecks", chain_id, year, region)
+    if key not in memo:
+        memo[key] = bottlenecks(engine, chain_id, year=year, region=region)
+    return memo[key]
 
 
 def _chains(engine: Engine, item_id: str) -> list[dict]:
@@ -67,8 +80,7 @@ def _chains(engine: Engine, item_id: str) -> list[dict]:
     return records(q.item_chains(engine, item_id))
 
 
-def _why(engine: Engine, item_id: str, year: int | None, name: Localized, region: str | None = None) -> Step:
-    from reforge.chain import bottlenecks
+def _why(engine: Engine, item_id: str, year: int | None, name: Localized, region: str | None, memo: dict) -> Step:
     chains = _chains(engine, item_id)
     if not chains:
         return _empty("why", "/chains", item=item_id)
@@ -79,7 +91,7 @@ def _why(engine: Engine, item_id: str, year: int | None, name: Localized, region
     notes: list[Message] = []
     for c in chains:
         try:
-            b = bottlenecks(engine, c["chain_id"], year=year, region=region)
+            b = _bottlenecks(engine, c["chain_id"], year, region, memo)
         except ReforgeError as e:
             notes.append(Message("loop.projects.note.chain_failed", {"chain": c["chain_id"], "error": str(e)[:200]}))
             continue
@@ -135,14 +147,17 @@ def _matching(engine: Engine, item_id: str, day: str, region: str | None = None)
     return Step("matching", rows, None, None, None)
 
 
-def _consortium(engine: Engine, item_id: str, day: str, scope: str | None, region: str | None = None) -> Step:
+def _consortium(engine: Engine, item_id: str, day: str, scope: str | None, region: str | None, memo: dict) -> Step:
     """The joint-research capability's consortium proposal for the item
     (:func:`reforge.research.partners.propose_partners` on ``as_of``; an enterprise account sees
     it only when its firm takes part, as on the research page)."""
     from reforge.research.partners import propose_partners
     action = Message("loop.board.action.consortium", {"item": item_id})
     try:
-        res = propose_partners(engine, item=item_id, as_of=day, include_demands=False)
+        if "labels" not in memo:
+            from reforge.research.need import item_labels
+            memo["labels"] = item_labels(engine)
+        res = propose_partners(engine, item=item_id, as_of=day, include_demands=False, labels=memo["labels"])
     except ReforgeError as e:  # e.g. a database without the joint-research tables
         return Step("consortium", [], Message("loop.board.missing.consortium_failed", {"error": str(e)[:200]}),
                     action, "/research")
@@ -207,8 +222,7 @@ def _adoption(engine: Engine, item_id: str, region: str | None = None) -> Step:
     return Step("adoption", rows, None, None, None, notes)
 
 
-def _trend(engine: Engine, item_id: str, region: str | None = None) -> Step:
-    from reforge.chain import bottlenecks
+def _trend(engine: Engine, item_id: str, region: str | None, memo: dict) -> Step:
     chains = _chains(engine, item_id)
     years = q.link_years(engine)
     if not chains or not years:
@@ -217,7 +231,7 @@ def _trend(engine: Engine, item_id: str, region: str | None = None) -> Step:
     for c in chains:
         for yr in years:
             try:
-                b = bottlenecks(engine, c["chain_id"], year=yr, region=region)
+                b = _bottlenecks(engine, c["chain_id"], yr, region, memo)
             except ReforgeError:
                 continue
             i = next(x for x in b.items if x["item_id"] == item_id)

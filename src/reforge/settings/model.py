@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     analysis_burst: PosF = Field(40.0, description="burst of analyses per account")
     analysis_max_wait: Annotated[float, Field(ge=0)] = Field(0.5, description="seconds a request waits "
                                                                                "for a slot before 503")
+    warm_pages: bool = Field(True, description="compute the heavy pages' results in the background after "
+                                               "the server starts and after every data change")
     # importer limits (per file)
     import_max_rows: Pos = Field(2_000_000, description="data rows per file")
     import_max_columns: Pos = Field(200, description="columns per file")

@@ -31,13 +31,17 @@ router = router_for()
 
 # ---- chains --------------------------------------------------------------------------------------
 
+def generic_result(db: Database, e: Engine, region: str | None) -> dict:
+    """The 20 first generic technologies (of ``region``'s purchases), kept in the result store."""
+    return cached(db, e, ("generic", region), lambda: cap(sv.generic_technologies, e, 20, region), persist=True)
+
+
 @router.get("/chains", response_class=HTMLResponse)
 def chains_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     with db.reader() as e:
         chain_list = sv.list_chains(e)
-        region = region_scope(user)  # as the API: labels from the region's firms' purchases
-        gen = cached(db, e, ("generic", region), lambda: cap(sv.generic_technologies, e, 20, region))
-    return render(request, "chains.html", user, chains=chain_list, generic=gen, scope_region=region,
+        gen = generic_result(db, e, region_scope(user))  # as the API: a region's labels from its purchases
+    return render(request, "chains.html", user, chains=chain_list, generic=gen, scope_region=region_scope(user),
                   generic_rows=views.records(gen["data"]) if gen["ok"] else [])
 
 

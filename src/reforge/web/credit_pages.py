@@ -109,6 +109,12 @@ def credit_report_page(request: Request, user: AnalystUser, db: DBDep, download:
     return HTMLResponse(html, headers=headers)
 
 
+def credit_lean(db: Any, e: Any) -> dict:
+    """Grades and scores of every firm without reasons, as the page lists them (kept in the result
+    store)."""
+    return cached(db, e, ("credit_lean",), lambda: named_firms(e, cap(sv.credit_scores, e, None, 0)), persist=True)
+
+
 @router.get("/credit", response_class=HTMLResponse)
 def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     fmt = export_format(request)
@@ -120,8 +126,7 @@ def credit_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
             sc = scoped(cached(db, e, ("credit",), lambda: named_firms(e, cap(sv.credit_scores, e, None)),
                                persist=True), scope)
         else:  # the page: scores of every firm, reasons only for the rows shown (sorting needs none)
-            sc = scoped(cached(db, e, ("credit_lean",),
-                               lambda: named_firms(e, cap(sv.credit_scores, e, None, 0)), persist=True), scope)
+            sc = scoped(credit_lean(db, e), scope)
         rows = views.records(sc["data"]) if sc["ok"] else []
         if grade:
             rows = [r for r in rows if str(r.get("grade")) == grade]

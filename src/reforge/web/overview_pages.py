@@ -14,14 +14,12 @@ from reforge.web.render import (
     DBDep,
     PageUser,
     account_scope,
-    cached,
-    cap,
     lang_of,
-    named_firms,
     render,
     router_for,
     scoped,
 )
+from reforge.web.tier_pages import warnings_list
 
 router = router_for()
 
@@ -41,8 +39,7 @@ def overview(request: Request, user: PageUser, db: DBDep) -> Response:
             b = chain_bottlenecks(db, e, c["chain_id"], None, scope[0] if scope else None)  # as the chain page
             glance.append({**c, "labels": views.label_counts(b["data"]) if b["ok"] else None,
                            "na": b["na"], "error": b["error"]})
-        warn = cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None)),
-                      persist=True)  # the tiers page shares it
+        warn = warnings_list(db, e)  # the tiers page shares it
     lang = lang_of(request)
     warn = scoped(warn, scope, lang)
     ind_charts = views.indicator_charts(ind, lambda k, fb: t_or(k, lang, fb), lang)

@@ -53,10 +53,33 @@ def _as_of(v: str | None) -> str | None:
     return v if v is not None and _DATE.match(v) else None
 
 
+def portfolio_result(db: Any, e: Any, day: str | None, scope: str | None, region: str | None) -> dict:
+    """The portfolio on ``day`` (None: today), kept per day while the data are unchanged and in the
+    result store ("today" moves milestones into overdue)."""
+    from reforge.loop.projects import portfolio
+    return cached(db, e, ("loop_portfolio", day or _dt.date.today().isoformat(), scope, region),
+                  lambda: cap(lambda: portfolio(e, day, None, None, scope, region=region).to_dict()), persist=True)
+
+
+def gap_result(db: Any, e: Any, region: str | None) -> dict:
+    """Every blank and chokepoint item (of the region's purchases), kept in the result store."""
+    from reforge.loop.projects import gap_items
+    return cached(db, e, ("loop_gap_items", region), lambda: cap(lambda: gap_items(e, region=region)[0]),
+                  persist=True)
+
+
+def board_result(db: Any, e: Any, item_id: str, day: str | None, scope: str | None, region: str | None,
+                 memo: dict | None = None) -> dict:
+    """The board of an item on ``day`` (None: today), kept per day and in the result store; ``memo``
+    shares the chains' bottlenecks between the boards of one batch (see ``loop.board.board``)."""
+    from reforge.loop.board import board
+    return cached(db, e, ("loop_board", item_id, day or _dt.date.today().isoformat(), scope, region),
+                  lambda: cap(lambda: board(e, item_id, day, None, scope, region, memo).to_dict()), persist=True)
+
+
 @router.get("/loop/projects", response_class=HTMLResponse)
 def projects_page(request: Request, user: PageUser, db: DBDep, as_of: str | None = None) -> Response:
     """The portfolio on ``as_of`` (default today)."""
-    from reforge.loop.projects import portfolio
     lang = lang_of(request)
     ok, scope = _scope(user)
     day = _as_of(as_of)
@@ -64,11 +87,7 @@ def projects_page(request: Request, user: PageUser, db: DBDep, as_of: str | None
     names: dict[str, str] = {}
     if ok:
         with db.reader() as e:
-            # kept while the data are unchanged (per day: "today" moves milestones into overdue)
-            region = region_scope(user)
-            res = cached(db, e, ("loop_portfolio", day or _dt.date.today().isoformat(), scope, region),
-                         lambda: cap(lambda: portfolio(e, day, None, None, scope, region=region).to_dict()),
-                         persist=True)
+            res = portfolio_result(db, e, day, scope, region_scope(user))
             if res["ok"]:
                 its = item_names(e, (i for p in res["data"]["projects"] for i in p["items"]))
                 names = {k: (n["name_zh"] if lang == "zh" else n["name"]) or k for k, n in its.items()}
@@ -79,12 +98,10 @@ def projects_page(request: Request, user: PageUser, db: DBDep, as_of: str | None
 @router.get("/loop/board", response_class=HTMLResponse)
 def items_page(request: Request, user: PageUser, db: DBDep) -> Response:
     """Every blank and chokepoint item with a link to its board."""
-    from reforge.loop.projects import gap_items
     lang = lang_of(request)
     region = region_scope(user)
     with db.reader() as e:
-        res = cached(db, e, ("loop_gap_items", region), lambda: cap(lambda: gap_items(e, region=region)[0]),
-                     persist=True)
+        res = gap_result(db, e, region)
     items = res["data"] if res["ok"] else []
     return render(request, "projects/items.html", user, items=items, error=res["error"], scope_region=region,
                   **_helpers(lang))
@@ -94,7 +111,6 @@ def items_page(request: Request, user: PageUser, db: DBDep) -> Response:
 def board_page(request: Request, user: PageUser, db: DBDep, item_id: str, as_of: str | None = None) -> Response:
     """The board of one item."""
     from reforge.loop import projects_sql as q
-    from reforge.loop.board import board
     lang = lang_of(request)
     ok, scope = _scope(user)
     res: dict[str, Any] = {"ok": False, "data": None, "error": None}
@@ -104,11 +120,7 @@ def board_page(request: Request, user: PageUser, db: DBDep, item_id: str, as_of:
         with db.reader() as e:
             found = e.table_exists("items") and not q.item(e, item_id).empty
             if found and ok:
-                day = _as_of(as_of)
-                region = region_scope(user)
-                res = cached(db, e, ("loop_board", item_id, day or _dt.date.today().isoformat(), scope, region),
-                             lambda: cap(lambda: board(e, item_id, day, None, scope, region).to_dict()),
-                             persist=True)
+                res = board_result(db, e, item_id, _as_of(as_of), scope, region_scope(user))
     if not found:
         status = 404
         res["error"] = render_message("loop.board.item_not_found", {"item": item_id[:64]}, lang)

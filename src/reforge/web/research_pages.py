@@ -47,13 +47,38 @@ def network_view(n: Any) -> dict:
             "notes": [m.to_dict() for m in n.notes]}
 
 
+def research_results(db: Any, e: Any, year: int | None, item: str | None, region: str | None) -> tuple[dict, dict, dict]:
+    """The flow, proposal and network results of the page, each kept while the data are unchanged
+    and in the result store (the proposals take seconds on a province); the item labels are
+    computed once for the three, and only when one is missing. A region-bound account gets no flows
+    or network (they count every region): ``{"ok": False, "error": None}``."""
+    from reforge.research import collaboration_network, personnel_flows, propose_partners
+    from reforge.research.need import item_labels
+    memo: dict[str, Any] = {}
+
+    def labels() -> Any:
+        if "labels" not in memo:
+            lab = cached(db, e, ("research_labels",), lambda: cap(item_labels, e))
+            memo["labels"] = lab["data"] if lab["ok"] else None
+        return memo["labels"]
+
+    none = {"ok": False, "data": None, "error": None}
+    f = cached(db, e, ("research_flows_view", year),
+               lambda: cap(lambda: flows_view(personnel_flows(e, year, labels=labels()))),
+               persist=True) if region is None else none
+    p = cached(db, e, ("research_partners_view", item, _dt.date.today().isoformat()),
+               lambda: cap(lambda: propose_partners(e, item, labels=labels()).to_dict()), persist=True)
+    n = cached(db, e, ("research_network_view",),
+               lambda: cap(lambda: network_view(collaboration_network(e, labels=labels()))),
+               persist=True) if region is None else none
+    return f, p, n
+
+
 @router.get("/research", response_class=HTMLResponse)
 def research_page(request: Request, user: PageUser, db: DBDep, year: int | None = None,
                   item: str | None = None) -> Response:
     """The page; ``year`` chooses the flow year (default all years), ``item`` one item's proposal."""
     from reforge.messages import render_coded
-    from reforge.research import collaboration_network, personnel_flows, propose_partners
-    from reforge.research.need import item_labels
     from reforge.research.result import proposals_with
     lang = lang_of(request)
     year = year if year is not None and 1949 <= year <= 2100 else None
@@ -72,27 +97,9 @@ def research_page(request: Request, user: PageUser, db: DBDep, year: int | None 
             return render_coded(message, lang)
         return message.render(lang) if hasattr(message, "render") else str(message)
 
-    none = {"ok": False, "data": None, "error": None}
     if analyst:
         with db.reader() as e:
-            # each result kept while the data are unchanged, on disk too (the proposals take seconds
-            # on a province); the item labels are computed once for the three, only when one is missing
-            memo: dict[str, Any] = {}
-
-            def labels() -> Any:
-                if "labels" not in memo:
-                    lab = cached(db, e, ("research_labels",), lambda: cap(item_labels, e))
-                    memo["labels"] = lab["data"] if lab["ok"] else None
-                return memo["labels"]
-
-            f = cached(db, e, ("research_flows_view", year),
-                       lambda: cap(lambda: flows_view(personnel_flows(e, year, labels=labels()))),
-                       persist=True) if region is None else none
-            p = cached(db, e, ("research_partners_view", item, _dt.date.today().isoformat()),
-                       lambda: cap(lambda: propose_partners(e, item, labels=labels()).to_dict()), persist=True)
-            n = cached(db, e, ("research_network_view",),
-                       lambda: cap(lambda: network_view(collaboration_network(e, labels=labels()))),
-                       persist=True) if region is None else none
+            f, p, n = research_results(db, e, year, item, region)
             if p["ok"]:
                 props = p["data"]["proposals"]
                 if region is not None:

@@ -4,6 +4,8 @@ server) and cohorts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -26,6 +28,28 @@ from reforge.web.render import (
 
 router = router_for()
 
+
+def shortlist(db: Any, e: Any, tier: str) -> dict:
+    """The tier's screening shortlist for every firm (kept in the result store)."""
+    return cached(db, e, ("screen_shortlist", tier), lambda: named_firms(e, cap(sv.screen_shortlist, e, tier, None)),
+                  persist=True)
+
+
+def review_list(db: Any, e: Any, tier: str) -> dict:
+    """Designated firms of the tier due for review (kept in the result store)."""
+    return cached(db, e, ("review", tier), lambda: named_firms(e, cap(sv.review, e, tier, None)), persist=True)
+
+
+def warnings_list(db: Any, e: Any) -> dict:
+    """Early warnings of every designated firm (kept in the result store; the overview shares it)."""
+    return cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None)), persist=True)
+
+
+def cohort_table(db: Any, e: Any, tier: str) -> dict:
+    """Cohort tracking of the tier (kept in the result store)."""
+    return cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier), persist=True)
+
+
 @router.get("/tiers", response_class=HTMLResponse)
 def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "little_giant") -> Response:
     tier = tier if tier in ("innovative_sme", "srdi_sme", "little_giant") else "little_giant"
@@ -36,17 +60,13 @@ def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "litt
         scope = account_scope(e, user)
         scr = rev = warn = None
         if fmt is None or which in ("candidates", "near"):
-            scr = scoped(cached(db, e, ("screen_shortlist", tier),
-                                lambda: named_firms(e, cap(sv.screen_shortlist, e, tier, None)), persist=True), scope)
+            scr = scoped(shortlist(db, e, tier), scope)
         if fmt is None or which == "review":
-            rev = scoped(cached(db, e, ("review", tier),
-                                lambda: named_firms(e, cap(sv.review, e, tier, None)), persist=True), scope)
+            rev = scoped(review_list(db, e, tier), scope)
         if fmt is None or which == "warnings":
-            warn = scoped(cached(db, e, ("warnings",), lambda: named_firms(e, cap(sv.warnings, e, None)),
-                                 persist=True), scope)
+            warn = scoped(warnings_list(db, e), scope)
         if fmt is None:
-            coh = scoped(cached(db, e, ("cohorts", tier), lambda: cap(sv.cohorts, e, tier), persist=True), scope,
-                         lang_of(request))
+            coh = scoped(cohort_table(db, e, tier), scope, lang_of(request))
     lang = lang_of(request)
     sv_ = views.screen_view(scr["data"]) if scr and scr["ok"] else None
     # every table sorts and pages on the server (its own query-parameter prefix) and exports all its rows

@@ -13,6 +13,7 @@ class HealthModel(Open):
     status: str
     schema_version: int | None = None
     enterprises: int | None = None
+    pages_ready: bool | None = None
 
 
 class LoginModel(Open):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from reforge.api.deps import DB
@@ -13,13 +13,16 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=HealthModel, response_model_exclude_unset=True)
-async def health(db: DB) -> dict:
-    """``{"status": "ok", "schema_version", "enterprises"}`` (counts cached until the next write)."""
+async def health(db: DB, request: Request) -> dict:
+    """``{"status": "ok", "schema_version", "enterprises"}`` (counts cached until the next write), and
+    ``pages_ready`` when the server warms its pages: whether the heavy pages of the current data
+    are computed (see ``reforge.web.warm``)."""
     hit = db.cache.get(("health",))
     if hit is None:
         hit = await run_in_threadpool(_read, db)
         db.cache[("health",)] = hit
-    return {"status": "ok", **hit}
+    warmer = getattr(request.app.state, "warmer", None)
+    return {"status": "ok", **hit, **({"pages_ready": warmer.ready} if warmer is not None else {})}
 
 
 def _read(db: DB) -> dict:
