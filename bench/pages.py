@@ -67,10 +67,17 @@ def pages(db: Path) -> list[str]:
         uscc = con.execute("SELECT uscc FROM enterprises ORDER BY uscc LIMIT 1").fetchone()[0]
     finally:
         con.close()
+    # a board listed on /loop/board: the robot chain's first blank or chokepoint item
+    from reforge.chain import bottlenecks
+    from reforge.engine import DuckDBEngine
+    with DuckDBEngine(db, read_only=True) as e:
+        gap = next(i["item_id"] for i in bottlenecks(e, "industrial_robot").items
+                   if i["label"] in ("blank", "chokepoint"))
     return ["/", "/chains", "/chains/industrial_robot", f"/chains/industrial_robot/items/{item}",
             "/chains/industrial_robot/firms", "/enterprises", f"/enterprises/{uscc}", "/tiers", "/policy",
             "/credit", "/sectors", "/appraise", "/glossary", "/data", "/loop/leaders?chain=industrial_robot",
-            "/loop/projects", "/loop/board", f"/loop/board/{item}", "/loop/outcome", "/research"]
+            "/loop/projects", "/loop/board", f"/loop/board/{item}", f"/loop/board/{gap}", "/loop/outcome",
+            "/research"]
 
 
 def login(client: httpx.Client) -> None:

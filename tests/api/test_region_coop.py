@@ -8,6 +8,7 @@ appraisals and projects, and the unbound analyst's answers filtered by hand.
 
 from __future__ import annotations
 
+import re
 import shutil
 from types import SimpleNamespace
 
@@ -207,9 +208,14 @@ def test_pages_of_a_region_bound_analyst(env):
     o = c.get("/loop/outcome")
     assert o.status_code == 200 and 'id="outcome-error"' in o.text
     assert 'id="scope-note"' in c.get(f"/loop/board/{env.item}").text
+    # the simulator's "remove a firm" suggestions: the region's firms only
+    free = page_login(env.url, "free", PW, timeout=T)
+    for who, client in (("city", c), ("free", free)):
+        found = set(re.findall(r'value="([0-9A-Z]{18})"', client.get("/chains/industrial_robot/firms",
+                                                                      params={"remove_firm": "9"}).text))
+        assert found and (found <= env.firms) == (who == "city"), who
     c.cookies.set("lang", "zh")
     assert "账户所属地区" in c.get("/research").text
-    free = page_login(env.url, "free", PW, timeout=T)
     assert 'id="scope-note"' not in free.get("/research").text
 
 

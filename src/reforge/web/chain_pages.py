@@ -106,12 +106,12 @@ def firm_suggestions(chain_id: str, request: Request, user: AnalystUser, db: DBD
                      remove_firm: str = "") -> Response:
     """``<option>`` suggestions (USCC value, firm name label) for the simulator's "remove a firm"
     box: firms of the chain (main product or a capability on one of its items) whose name, English
-    name or USCC contains the typed text; at most 20."""
+    name or USCC contains the typed text; at most 20 (a region-bound account: of its region)."""
     q = remove_firm.strip()[:60]
     if not q:
         return HTMLResponse("")
     with db.reader() as e:
-        found = views.chain_firms(e, chain_id, q, 20)
+        found = views.chain_firms(e, chain_id, q, 20, region_scope(user))
     return render(request, "partials/firm_options.html", user, firms=found)
 
 

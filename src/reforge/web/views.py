@@ -164,18 +164,21 @@ def countries(engine: Engine, chain_id: str) -> list[str]:
         "SELECT DISTINCT country FROM foreign_suppliers ORDER BY country")["country"].tolist()]
 
 
-def chain_firms(engine: Engine, chain_id: str, q: str, limit: int = 20) -> list[dict]:
+def chain_firms(engine: Engine, chain_id: str, q: str, limit: int = 20, region: str | None = None) -> list[dict]:
     """Firms of a chain (main product or a capability on one of its items) whose name, English name
-    or USCC contains ``q``: ``[{uscc, name, name_en}]`` by name."""
+    or USCC contains ``q``: ``[{uscc, name, name_en}]`` by name; ``region`` (a region-bound
+    account): its firms only."""
+    from reforge.region import region_clause
+    cond, bind = region_clause(region)
     return rows(engine, f"""
         WITH items AS (SELECT item_id FROM chain_items WHERE chain_id = $chain)
         SELECT e.uscc, e.name, e.name_en FROM enterprises e
         WHERE (e.main_item_id IN (SELECT item_id FROM items)
                OR e.uscc IN (SELECT producer_id FROM capabilities WHERE item_id IN (SELECT item_id FROM items)))
           AND (e.name LIKE $q {LIKE_ESCAPE} OR COALESCE(e.name_en, '') ILIKE $q {LIKE_ESCAPE}
-               OR e.uscc LIKE $qu {LIKE_ESCAPE})
+               OR e.uscc LIKE $qu {LIKE_ESCAPE}) AND {cond}
         ORDER BY e.name, e.uscc LIMIT {int(limit)}""",
-                {"chain": chain_id, "q": like_pattern(q), "qu": like_pattern(q.upper())})
+                {"chain": chain_id, "q": like_pattern(q), "qu": like_pattern(q.upper()), **bind})
 
 
 def regions(engine: Engine) -> list[dict]:
