@@ -141,3 +141,20 @@ def test_result_store_ignores_other_code_torn_files_and_values_it_cannot_store(t
     assert s.put(("a",), "fp1", 7) and s.get(("a",), "fp1") == (True, 7)
     assert [p.name for p in s.dir.iterdir() if p.name.startswith(".tmp-")] == []
     assert ResultStore.for_database(":memory:") is None
+
+
+def test_result_store_keeps_the_most_recent_results(tmp_path, monkeypatch):
+    """Beyond ``MAX_FILES`` results the least recently written go, down to 80 % of the limit."""
+    import os
+
+    from reforge.api import result_store
+    from reforge.api.result_store import ResultStore
+    monkeypatch.setattr(result_store, "MAX_FILES", 10)
+    s = ResultStore(tmp_path / "x.duckdb.results")
+    for i in range(10):
+        assert s.put(("day", i), "fp", i)
+        os.utime(s._file(("day", i)), (1_000_000 + i, 1_000_000 + i))  # written in order
+    assert len(list(s.dir.glob("*.json"))) == 10
+    assert s.put(("day", 10), "fp", 10)  # the 11th: the 3 oldest go, 8 are left
+    kept = [i for i in range(11) if s.get(("day", i), "fp")[0]]
+    assert kept == [3, 4, 5, 6, 7, 8, 9, 10]

@@ -34,6 +34,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the stored entry layout changes
+MAX_FILES = 2000  # beyond this many results the least recently written are removed (keys holding a
+# day, e.g. today's project portfolio, would otherwise add files every day)
 
 
 @lru_cache(maxsize=1)
@@ -106,4 +108,21 @@ class ResultStore:
         except OSError as e:
             log.warning("result %r not stored: %s", key, e)
             return False
+        self._prune()
         return True
+
+    def _prune(self) -> None:
+        """Keep at most ``MAX_FILES`` results: the least recently written beyond go (down to 80 %)."""
+        try:
+            files = [(f.stat().st_mtime, f.path) for f in os.scandir(self.dir)
+                     if f.name.endswith(".json") and not f.name.startswith(".")]
+        except OSError:
+            return
+        if len(files) <= MAX_FILES:
+            return
+        files.sort()
+        for _, path in files[: len(files) - int(MAX_FILES * 0.8)]:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass

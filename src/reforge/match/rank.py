@@ -241,7 +241,7 @@ def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "b
             wanted)["demand_id"]] if wanted else []
     if region is not None:
         mine = region_demands(engine, region)
-        ids = mine if ids is None else [d for d in ids if d in set(mine)]
+        ids = mine if ids is None else sorted(set(ids) & set(mine))
     res = match_demands(engine, ids, as_of, mode, params, min_score)
     name = engine.temp_name("match_ok")
     flags = pd.DataFrame({"demand_id": res.demands["demand_id"].astype(str),
@@ -268,8 +268,6 @@ def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "b
     items = items.sort_values("item_id").reset_index(drop=True)
     chains = chains.sort_values("chain_id").reset_index(drop=True)
     return DegreeResult(items, chains, res.as_of, region)
-
-
 
 
 def region_demands(engine, region: str) -> list[str]:

@@ -86,8 +86,8 @@ def demands(user: CurrentUser, engine: Engine,
         ids = [d for d in (demand or own) if d in set(own)]
     elif (region := region_scope(user)) is not None:
         from reforge.match.rank import region_demands
-        mine = region_demands(engine, region)
-        ids = [d for d in (demand or mine) if d in set(mine)]
+        mine = set(region_demands(engine, region))
+        ids = sorted(d for d in (demand or mine) if d in mine)
     return _run(match_demands, engine, ids, as_of, mode, min_score=min_score).to_dict()
 
 
