@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+import numpy as np
 import pandas as pd
 
 from reforge.engine import Engine
@@ -123,6 +124,9 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
     sql, b = q.pair_counts_sql()
     pairs = _table_or_empty(engine, "collaborations", sql, b, ["uscc", "institution_id", "n"])
     past = {(r.uscc, r.institution_id): int(r.n) for r in pairs.itertuples()}
+    past_of: dict[str, set] = {}  # firm -> the institutions it has worked with
+    for f, i in past:
+        past_of.setdefault(f, set()).add(i)
     sql, b = q.platforms_for_sql(ids)
     plats = _table_or_empty(engine, "platform_fields", sql, b, ["item_id", "platform_id"]) \
         if engine.table_exists("platforms") else pd.DataFrame(columns=["item_id", "platform_id"])
@@ -136,13 +140,24 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
         names.update(zip(leads["uscc"], leads["name"], strict=True))
     w = p.weights
     lw = p.link_weights
+    wp = [w[k] for k in PARTS]
+    if len(wp) != 7:  # the score below names the seven parts by position
+        raise RuntimeError(f"seven consortium score parts expected, got {PARTS}")
     proposals = []
 
     def by_item(df: pd.DataFrame) -> dict[object, pd.DataFrame]:
         """Rows per item_id, grouped once (a boolean scan per target cost seconds on a province)."""
         return dict(tuple(df.groupby("item_id", sort=False))) if len(df) else {}
 
-    leads_by, inst_by, plats_by, adopt_by = by_item(leads), by_item(inst), by_item(plats), by_item(adopt)
+    leads_by, inst_by, plats_by = by_item(leads), by_item(inst), by_item(plats)
+    # the adopters sorted once (groupby keeps the order within an item), as plain rows per item
+    adopt = adopt.sort_values(["imported", "bought", "uscc"], ascending=[False, False, True], kind="stable")
+    adopt_rows: dict[object, list] = {}
+    for r in adopt.itertuples():
+        adopt_rows.setdefault(r.item_id, []).append((r.uscc, _opt(r.name), float(r.bought), float(r.imported)))
+    item_names = {i: (_opt(n), _opt(z)) for i, n, z in zip(items.index, items["name"], items["name_zh"], strict=True)}
+    lead_rows: dict[object, list] = {}  # per item, the candidate leads' rows (items recur over demand targets)
+    best_platform: dict[object, dict | None] = {}
     inst_rows: dict[object, list] = {}  # per item: (row, id, strength, province)
     picked: dict[tuple, list] = {}  # (item, lead, lead's province) -> the institutions it takes
     reasons_made: dict[tuple, Message] = {}
@@ -155,37 +170,71 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
             reasons_made[k] = (Message(code, {"kind": Message(f"research.record.{kind}")}) if kind is not None
                                else Message(code, {"grade": grade, "floor": floor}))
         return reasons_made[k]
+    item_scores: dict[object, dict] = {}
+
+    def score_leads(iid: object, ok_leads: list[tuple], ins_rows: list[tuple], ins_ids: set, plat_val: float) -> dict:
+        """Per eligible lead of an item: the institutions it would take and the first six score parts
+        summed left to right (the adopters part depends on the target and is added per target)."""
+        rows, partial = [], []
+        for r, grade, credit in ok_leads:
+            # the institutions a lead would take, with their mean strength and share of past partners;
+            # a lead that has worked with none of the item's institutions ranks them by province alone
+            who = r.uscc if past_of.get(r.uscc, set()) & ins_ids else None
+            got = picked.get((iid, who, r.province_code))
+            if got is None:
+                ranked = []
+                for i, inst_id, strength, prov in ins_rows:
+                    n_past = past.get((r.uscc, inst_id), 0)
+                    same = bool(prov is not None and prov == r.province_code)
+                    ls = lw.strength * strength + lw.past * min(n_past, 3) / 3 + lw.region * same
+                    ranked.append((-ls, inst_id, i, n_past, same, ls))
+                ranked.sort(key=lambda x: (x[0], x[1]))
+                chosen = ranked[: p.institutions_per_consortium]
+                got = picked[(iid, who, r.province_code)] = (
+                    chosen, (sum(float(c[2].strength) for c in chosen) / len(chosen)) if chosen else 0.0,
+                    (sum(1 for c in chosen if c[3] > 0) / len(chosen)) if chosen else 0.0)
+            chosen, inst_val, past_val = got
+            tier = _opt(r.tier)
+            v6 = (float(r.fit), float(credit), 1.0 if tier else 0.0, inst_val, past_val, plat_val)  # PARTS order
+            rows.append((r, grade, credit, tier, v6, chosen))
+            partial.append(0 + wp[0] * v6[0] + wp[1] * v6[1] + wp[2] * v6[2] + wp[3] * v6[3] + wp[4] * v6[4]
+                           + wp[5] * v6[5])
+        return {"rows": rows, "usccs": np.array([x[0].uscc for x in rows], dtype=object),
+                "partial": np.array(partial, dtype=float)}
+
     for target, iid, demand_id, demand_firm in targets:
-        iname = Localized({"en": _opt(items.at[iid, "name"]) or iid, "zh": _opt(items.at[iid, "name_zh"])})
-        cands = leads_by.get(iid, leads.iloc[0:0])
-        excluded: list[dict] = []
-        ok_leads = []
-        for r in cands.itertuples():
-            if r.uscc == demand_firm:
-                continue
-            if r.uscc in bad_kind:
-                excluded.append({"id": r.uscc, "name": _opt(r.name), "role": "lead",
-                                 "detail": {"reason": reason("research.exclude.record", kind=bad_kind[r.uscc])}})
-                continue
-            grade = grades.get(r.uscc) if grades is not None else _opt(r.tax_rating)
-            credit, why = _grade_parts(grade, scale, floor)
-            if why is not None:
-                excluded.append({"id": r.uscc, "name": _opt(r.name), "role": "lead",
-                                 "detail": {"reason": reason(why, grade=grade or "-")}})
-                continue
-            ok_leads.append((r, grade, credit))
+        iname = Localized({"en": item_names[iid][0] or iid, "zh": item_names[iid][1]})
+        if iid not in lead_rows:  # per item once: each candidate lead excluded (with why) or eligible
+            rows: list[tuple] = []
+            for r in (leads_by[iid].itertuples() if iid in leads_by else []):
+                if r.uscc in bad_kind:
+                    rows.append((r.uscc, {"id": r.uscc, "name": _opt(r.name), "role": "lead", "detail": {
+                        "reason": reason("research.exclude.record", kind=bad_kind[r.uscc])}}, None))
+                    continue
+                grade = grades.get(r.uscc) if grades is not None else _opt(r.tax_rating)
+                credit, why = _grade_parts(grade, scale, floor)
+                if why is not None:
+                    rows.append((r.uscc, {"id": r.uscc, "name": _opt(r.name), "role": "lead",
+                                          "detail": {"reason": reason(why, grade=grade or "-")}}, None))
+                else:
+                    rows.append((r.uscc, None, (r, grade, credit)))
+            lead_rows[iid] = rows
+        # the firm that posted the demand does not lead its own consortium
+        excluded = [dict(x) for u, x, _ in lead_rows[iid] if x is not None and u != demand_firm]
+        ok_leads = [t for u, _, t in lead_rows[iid] if t is not None]
         ins = inst_by.get(iid, inst.iloc[0:0])
-        pl = plats_by.get(iid, plats.iloc[0:0])
-        platform = None
-        if len(pl):
-            best = pl.assign(o=pl["open_services"].astype(bool)).sort_values(
-                ["o", "n_services", "platform_id"], ascending=[False, False, True]).iloc[0]
-            platform = {"id": str(best.platform_id), "name": _opt(best["name"]), "role": "platform",
-                        "detail": {"open_services": bool(best.open_services), "services": int(best.n_services),
-                                   "name_en": _opt(best.name_en)}}
-        ad = adopt_by.get(iid, adopt.iloc[0:0]).sort_values(["imported", "bought", "uscc"], ascending=[False, False, True])
-        ad_rows = ([(demand_firm, None, None, None)] if demand_firm else []) + \
-            [(r.uscc, _opt(r.name), float(r.bought), float(r.imported)) for r in ad.itertuples()]
+        if iid not in best_platform:
+            pl = plats_by.get(iid, plats.iloc[0:0])
+            best_platform[iid] = None
+            if len(pl):
+                best = pl.assign(o=pl["open_services"].astype(bool)).sort_values(
+                    ["o", "n_services", "platform_id"], ascending=[False, False, True]).iloc[0]
+                best_platform[iid] = {"id": str(best.platform_id), "name": _opt(best["name"]), "role": "platform",
+                                      "detail": {"open_services": bool(best.open_services),
+                                                 "services": int(best.n_services), "name_en": _opt(best.name_en)}}
+        b = best_platform[iid]
+        platform = None if b is None else {**b, "detail": dict(b["detail"])}  # each proposal its own
+        ad_rows = ([(demand_firm, None, None, None)] if demand_firm else []) + adopt_rows.get(iid, [])
         pool, seen = [], set()  # eligible adopters, one more than needed (the lead may be one)
         for u, nm, bought, imported in ad_rows:
             if u in seen:
@@ -203,43 +252,38 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
         if ins_rows is None:
             ins_rows = inst_rows[iid] = [(i, i.institution_id, float(i.strength), _opt(i.province_code))
                                          for i in ins.itertuples()]
+        ins_ids = {x[1] for x in ins_rows}
         best_prop = None
-        for r, grade, credit in ok_leads:
-            # the institutions a lead would take for an item: the same for every target on that item
-            chosen = picked.get((iid, r.uscc, r.province_code))
-            if chosen is None:
-                ranked = []
-                for i, inst_id, strength, prov in ins_rows:
-                    n_past = past.get((r.uscc, inst_id), 0)
-                    same = bool(prov is not None and prov == r.province_code)
-                    ls = lw.strength * strength + lw.past * min(n_past, 3) / 3 + lw.region * same
-                    ranked.append((-ls, inst_id, i, n_past, same, ls))
-                ranked.sort(key=lambda x: (x[0], x[1]))
-                chosen = picked[(iid, r.uscc, r.province_code)] = ranked[: p.institutions_per_consortium]
-            adopters = [a for a in pool if a["id"] != r.uscc][: p.adopters_per_consortium]
-            tier = _opt(r.tier)
-            vals = {
-                "lead_fit": float(r.fit),
-                "lead_credit": float(credit),
-                "lead_tier": 1.0 if tier else 0.0,
-                "institutions": (sum(float(c[2].strength) for c in chosen) / len(chosen)) if chosen else 0.0,
-                "past_collaboration": (sum(1 for c in chosen if c[3] > 0) / len(chosen)) if chosen else 0.0,
-                "platform": 0.0 if platform is None else (1.0 if platform["detail"]["open_services"] else 0.5),
-                "adopters": min(len(adopters) / 3, 1.0),
-            }
-            score = round(sum(w[k] * vals[k] for k in PARTS), 6)
-            key = (-score, r.uscc)
-            if best_prop is None or key < best_prop[0]:
-                best_prop = (key, r, grade, tier, vals, chosen, adopters)
+        pool_ids = {a["id"] for a in pool}
+        plat_val = 0.0 if platform is None else (1.0 if platform["detail"]["open_services"] else 0.5)
+        scored = item_scores.get(iid)
+        if scored is None:
+            scored = item_scores[iid] = score_leads(iid, ok_leads, ins_rows, ins_ids, plat_val)
+        if len(scored["usccs"]):
+            # the adopters part: the pool without the lead itself; summed after the six others, as sum() does
+            cap = p.adopters_per_consortium
+            a_in, a_out = min(min(len(pool) - 1, cap) / 3, 1.0), min(min(len(pool), cap) / 3, 1.0)
+            a = np.where(np.isin(scored["usccs"], list(pool_ids)), a_in, a_out)
+            s = scored["partial"] + wp[6] * a
+            if demand_firm is not None:
+                s[scored["usccs"] == demand_firm] = -np.inf
+            top = s.max()
+            if top > -np.inf:  # the exact key, rounded as shown, among those within rounding of the top
+                near = np.flatnonzero(s >= top - 1e-6)
+                j = min(near, key=lambda j: (-round(float(s[j]), 6), scored["usccs"][j]))
+                r, grade, credit, tier, v6, chosen = scored["rows"][j]
+                best_prop = ((-round(float(s[j]), 6), r.uscc), r, grade, tier,
+                             dict(zip(PARTS, (*v6, float(a[j])), strict=True)), chosen)
         if best_prop is None:
             status = Message("research.proposal.no_lead", {"item": iname, "excluded": len(excluded)})
             proposals.append({"target": target, "source": "demand" if demand_id else "item", "item_id": iid,
-                              "item_name": str(iname), "item_name_zh": _opt(items.at[iid, "name_zh"]),
+                              "item_name": str(iname), "item_name_zh": item_names[iid][1],
                               "label": lab.get(iid), "demand_id": demand_id, "score": None, "lead": None,
                               "institutions": [], "platform": platform, "adopters": [], "parts": [],
                               "excluded": excluded, "status": status})
             continue
-        _, r, grade, tier, vals, chosen, adopters = best_prop
+        _, r, grade, tier, vals, chosen = best_prop
+        adopters = [a for a in pool if a["id"] != r.uscc][: p.adopters_per_consortium]
         parts_msg = {
             "lead_fit": Message("research.part.lead_fit.item" if vals["lead_fit"] == 1 else "research.part.lead_fit.near",
                                 {"firm": _opt(r.name) or r.uscc, "item": iname}),
@@ -269,7 +313,7 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                   for c in chosen]
         status = Message("research.proposal.ok", {"item": iname, "firm": _opt(r.name) or r.uscc, "score": score})
         proposals.append({"target": target, "source": "demand" if demand_id else "item", "item_id": iid,
-                          "item_name": str(iname), "item_name_zh": _opt(items.at[iid, "name_zh"]),
+                          "item_name": str(iname), "item_name_zh": item_names[iid][1],
                           "label": lab.get(iid), "demand_id": demand_id, "score": score, "lead": lead,
                           "institutions": inst_m, "platform": platform, "adopters": adopters, "parts": parts,
                           "excluded": excluded, "status": status})
