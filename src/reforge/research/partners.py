@@ -156,10 +156,6 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
     for r in adopt.itertuples():
         adopt_rows.setdefault(r.item_id, []).append((r.uscc, _opt(r.name), float(r.bought), float(r.imported)))
     item_names = {i: (_opt(n), _opt(z)) for i, n, z in zip(items.index, items["name"], items["name_zh"], strict=True)}
-    lead_rows: dict[object, list] = {}  # per item, the candidate leads' rows (items recur over demand targets)
-    best_platform: dict[object, dict | None] = {}
-    inst_rows: dict[object, list] = {}  # per item: (row, id, strength, province)
-    picked: dict[tuple, list] = {}  # (item, lead, lead's province) -> the institutions it takes
     reasons_made: dict[tuple, Message] = {}
 
     def reason(code: str, kind: str | None = None, grade: str | None = None) -> Message:
@@ -170,17 +166,47 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
             reasons_made[k] = (Message(code, {"kind": Message(f"research.record.{kind}")}) if kind is not None
                                else Message(code, {"grade": grade, "floor": floor}))
         return reasons_made[k]
-    item_scores: dict[object, dict] = {}
 
-    def score_leads(iid: object, ok_leads: list[tuple], ins_rows: list[tuple], ins_ids: set, plat_val: float) -> dict:
-        """Per eligible lead of an item: the institutions it would take and the first six score parts
-        summed left to right (the adopters part depends on the target and is added per target)."""
+    def item_state(iid: object) -> dict:
+        """What every target on an item shares (items recur over demand targets), made once per item:
+        each candidate lead excluded with why (``leads``: (uscc, excluded entry or None)), the best
+        platform, and per eligible lead the institutions it would take and the first six score parts
+        summed left to right (``scored``; the adopters part depends on the target)."""
+        leads_of: list[tuple] = []
+        ok_leads: list[tuple] = []
+        for r in (leads_by[iid].itertuples() if iid in leads_by else []):
+            if r.uscc in bad_kind:
+                leads_of.append((r.uscc, {"id": r.uscc, "name": _opt(r.name), "role": "lead", "detail": {
+                    "reason": reason("research.exclude.record", kind=bad_kind[r.uscc])}}))
+                continue
+            grade = grades.get(r.uscc) if grades is not None else _opt(r.tax_rating)
+            credit, why = _grade_parts(grade, scale, floor)
+            if why is not None:
+                leads_of.append((r.uscc, {"id": r.uscc, "name": _opt(r.name), "role": "lead",
+                                          "detail": {"reason": reason(why, grade=grade or "-")}}))
+            else:
+                leads_of.append((r.uscc, None))
+                ok_leads.append((r, grade, credit))
+        platform = None
+        pl = plats_by.get(iid, plats.iloc[0:0])
+        if len(pl):
+            best = pl.assign(o=pl["open_services"].astype(bool)).sort_values(
+                ["o", "n_services", "platform_id"], ascending=[False, False, True]).iloc[0]
+            platform = {"id": str(best.platform_id), "name": _opt(best["name"]), "role": "platform",
+                        "detail": {"open_services": bool(best.open_services), "services": int(best.n_services),
+                                   "name_en": _opt(best.name_en)}}
+        plat_val = 0.0 if platform is None else (1.0 if platform["detail"]["open_services"] else 0.5)
+        # per institution: (row, id, strength, province or None)
+        ins_rows = [(i, i.institution_id, float(i.strength), _opt(i.province_code))
+                    for i in inst_by.get(iid, inst.iloc[0:0]).itertuples()]
+        ins_ids = {x[1] for x in ins_rows}
+        picked: dict[tuple, tuple] = {}  # (lead or None, lead's province) -> institutions, their two parts
         rows, partial = [], []
         for r, grade, credit in ok_leads:
             # the institutions a lead would take, with their mean strength and share of past partners;
             # a lead that has worked with none of the item's institutions ranks them by province alone
             who = r.uscc if past_of.get(r.uscc, set()) & ins_ids else None
-            got = picked.get((iid, who, r.province_code))
+            got = picked.get((who, r.province_code))
             if got is None:
                 ranked = []
                 for i, inst_id, strength, prov in ins_rows:
@@ -190,7 +216,7 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                     ranked.append((-ls, inst_id, i, n_past, same, ls))
                 ranked.sort(key=lambda x: (x[0], x[1]))
                 chosen = ranked[: p.institutions_per_consortium]
-                got = picked[(iid, who, r.province_code)] = (
+                got = picked[(who, r.province_code)] = (
                     chosen, (sum(float(c[2].strength) for c in chosen) / len(chosen)) if chosen else 0.0,
                     (sum(1 for c in chosen if c[3] > 0) / len(chosen)) if chosen else 0.0)
             chosen, inst_val, past_val = got
@@ -199,40 +225,19 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
             rows.append((r, grade, credit, tier, v6, chosen))
             partial.append(0 + wp[0] * v6[0] + wp[1] * v6[1] + wp[2] * v6[2] + wp[3] * v6[3] + wp[4] * v6[4]
                            + wp[5] * v6[5])
-        return {"rows": rows, "usccs": np.array([x[0].uscc for x in rows], dtype=object),
-                "partial": np.array(partial, dtype=float)}
+        scored = {"rows": rows, "usccs": np.array([x[0].uscc for x in rows], dtype=object),
+                  "partial": np.array(partial, dtype=float)}
+        return {"leads": leads_of, "platform": platform, "scored": scored}
 
+    per_item: dict[object, dict] = {}
     for target, iid, demand_id, demand_firm in targets:
         iname = Localized({"en": item_names[iid][0] or iid, "zh": item_names[iid][1]})
-        if iid not in lead_rows:  # per item once: each candidate lead excluded (with why) or eligible
-            rows: list[tuple] = []
-            for r in (leads_by[iid].itertuples() if iid in leads_by else []):
-                if r.uscc in bad_kind:
-                    rows.append((r.uscc, {"id": r.uscc, "name": _opt(r.name), "role": "lead", "detail": {
-                        "reason": reason("research.exclude.record", kind=bad_kind[r.uscc])}}, None))
-                    continue
-                grade = grades.get(r.uscc) if grades is not None else _opt(r.tax_rating)
-                credit, why = _grade_parts(grade, scale, floor)
-                if why is not None:
-                    rows.append((r.uscc, {"id": r.uscc, "name": _opt(r.name), "role": "lead",
-                                          "detail": {"reason": reason(why, grade=grade or "-")}}, None))
-                else:
-                    rows.append((r.uscc, None, (r, grade, credit)))
-            lead_rows[iid] = rows
+        if iid not in per_item:
+            per_item[iid] = item_state(iid)
+        state = per_item[iid]
         # the firm that posted the demand does not lead its own consortium
-        excluded = [dict(x) for u, x, _ in lead_rows[iid] if x is not None and u != demand_firm]
-        ok_leads = [t for u, _, t in lead_rows[iid] if t is not None]
-        ins = inst_by.get(iid, inst.iloc[0:0])
-        if iid not in best_platform:
-            pl = plats_by.get(iid, plats.iloc[0:0])
-            best_platform[iid] = None
-            if len(pl):
-                best = pl.assign(o=pl["open_services"].astype(bool)).sort_values(
-                    ["o", "n_services", "platform_id"], ascending=[False, False, True]).iloc[0]
-                best_platform[iid] = {"id": str(best.platform_id), "name": _opt(best["name"]), "role": "platform",
-                                      "detail": {"open_services": bool(best.open_services),
-                                                 "services": int(best.n_services), "name_en": _opt(best.name_en)}}
-        b = best_platform[iid]
+        excluded = [dict(x) for u, x in state["leads"] if x is not None and u != demand_firm]
+        b = state["platform"]
         platform = None if b is None else {**b, "detail": dict(b["detail"])}  # each proposal its own
         ad_rows = ([(demand_firm, None, None, None)] if demand_firm else []) + adopt_rows.get(iid, [])
         pool, seen = [], set()  # eligible adopters, one more than needed (the lead may be one)
@@ -247,18 +252,9 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                 pool.append({"id": u, "name": nm or names.get(u), "role": "adopter",
                              "detail": {"bought": bought, "imported": imported,
                                         "demand_id": demand_id if u == demand_firm else None}})
-        # per institution once: (row, id, strength, province or None)
-        ins_rows = inst_rows.get(iid)
-        if ins_rows is None:
-            ins_rows = inst_rows[iid] = [(i, i.institution_id, float(i.strength), _opt(i.province_code))
-                                         for i in ins.itertuples()]
-        ins_ids = {x[1] for x in ins_rows}
         best_prop = None
         pool_ids = {a["id"] for a in pool}
-        plat_val = 0.0 if platform is None else (1.0 if platform["detail"]["open_services"] else 0.5)
-        scored = item_scores.get(iid)
-        if scored is None:
-            scored = item_scores[iid] = score_leads(iid, ok_leads, ins_rows, ins_ids, plat_val)
+        scored = state["scored"]
         if len(scored["usccs"]):
             # the adopters part: the pool without the lead itself; summed after the six others, as sum() does
             cap = p.adopters_per_consortium
@@ -272,8 +268,7 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                 near = np.flatnonzero(s >= top - 1e-6)
                 j = min(near, key=lambda j: (-round(float(s[j]), 6), scored["usccs"][j]))
                 r, grade, credit, tier, v6, chosen = scored["rows"][j]
-                best_prop = ((-round(float(s[j]), 6), r.uscc), r, grade, tier,
-                             dict(zip(PARTS, (*v6, float(a[j])), strict=True)), chosen)
+                best_prop = (r, grade, tier, dict(zip(PARTS, (*v6, float(a[j])), strict=True)), chosen)
         if best_prop is None:
             status = Message("research.proposal.no_lead", {"item": iname, "excluded": len(excluded)})
             proposals.append({"target": target, "source": "demand" if demand_id else "item", "item_id": iid,
@@ -282,7 +277,7 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                               "institutions": [], "platform": platform, "adopters": [], "parts": [],
                               "excluded": excluded, "status": status})
             continue
-        _, r, grade, tier, vals, chosen = best_prop
+        r, grade, tier, vals, chosen = best_prop
         adopters = [a for a in pool if a["id"] != r.uscc][: p.adopters_per_consortium]
         parts_msg = {
             "lead_fit": Message("research.part.lead_fit.item" if vals["lead_fit"] == 1 else "research.part.lead_fit.near",
