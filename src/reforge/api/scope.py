@@ -11,14 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from reforge.engine.base import Engine
-from reforge.region import region_firms
-
-
-def region_usccs(engine: Engine, region: str) -> set[str]:
-    """USCCs of the enterprises in ``region`` (six-digit GB/T 2260 code) or below."""
-    return region_firms(engine, region)
-
 
 def scope_result(data: Any, region: str | None, usccs: set[str] | None) -> Any:
     """``data`` as a region-bound account sees it (unchanged when ``region`` is None)."""

@@ -167,9 +167,9 @@ def named_firms(e: Any, r: dict) -> dict:
 
 def account_scope(e: Engine, user: User) -> tuple[str, set[str]] | None:
     """The account's region and the USCCs in it, or None for an unscoped account."""
-    from reforge.api.scope import region_usccs
+    from reforge.region import region_firms
     region = region_scope(user)
-    return (region, region_usccs(e, region)) if region else None
+    return (region, region_firms(e, region)) if region else None
 
 
 def scoped(r: dict, scope: tuple[str, set[str]] | None, lang: str = DEFAULT_LANG) -> dict:

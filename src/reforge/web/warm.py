@@ -65,7 +65,7 @@ def steps(stopped: Callable[[], bool]) -> list[tuple[str, Step]]:
 
 
 class PageWarmer:
-    """The background thread; ``status`` says whether the current data's pages are ready."""
+    """The background thread; ``ready`` says whether the current data's pages are warm."""
 
     def __init__(self, db: Any, pause: float = 1.0) -> None:
         self.db = db

@@ -12,7 +12,8 @@ from reforge.api.lang import RequestLang
 from reforge.api.models.analysis import ScorecardModel
 from reforge.api.models.base import plain, with_downloads
 from reforge.api.models.firms import ScoresModel
-from reforge.api.scope import region_usccs, scope_result
+from reforge.api.scope import scope_result
+from reforge.region import region_firms
 
 router = APIRouter(tags=["credit"])
 
@@ -25,7 +26,7 @@ def scores(user: Analyst, engine: Engine, year: Annotated[int | None, Query(ge=1
     """Scores, grades and reasons for every firm in ``year`` (default: latest). With ``format``, an
     Excel or CSV file of every firm (or of one ``grade``), highest PD first."""
     region = region_scope(user)
-    res = scope_result(sv.credit_scores(engine, year), region, region_usccs(engine, region) if region else None)
+    res = scope_result(sv.credit_scores(engine, year), region, region_firms(engine, region) if region else None)
     if format is not None:
         from reforge.web.names import add_firm_names
         from reforge.web.tables import download, export_lang, sort_rows

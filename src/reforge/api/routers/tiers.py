@@ -10,7 +10,8 @@ from reforge.api import services as sv
 from reforge.api.deps import Analyst, Engine, region_scope
 from reforge.api.models.base import plain, with_downloads
 from reforge.api.models.firms import CohortsModel, ReviewModel, ScreenModel, WarningsModel
-from reforge.api.scope import region_usccs, scope_result
+from reforge.api.scope import scope_result
+from reforge.region import region_firms
 
 router = APIRouter(tags=["tiers"])
 Tier = Literal["innovative_sme", "srdi_sme", "little_giant"]
@@ -54,4 +55,4 @@ def cohorts(user: Analyst, engine: Engine, tier: Tier | None = None):
 def _scoped(engine: Engine, user: Analyst, res: dict) -> dict:
     """``res`` limited to the account's region (firm rows of that region; aggregates withheld)."""
     region = region_scope(user)
-    return plain(scope_result(res, region, region_usccs(engine, region) if region else None))
+    return plain(scope_result(res, region, region_firms(engine, region) if region else None))
