@@ -134,10 +134,11 @@ def prefix_warehouse(src: Path, dst: Path, shards: int, shard_firms: int) -> Non
     import duckdb
 
     from reforge.demo.national import FIRM_TABLES
+    from reforge.engine.sqlbuild import literal
     dst.mkdir(parents=True)
     con = duckdb.connect()
-    con.execute(f"CREATE TABLE firms AS SELECT uscc FROM read_parquet('{src / 'enterprises.parquet'}') "
-                f"LIMIT {int(shards * shard_firms)}")
+    con.execute("CREATE TABLE firms AS SELECT uscc FROM read_parquet(?) LIMIT ?",
+                [str(src / "enterprises.parquet"), int(shards * shard_firms)])
     keep = {"enterprises": "uscc", "enterprise_years": "uscc", "designations": "uscc", "support_events": "uscc",
             "credit_records": "uscc", "defaults": "uscc", "supply_links": "buyer_uscc"}
     for p in src.glob("*.parquet"):
@@ -146,7 +147,8 @@ def prefix_warehouse(src: Path, dst: Path, shards: int, shard_firms: int) -> Non
             continue
         cond = (f"{keep[p.stem]} IN (SELECT uscc FROM firms)" if p.stem in keep else
                 "producer_type = 'foreign' OR producer_id IN (SELECT uscc FROM firms)")
-        con.execute(f"COPY (SELECT * FROM read_parquet('{p}') WHERE {cond}) TO '{dst / p.name}' (FORMAT PARQUET)")
+        con.execute(f"COPY (SELECT * FROM read_parquet({literal(str(p))}) WHERE {cond}) "
+                    f"TO {literal(str(dst / p.name))} (FORMAT PARQUET)")  # COPY takes no parameters
     con.close()
 
 
