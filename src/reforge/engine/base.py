@@ -18,6 +18,7 @@ from reforge.engine.sqlbuild import ident
 from reforge.errors import EngineFailure
 
 if TYPE_CHECKING:  # annotations only: importing the engine must not load pandas/pyarrow
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -115,6 +116,11 @@ class Engine(ABC):
     def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
         """Run a query and return its result as an Arrow table."""
 
+    def fetch_numpy(self, sql: str, params: Params = None) -> dict[str, np.ndarray]:
+        """Run a query and return {column: numpy array} (see ``reforge.engine.columns``)."""
+        from reforge.engine.columns import arrow_to_numpy
+        return arrow_to_numpy(self.fetch_arrow(sql, params))
+
     def fetch_df(self, sql: str, params: Params = None) -> pd.DataFrame:
         """Run a query and return its result as a pandas DataFrame."""
         return self.fetch_arrow(sql, params).to_pandas()
@@ -151,6 +157,11 @@ class Engine(ABC):
     @abstractmethod
     def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         """Make an in-memory table queryable under ``name`` (replacing any view of that name)."""
+
+    def register_columns(self, name: str, columns: Mapping[str, np.ndarray]) -> None:
+        """Register numeric numpy columns (int64 / float64) as a small table ``name``."""
+        from reforge.engine.columns import numpy_to_arrow
+        self.register(name, numpy_to_arrow(columns))
 
     @abstractmethod
     def materialize(self, name: str, sql: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from reforge.engine.base import Engine, EngineError, Params, QueryError, norm_params, wrap_query_error
-from reforge.engine.sqlbuild import literal
+from reforge.engine.sqlbuild import ident, literal
 
 if TYPE_CHECKING:  # annotations only: `reforge status` runs without pandas/pyarrow
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -116,6 +117,10 @@ class DuckDBEngine(Engine):
         rows = self._fetchall(sql, params)[1]
         return rows[0][0] if rows else None
 
+    def columns(self, name: str) -> list[str]:
+        """Column names of a table, in order (from the statement's description, without Arrow)."""
+        return self._fetchall(f"SELECT * FROM {ident(name, 'table')} LIMIT 0", None)[0]
+
     @property
     def stores(self) -> bool:
         return not self.read_only
@@ -155,6 +160,23 @@ class DuckDBEngine(Engine):
     def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         self.con.register(name, data)
         self._temps.add(name)
+
+    def register_columns(self, name: str, columns: Mapping[str, np.ndarray]) -> None:
+        """DuckDB scans a dict of numpy arrays itself (no Arrow table, no pyarrow import)."""
+        import numpy as np
+        self.register(name, {c: np.ascontiguousarray(v) for c, v in columns.items()})
+
+    def fetch_numpy(self, sql: str, params: Params = None) -> dict[str, np.ndarray]:
+        """DuckDB's own numpy transfer (pyarrow is not loaded), in ``Engine.fetch_numpy``'s conventions."""
+        from reforge.engine.columns import plain_numpy
+        bound = norm_params(params)
+        try:
+            rel = self.con.sql(sql, params=bound) if bound is not None else self.con.sql(sql)
+            if rel is None:  # a statement without a result
+                return {}
+            return {c: plain_numpy(v) for c, v in rel.fetchnumpy().items()}
+        except duckdb.Error as e:
+            raise wrap_query_error(e, sql, bound) from e
 
     def materialize(self, name: str, sql: str) -> None:
         self.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")

@@ -20,7 +20,6 @@ from reforge.engine import Engine
 from reforge.engine.sqlbuild import column_ref
 from reforge.errors import ReforgeError
 from reforge.messages import Message
-from reforge.policy.arrays import fetch_columns
 
 # a column of the user's panel, checked against the table's columns before use, quoted for DuckDB
 # SQL (sqlglot turns it into backticks for Spark)
@@ -101,7 +100,7 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
            f"CAST(COALESCE({q(group)}, 0) AS DOUBLE) AS g0, {cl} AS cl{''.join(', ' + x for x in xs)} "
            f"FROM {table} WHERE {notnull})")
     # one scan: periods, rows, never-treated presence
-    per_t = fetch_columns(engine, f"SELECT t, COUNT(*) AS n, SUM(CASE WHEN g0 = 0 THEN 1 ELSE 0 END) AS nev, "
+    per_t = engine.fetch_numpy(f"SELECT t, COUNT(*) AS n, SUM(CASE WHEN g0 = 0 THEN 1 ELSE 0 END) AS nev, "
                             f"MAX(g0) AS gmax FROM {raw} R GROUP BY t ORDER BY t")
     if len(per_t["t"]) == 0:
         raise ReforgeError("no rows left after dropping rows with missing values")
@@ -138,7 +137,7 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
 
     # one heavy pass: pivot every unit to one row, with the diagnostics needed for the checks
     k = len(covariates)
-    ycols = ", ".join(f"MAX(CASE WHEN t = {_num(tv)} THEN y END) AS y{p}" for p, tv in enumerate(tl))
+    ycols = ", ".join(f"MAX(y) FILTER (WHERE t = {_num(tv)}) AS y{p}" for p, tv in enumerate(tl))
     # covariates: their minimum and range per unit; per-period values only if some covariate varies
     xcols = "".join(f", MIN(x{j + 1}) AS x{j + 1}_0" for j in range(k))
     tv_x = "".join(f", MAX(x{j + 1}) - MIN(x{j + 1}) AS dx{j + 1}" for j in range(k))
@@ -151,7 +150,7 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
     engine.materialize(allu, f"""
         SELECT u, MIN(g0) AS gmin, MAX(g0) AS gmax, {clagg} COUNT(*) AS n, {ycols}{xcols}{tv_x}
         FROM {raw} R {where} GROUP BY u""")
-    chk = {k: (0.0 if np.isnan(v[0]) else float(v[0])) for k, v in fetch_columns(engine, f"""
+    chk = {k: (0.0 if np.isnan(v[0]) else float(v[0])) for k, v in engine.fetch_numpy(f"""
         SELECT SUM(CASE WHEN n <> {nt} THEN 1 ELSE 0 END) AS dup,
                SUM(CASE WHEN gmin <> gmax THEN 1 ELSE 0 END) AS bad_g,
                SUM(CASE WHEN clmin <> clmax THEN 1 ELSE 0 END) AS bad_c,
@@ -176,12 +175,12 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
     kept = f"NOT (gmin > 0 AND gmin <= {_num(tmin + a)})" + (f" AND n = {T}" if balance else "")
     time_varying = False
     if k:
-        tvd = fetch_columns(engine, f"SELECT {', '.join(f'MAX(dx{j + 1}) AS m{j}' for j in range(k))} "
+        tvd = engine.fetch_numpy(f"SELECT {', '.join(f'MAX(dx{j + 1}) AS m{j}' for j in range(k))} "
                                     f"FROM {allu} WHERE {kept}")
         time_varying = bool(np.nanmax(np.array([float(v[0]) for v in tvd.values()])) > 0)
     src_u = allu
     if time_varying:   # second pass: covariates of every period (used at each cell's earlier period)
-        xper = ", ".join(f"MAX(CASE WHEN t = {_num(tv)} THEN x{j + 1} END) AS x{j + 1}_{p}"
+        xper = ", ".join(f"MAX(x{j + 1}) FILTER (WHERE t = {_num(tv)}) AS x{j + 1}_{p}"
                          for j in range(k) for p, tv in enumerate(tl))
         ycopy = ", ".join(["A.u", "A.gmin", "A.n", "A.clmin"] + [f"A.y{p}" for p in range(T)])
         src_u = (f"(SELECT {ycopy}, X.* FROM {allu} A JOIN (SELECT u AS xu, {xper} FROM {raw} R {where} "
@@ -196,7 +195,7 @@ def prepare_panel(engine: Engine, table: str, *, unit: str, time: str, group: st
     engine.materialize(wide, f"""
         SELECT u, {recode.replace('g0', 'gmin')} AS g, clmin AS cl{ysel}{xsel}
         FROM {src_u} S WHERE {kept}""")
-    sizes = fetch_columns(engine, f"SELECT g, COUNT(*) AS n FROM {wide} GROUP BY g ORDER BY g")
+    sizes = engine.fetch_numpy(f"SELECT g, COUNT(*) AS n FROM {wide} GROUP BY g ORDER BY g")
     n = int(sizes["n"].sum()) if len(sizes["n"]) else 0
     if n == 0:
         raise ReforgeError("no unit is observed in every period; cannot build a balanced panel")

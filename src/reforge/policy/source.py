@@ -19,7 +19,8 @@ def register_file(engine: Engine, path: str | Path, name: str) -> None:
     """Register ``path`` (``.csv``/``.tsv``/``.txt``/``.parquet``/``.pq``) under ``name``.
 
     DuckDB: a CSV is parsed once into a temporary table (the estimator scans its input
-    several times, and a view would re-parse the text each time); a Parquet file, which is
+    several times, and a view would re-parse the text each time), without keeping the file's
+    row order (the DiD is order-free; the bootstrap sorts by unit); a Parquet file, which is
     cheap to rescan column by column, stays a view. Other engines get an Arrow table.
     ``name`` must be a plain identifier chosen by the caller.
     """
@@ -36,9 +37,13 @@ def register_file(engine: Engine, path: str | Path, name: str) -> None:
             if suf in _PARQUET:  # views cannot take bound parameters: quote the path as a literal
                 engine.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM "
                                f"read_parquet({literal(str(p.resolve()))})")
-            else:
-                engine.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
-                               "SELECT * FROM read_csv_auto(?, header = true)", [str(p.resolve())])
+            else:   # rows in any order (the estimator is order-free): DuckDB loads it in parallel
+                engine.execute("SET preserve_insertion_order = false")
+                try:
+                    engine.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
+                                   "SELECT * FROM read_csv_auto(?, header = true)", [str(p.resolve())])
+                finally:
+                    engine.execute("RESET preserve_insertion_order")
         except Exception as e:  # noqa: BLE001 - report a parse error as a user error
             raise ReforgeError(f"cannot read {p}: {str(e).splitlines()[0]}") from None
         engine._temps.add(name)  # dropped with the engine's other intermediate tables

@@ -11,13 +11,14 @@ influence-function scaling. The work is set-based:
    cell's treated / comparison sums; the logit propensity score by Newton (IRLS)
    steps whose sums Σp(1−p)XX', Σ(D−p)X are aggregated for all distinct designs at
    once (units joined to a small design table), then Σw·X, Σw·XX', Σw·X·y_p;
-3. the per-unit influence values of every cell are one SQL projection with the
-   per-cell constants as literals; only that units × cells matrix comes to numpy
-   (for standard errors, aggregations and the bootstrap).
+3. the per-unit influence values of every cell: the wide unit table (units × (periods +
+   covariates)) is fetched once and each cell's influence functions, with its fitted
+   constants, run in numpy on the rows of its treated and comparison cohorts (``psi``);
+   that units × cells matrix gives the standard errors, aggregations and the bootstrap.
 
 The package: ``plan`` (the cells), ``unconditional`` and ``covariates`` (the per-cell fits),
-``sql`` (SQL fragments), ``result`` (``DidResult``: SEs, aggregations, JSON); this module holds
-the entry points ``att_gt`` and ``estimate``.
+``psi`` (the influence matrix), ``sql`` (exact SQL literals), ``result`` (``DidResult``: SEs,
+aggregations, JSON); this module holds the entry points ``att_gt`` and ``estimate``.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from reforge.messages import Message
 from reforge.policy.blas import single_threaded
 from reforge.policy.did.covariates import covariate_fits
 from reforge.policy.did.plan import BasePeriod, Cell, Control, EstMethod, plan_cells
+from reforge.policy.did.psi import influence_matrix
 from reforge.policy.did.result import DidResult
-from reforge.policy.did.sql import influence_matrix
 from reforge.policy.did.unconditional import rc_uncond_fits, uncond_fits
 from reforge.policy.panel import Panel, prepare_panel
 
@@ -94,12 +95,12 @@ def estimate(engine: Engine, panel: Panel, *, control: Control = "never", base_p
     if not panel.balanced:
         if panel.k:
             raise ReforgeError("unbalanced panels with covariates are not supported")
-        fits, score_cols = rc_uncond_fits(engine, panel, cells), {}
+        fits, designs = rc_uncond_fits(engine, panel, cells), {}
     elif panel.k:
-        fits, score_cols = covariate_fits(engine, panel, cells, est_method, control, scratch)
+        fits, designs = covariate_fits(engine, panel, cells, est_method, control, scratch)
     else:
-        fits, score_cols = uncond_fits(engine, panel, cells), {}
-    psi, unit_g, codes = influence_matrix(engine, panel, cells, fits, score_cols, cluster=cluster,
+        fits, designs = uncond_fits(engine, panel, cells), {}
+    psi, unit_g, codes = influence_matrix(engine, panel, cells, fits, designs, cluster=cluster,
                                           sort_units=bool(bootstrap))
 
     att = [0.0 if c.base_zero else fits[i].att if i in fits else float("nan") for i, c in enumerate(cells)]

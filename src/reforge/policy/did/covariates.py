@@ -1,7 +1,8 @@
 """Covariate-adjusted cells (outcome regression, IPW, doubly robust as in ``DRDID``) from batched
 per-cell sums on the engine: per-cohort sums for the regressions, a logit propensity score by
 Newton (IRLS) steps batched over all distinct designs, then weighted comparison sums. Each cell's
-result is a ``CellFit`` whose influence values are SQL over the unit table."""
+result is a ``CellFit`` whose influence values are numpy over a cohort block of the unit table
+(``psi.Block``: ΔY, linear forms X·v, the design's score and weight)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import numpy as np
 
 from reforge.engine import Engine
 from reforge.policy import influence as inf
-from reforge.policy.arrays import design_table, fetch_columns, rows_by, total
+from reforge.policy.arrays import design_table, rows_by, total
 from reforge.policy.did.plan import Cell, Control, EstMethod
-from reforge.policy.did.sql import CellFit, dot, lit
+from reforge.policy.did.psi import CellFit
+from reforge.policy.did.sql import lit
 from reforge.policy.panel import Panel
 
 Row = dict[str, float]   # one row of sums, by column name
@@ -27,6 +29,11 @@ def _sym(row: Mapping[str, float], stem: str, p: int) -> np.ndarray:
         for b in range(a, p):
             m[a, b] = m[b, a] = float(row[f"{stem}_{a}_{b}"])
     return m
+
+
+def _finite(*values: float | np.ndarray) -> bool:
+    """Whether every constant of a cell's influence function is finite (else the cell is NA)."""
+    return all(bool(np.all(np.isfinite(v))) for v in values)
 
 
 def _cell_sums_from_cohorts(engine: Engine, panel: Panel, cells: list[Cell], idx: list[int],
@@ -44,7 +51,7 @@ def _cell_sums_from_cohorts(engine: Engine, panel: Panel, cells: list[Cell], idx
         aggs = ["COUNT(*) AS n"] + [f"SUM({X[a]}) AS sx_{a}" for a in range(1, p)]
         aggs += [f"SUM({X[a]} * {X[b]}) AS xx_{a}_{b}" for a in range(p) for b in range(a, p)]
         aggs += [f"SUM({X[a]} * y{t}) AS xy_{a}_{t}" for a in range(p) for t in range(T)]
-        f = rows_by(fetch_columns(engine, f"SELECT g, {', '.join(aggs)} FROM {panel.wide} GROUP BY g ORDER BY g"), "g")
+        f = rows_by(engine.fetch_numpy(f"SELECT g, {', '.join(aggs)} FROM {panel.wide} GROUP BY g ORDER BY g"), "g")
         for r in f.values():
             r["sx_0"] = r["n"]
         per_xi[xi] = f
@@ -81,19 +88,19 @@ def _cell_weighted_sums(engine: Engine, panel: Panel, cells: list[Cell], live: l
         dd[f"gam{a}"] = [float(gam[d][a]) for d in dkeys]
     dtab = engine.temp_name("did_ds")
     scratch.append(dtab)
-    engine.register(dtab, design_table(dd))
+    engine.register_columns(dtab, design_table(dd))
     zl = " + ".join(["gam0"] + [f"gam{a} * x{a}" for a in range(1, p)])
     ycols = "".join(f", W.y{t} AS y{t}" for t in range(T))
     gsel = "".join(f", K.gam{a} AS gam{a}" for a in range(p)) + ycols
-    base = (f"SELECT J.*, LEAST(1.0 / (1.0 + EXP(-({zl}))), {lit(inf.PS_CAP)}) AS pc, "
-            f"1.0 / (1.0 + EXP(-({zl}))) AS praw FROM ({joined(dtab, gsel)}) J")
+    base = (f"SELECT R.*, LEAST(praw, {lit(inf.PS_CAP)}) AS pc FROM (SELECT J.*, 1.0 / (1.0 + EXP(-({zl}))) AS praw "
+            f"FROM ({joined(dtab, gsel)}) J) R")
     wexpr = f"(1.0 - d) * CASE WHEN pc < {lit(inf.TRIM_LEVEL)} THEN pc / (1.0 - pc) ELSE 0.0 END"
     sums = ["MAX(praw) AS pmax"]
     sums += [f"SUM({wexpr} * {X[a]}) AS swx_{a}" for a in range(p)]
     sums += [f"SUM({wexpr} * {X[a]} * {X[b]}) AS swxx_{a}_{b}" for a in range(p) for b in range(a, p)]
     sums += [f"SUM({wexpr} * {X[a]} * y{t}) AS swxy_{a}_{t}" for a in range(p) for t in range(T)]
     sums += [f"SUM(pc * (1.0 - pc) * {X[a]} * {X[b]}) AS h_{a}_{b}" for a in range(p) for b in range(a, p)]
-    D = rows_by(fetch_columns(engine, f"SELECT cell, {', '.join(sums)} FROM ({base}) Q GROUP BY cell ORDER BY cell"),
+    D = rows_by(engine.fetch_numpy(f"SELECT cell, {', '.join(sums)} FROM ({base}) Q GROUP BY cell ORDER BY cell"),
                 "cell")
     rows: dict[int, Row] = {}
     for i in live:
@@ -117,8 +124,11 @@ def _cell_weighted_sums(engine: Engine, panel: Panel, cells: list[Cell], live: l
 
 
 def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMethod, control: Control,
-                    scratch: list[str]) -> tuple[dict[int, CellFit], dict[int, str]]:
-    """Fit every cell's regression / propensity model from batched per-cell sums on the engine."""
+                   scratch: list[str]) -> tuple[dict[int, CellFit], dict[int, tuple[np.ndarray, int]]]:
+    """Fit every cell's regression / propensity model from batched per-cell sums on the engine.
+
+    Returns the fits and the propensity designs their influence functions use: design ->
+    (γ, covariate period index)."""
     k = panel.k
     T = panel.T
     W = panel.wide
@@ -176,12 +186,16 @@ def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMeth
                 fits[i] = CellFit(att=float("nan"))
                 continue
             c = cells[i]
-            dy = f"(y{c.ti} - y{c.bi})"
-            xc = [f"x{j + 1}_{xi_of(c)}" for j in range(k)]
-            e = f"({dy} - {dot(rc.beta, xc)})"
+            ti, bi, xi, s_t = c.ti, c.bi, xi_of(c), n / rc.n_t
+            if not _finite(s_t, rc.att, rc.beta, rc.a1):
+                fits[i] = CellFit(att=float("nan"))
+                continue
+
+            def e_reg(b, ti=ti, bi=bi, xi=xi, beta=rc.beta):  # noqa: ANN001, ANN202 - ΔY − Xβ
+                return b.dy(ti, bi) - b.lin(beta, xi)
             fits[i] = CellFit(att=rc.att,
-                               treated_sql=f"{lit(n / rc.n_t)} * ({e} - {lit(rc.att)})",
-                               control_sql=f"-{lit(n / rc.n_t)} * {e} * {dot(rc.a1, xc)}")
+                              treated=lambda b, e=e_reg, s=s_t, att=rc.att: s * (e(b) - att),
+                              control=lambda b, e=e_reg, s=s_t, xi=xi, a1=rc.a1: -s * e(b) * b.lin(a1, xi))
         return fits, {}
 
     # -- logit propensity score by IRLS (Newton), batched over distinct designs
@@ -212,10 +226,10 @@ def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMeth
         dd = {col: [v[j] for j in active] for col, v in ddf.items()}
         for a in range(p):
             dd[f"gam{a}"] = [float(gam[dkeys[j]][a]) for j in active]
-        engine.register(dtab, design_table(dd))
+        engine.register_columns(dtab, design_table(dd))
         q_ = (f"SELECT cell, d{''.join(f', x{a}' for a in range(1, p))}, 1.0 / (1.0 + EXP(-({zl}))) AS pr "
               f"FROM ({joined(dtab, gsel)}) J")
-        S = rows_by(fetch_columns(engine, f"SELECT cell, {', '.join(hs)} FROM ({q_}) Q GROUP BY cell ORDER BY cell"),
+        S = rows_by(engine.fetch_numpy(f"SELECT cell, {', '.join(hs)} FROM ({q_}) Q GROUP BY cell ORDER BY cell"),
                     "cell")
         still = []
         for j in active:
@@ -241,43 +255,49 @@ def covariate_fits(engine: Engine, panel: Panel, cells: list[Cell], est: EstMeth
     if not live:
         return fits, {}
     B = _cell_weighted_sums(engine, panel, cells, live, dkeys, ddf, gam, betas, xi_of, joined, scratch)
-    score_cols: dict[int, str] = {}   # design -> capped propensity score SQL, computed once per unit
+    used: dict[int, tuple[np.ndarray, int]] = {}   # design -> (γ, covariate period) of the fitted cells
     for i in live:
         c = cells[i]
         ra, rb = A[i], B[i]
         if float(rb["pmax"]) >= 0.999:   # R did's overlap guard
             fits[i] = CellFit(att=float("nan"))
             continue
-        g_ = gam[(c.g, c.controls, xi_of(c))]
-        xc = [f"x{j + 1}_{xi_of(c)}" for j in range(k)]
-        dy = f"(y{c.ti} - y{c.bi})"
-        dj = dkeys.index((c.g, c.controls, xi_of(c)))
-        if dj not in score_cols:
-            score_cols[dj] = f"LEAST(1.0 / (1.0 + EXP(-{dot(g_, xc)})), {lit(inf.PS_CAP)})"
-        pc, w = f"pc{dj}", f"w{dj}"
+        xi = xi_of(c)
+        dj = dkeys.index((c.g, c.controls, xi))
+        used[dj] = (gam[(c.g, c.controls, xi)], xi)
+        ti, bi = c.ti, c.bi
         vec = lambda stem, rb=rb: np.array([rb[f"{stem}_{a}"] for a in range(p)], dtype=float)  # noqa: E731
         try:
             if est == "ipw":
                 f = inf.ipw_cell(float(ra["n_t"]), float(ra["sdy_t"]), float(rb["w_c"]), float(rb["swdy"]),
                                  vec("swx"), vec("swdyx"), sym(rb, "h"))
-                xa2 = dot(n * f.a2 / f.w_c, xc)
+                xa2 = n * f.a2 / f.w_c
+                if not _finite(n / f.n_t, f.eta_t, n / f.w_c, f.eta_c, xa2):
+                    raise inf.SingularCell("non-finite constant")
                 fits[i] = CellFit(
                     att=f.att,
-                    treated_sql=f"{lit(n / f.n_t)} * ({dy} - {lit(f.eta_t)}) - (1.0 - {pc}) * {xa2}",
-                    control_sql=f"{pc} * {xa2} - {lit(n / f.w_c)} * {w} * ({dy} - {lit(f.eta_c)})")
+                    treated=lambda b, ti=ti, bi=bi, xi=xi, d=dj, s=n / f.n_t, eta=f.eta_t, xa2=xa2:
+                        s * (b.dy(ti, bi) - eta) - (1.0 - b.pc(d)) * b.lin(xa2, xi),
+                    control=lambda b, ti=ti, bi=bi, xi=xi, d=dj, s=n / f.w_c, eta=f.eta_c, xa2=xa2:
+                        b.pc(d) * b.lin(xa2, xi) - s * b.w(d) * (b.dy(ti, bi) - eta))
             else:
                 sx_t = np.array([ra[f"sx_t_{a}"] for a in range(p)], dtype=float)
                 f = inf.dr_cell(float(ra["n_t"]), sx_t, float(ra["sdy_t"]), sym(ra, "xx"), betas[i],
                                 float(rb["w_c"]), float(rb["swe"]), vec("swx"), vec("swex"), sym(rb, "h"))
                 # algebraically simplified DRDID influence function (see influence.DrCell)
-                e = f"({dy} - {dot(f.beta, xc)})"
-                xa2 = dot(n * f.a2 / f.w_c, xc)
-                xv = dot(n * (f.a3 / f.w_c - f.a1 / f.n_t), xc)
+
+                def e_dr(b, ti=ti, bi=bi, xi=xi, beta=f.beta):  # noqa: ANN001, ANN202 - ΔY − Xβ
+                    return b.dy(ti, bi) - b.lin(beta, xi)
+                xa2 = n * f.a2 / f.w_c
+                xv = n * (f.a3 / f.w_c - f.a1 / f.n_t)
+                if not _finite(n / f.n_t, f.eta_t, f.beta, n / f.w_c, n * f.eta_c / f.w_c, xa2, xv):
+                    raise inf.SingularCell("non-finite constant")
                 fits[i] = CellFit(
                     att=f.att,
-                    treated_sql=f"{lit(n / f.n_t)} * ({e} - {lit(f.eta_t)}) - (1.0 - {pc}) * {xa2}",
-                    control_sql=f"{e} * ({xv} - {lit(n / f.w_c)} * {w}) "
-                                f"+ {lit(n * f.eta_c / f.w_c)} * {w} + {pc} * {xa2}")
+                    treated=lambda b, e=e_dr, xi=xi, d=dj, s=n / f.n_t, eta=f.eta_t, xa2=xa2:
+                        s * (e(b) - eta) - (1.0 - b.pc(d)) * b.lin(xa2, xi),
+                    control=lambda b, e=e_dr, xi=xi, d=dj, xv=xv, s=n / f.w_c, c2=n * f.eta_c / f.w_c, xa2=xa2:
+                        e(b) * (b.lin(xv, xi) - s * b.w(d)) + c2 * b.w(d) + b.pc(d) * b.lin(xa2, xi))
         except inf.SingularCell:
             fits[i] = CellFit(att=float("nan"))
-    return fits, score_cols
+    return fits, used

@@ -56,8 +56,13 @@ class DidResult:
         ok = ~np.isnan(att)
         se = np.full(len(att), np.nan)
         self.crit = norm_ppf(1 - self.alp / 2)
+        self._gram: np.ndarray | None = None
         if ok.any():
-            se[ok] = self._se(psi if ok.all() else psi[:, ok], self._stream("cells", "se"))
+            if self.bootstrap:
+                se[ok] = self._se(psi if ok.all() else psi[:, ok], self._stream("cells", "se"))
+            else:   # the analytic SEs are the root diagonal of the Gram matrix the pre-test uses too
+                d = np.sqrt(np.diag(self._cell_gram())[ok]) / self.n
+                se[ok] = np.where(np.isfinite(d) & (d > 1e-300), d, np.nan)
             if self.bootstrap:
                 self.crit = self._crit(psi[:, ok & ~base_zero], self._stream("cells", "crit"))
         se[base_zero] = np.nan
@@ -82,6 +87,15 @@ class DidResult:
         digest = hashlib.blake2b(repr(label).encode(), digest_size=16).digest()
         key = tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
         return np.random.default_rng(np.random.SeedSequence(self._entropy, spawn_key=key))
+
+    def _cell_gram(self) -> np.ndarray:
+        """S'S for S the (cluster-summed) influence matrix, NaN columns as zeros: cells × cells,
+        computed once (one pass over the units × cells matrix) for the SEs and the pre-test."""
+        if self._gram is None:
+            psi = self.psi if not np.isnan(self.psi).any() else np.nan_to_num(self.psi)
+            s = cluster_sums(psi, self.cluster_codes)
+            self._gram = s.T @ s
+        return self._gram
 
     def _analytic_se(self, m: np.ndarray) -> np.ndarray:
         s = cluster_sums(m, self.cluster_codes)
@@ -114,14 +128,13 @@ class DidResult:
         c = self._cols
         a = float(self.settings.get("anticipation", 0))
         att = c["att"]
-        psi = self.psi if not np.isnan(self.psi).any() else np.nan_to_num(self.psi)
-        s = cluster_sums(psi, self.cluster_codes)
-        se = np.sqrt(np.einsum("ij,ij->j", s, s)) / self.n
+        gram = self._cell_gram()
+        se = np.sqrt(np.diag(gram)) / self.n
         pre = np.flatnonzero((c["group"] - a > c["time"]) & np.isfinite(att)
                              & (se > 0) & np.isfinite(se))
         if pre.size == 0:
             return None
-        v = s[:, pre].T @ s[:, pre] / self.n
+        v = gram[np.ix_(pre, pre)] / self.n
         try:
             rc = 1.0 / np.linalg.cond(v, 1)
             if not np.isfinite(rc) or rc <= np.finfo(float).eps:

@@ -3,18 +3,20 @@ repeated cross-sections of the observed unit-periods (unbalanced panel)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from reforge.engine import Engine
 from reforge.policy import influence as inf
-from reforge.policy.arrays import fetch_columns, rows_by, total
+from reforge.policy.arrays import rows_by, total
 from reforge.policy.did.plan import Cell
-from reforge.policy.did.sql import CellFit, lit
+from reforge.policy.did.psi import Block, CellFit
 from reforge.policy.panel import Panel
 
 
 def uncond_fits(engine: Engine, panel: Panel, cells: list[Cell]) -> dict[int, CellFit]:
     """Difference-in-mean-changes for every cell from per-cohort sums of each period's outcome."""
     T = panel.T
-    S = rows_by(fetch_columns(engine, f"SELECT g, COUNT(*) AS n, {', '.join(f'SUM(y{p}) AS s{p}' for p in range(T))} "
+    S = rows_by(engine.fetch_numpy(f"SELECT g, COUNT(*) AS n, {', '.join(f'SUM(y{p}) AS s{p}' for p in range(T))} "
                               f"FROM {panel.wide} GROUP BY g ORDER BY g"), "g")
     n = panel.n
     fits: dict[int, CellFit] = {}
@@ -29,9 +31,10 @@ def uncond_fits(engine: Engine, panel: Panel, cells: list[Cell]) -> dict[int, Ce
         n_t, n_c = rt["n"], total(rc, "n")
         u = inf.uncond_cell(n_t, rt[f"s{c.ti}"] - rt[f"s{c.bi}"], n_c,
                             total(rc, f"s{c.ti}") - total(rc, f"s{c.bi}"))
-        dy = f"(y{c.ti} - y{c.bi})"
-        fits[i] = CellFit(att=u.att, treated_sql=f"{lit(n / n_t)} * ({dy} - {lit(u.mu_t)})",
-                           control_sql=f"-{lit(n / n_c)} * ({dy} - {lit(u.mu_c)})")
+        ti, bi, st, sc = c.ti, c.bi, n / n_t, n / n_c
+        fits[i] = CellFit(att=u.att,
+                          treated=lambda b, ti=ti, bi=bi, s=st, m=u.mu_t: s * (b.dy(ti, bi) - m),
+                          control=lambda b, ti=ti, bi=bi, s=sc, m=u.mu_c: -s * (b.dy(ti, bi) - m))
     return fits
 
 
@@ -41,7 +44,7 @@ def rc_uncond_fits(engine: Engine, panel: Panel, cells: list[Cell]) -> dict[int,
     Ψ_unit = n · Σ over its rows of ±(y − ȳ_{D,post}) / count_{D,post}.
     """
     T = panel.T
-    S = rows_by(fetch_columns(engine, f"SELECT g, {', '.join(f'COUNT(y{p}) AS c{p}, SUM(y{p}) AS s{p}' for p in range(T))} "
+    S = rows_by(engine.fetch_numpy(f"SELECT g, {', '.join(f'COUNT(y{p}) AS c{p}, SUM(y{p}) AS s{p}' for p in range(T))} "
                               f"FROM {panel.wide} GROUP BY g ORDER BY g"), "g")
     n = panel.n
     fits: dict[int, CellFit] = {}
@@ -61,9 +64,9 @@ def rc_uncond_fits(engine: Engine, panel: Panel, cells: list[Cell]) -> dict[int,
               (0, 1): total(rc, f"s{c.ti}") / cnt[(0, 1)], (0, 0): total(rc, f"s{c.bi}") / cnt[(0, 0)]}
         att = (mu[(1, 1)] - mu[(1, 0)]) - (mu[(0, 1)] - mu[(0, 0)])
 
-        def part(d: int, post: int, cell: Cell = c, mu: dict = mu, cnt: dict = cnt) -> str:
-            col = f"y{cell.ti if post else cell.bi}"
-            return f"COALESCE(({col} - {lit(mu[(d, post)])}) / {lit(cnt[(d, post)])}, 0.0)"
-        fits[i] = CellFit(att=float(att), treated_sql=f"{lit(n)} * ({part(1, 1)} - {part(1, 0)})",
-                           control_sql=f"{lit(n)} * ({part(0, 0)} - {part(0, 1)})")
+        def part(b: Block, d: int, post: int, cell: Cell = c, mu: dict = mu, cnt: dict = cnt) -> np.ndarray:
+            v = (b[f"y{cell.ti if post else cell.bi}"] - mu[(d, post)]) / cnt[(d, post)]
+            return np.where(np.isnan(v), 0.0, v)   # a period the unit was not observed in adds nothing
+        fits[i] = CellFit(att=float(att), treated=lambda b, part=part: n * (part(b, 1, 1) - part(b, 1, 0)),
+                          control=lambda b, part=part: n * (part(b, 0, 0) - part(b, 0, 1)))
     return fits
