@@ -103,6 +103,16 @@ def test_score_one_firm_and_errors(trained, province_db):
         score(province_db, year=1990)
 
 
+def test_scoring_some_firms_gives_their_rows_of_the_whole_population(trained, province_db):
+    """``score(uscc=[...])`` computes the features of those firms only (the boards' makers, a
+    profile's firm); each firm's row equals its row in the whole population's scoring."""
+    full = score(province_db, year=2022).frame.set_index("uscc")
+    some = sorted(full.sample(25, random_state=3).index.tolist())
+    part = score(province_db, year=2022, uscc=some).frame
+    assert sorted(part["uscc"]) == some
+    pd.testing.assert_frame_equal(part.set_index("uscc").sort_index(), full.loc[some].sort_index())
+
+
 def test_train_errors(duck):
     with pytest.raises(ReforgeError, match="unknown target"):
         train(duck, target="bankrupt")

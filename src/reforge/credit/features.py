@@ -64,26 +64,33 @@ def _impact_expr(impact: str | None, impact_years: list[int] | None) -> tuple[st
 
 
 def feature_sql(year_from: int, year_to: int, impact: str | None = None,
-                impact_years: list[int] | None = None) -> str:
+                impact_years: list[int] | None = None, firms: str | None = None) -> str:
     """SELECT uscc, year, <features>, default_next_year, defaulted_before for the years.
 
     ``impact``/``impact_years``: the relation (uscc, year, disruption_impact) and the link
-    years from ``chain_impact.impact_source``; without them disruption_impact is NULL."""
+    years from ``chain_impact.impact_source``; without them disruption_impact is NULL.
+    ``firms``: a relation with a column ``uscc`` (a table name chosen by the caller) to compute
+    the features of those firms only. Every feature is the firm's own (its figures, its sales,
+    purchases and records), so each firm's row is the same as in the whole population's table."""
     y0, y1 = int(year_from), int(year_to)
     imp_col, imp_join = _impact_expr(impact, impact_years)
+    only = f" AND {{}} IN (SELECT uscc FROM {firms})" if firms else ""
+
+    def mine(col: str) -> str:  # the restriction to ``firms`` on a firm column, if any
+        return only.format(col)
     yr = "EXTRACT(YEAR FROM r.recorded_on)"
     active = "(r.expires_on IS NULL OR EXTRACT(YEAR FROM r.expires_on) > e.year)"
     return f"""
 WITH ey AS (
   SELECT uscc, year, revenue, net_profit, total_assets, total_liabilities, current_assets,
          current_liabilities, employees, rd_expense, class1_ip, class2_ip
-  FROM enterprise_years WHERE year BETWEEN {y0} AND {y1}
+  FROM enterprise_years WHERE year BETWEEN {y0} AND {y1}{mine("uscc")}
 ), prev AS (
   SELECT uscc, year + 1 AS year, revenue AS prev_revenue
-  FROM enterprise_years WHERE year BETWEEN {y0 - 1} AND {y1 - 1}
+  FROM enterprise_years WHERE year BETWEEN {y0 - 1} AND {y1 - 1}{mine("uscc")}
 ), sb AS (
   SELECT supplier_id AS uscc, year, buyer_uscc, SUM(value) AS v
-  FROM supply_links WHERE supplier_type = 'enterprise' AND year BETWEEN {y0} AND {y1}
+  FROM supply_links WHERE supplier_type = 'enterprise' AND year BETWEEN {y0} AND {y1}{mine("supplier_id")}
   GROUP BY supplier_id, year, buyer_uscc
 ), sales AS (
   SELECT uscc, year, COUNT(*) AS n_buyers, SUM(v) AS sales_value, MAX(v) AS top_value
@@ -91,11 +98,11 @@ WITH ey AS (
 ), bi AS (
   SELECT buyer_uscc AS uscc, year, item_id, COUNT(DISTINCT supplier_id) AS ns, SUM(value) AS v,
          SUM(CASE WHEN supplier_type = 'foreign' THEN value ELSE 0 END) AS fv
-  FROM supply_links WHERE year BETWEEN {y0} AND {y1}
+  FROM supply_links WHERE year BETWEEN {y0} AND {y1}{mine("buyer_uscc")}
   GROUP BY buyer_uscc, year, item_id
 ), ns AS (
   SELECT buyer_uscc AS uscc, year, COUNT(DISTINCT supplier_id) AS n_suppliers
-  FROM supply_links WHERE year BETWEEN {y0} AND {y1}
+  FROM supply_links WHERE year BETWEEN {y0} AND {y1}{mine("buyer_uscc")}
   GROUP BY buyer_uscc, year
 ), buys AS (
   SELECT uscc, year, SUM(v) AS purchases, SUM(CASE WHEN ns = 1 THEN v ELSE 0 END) AS single_v,
@@ -122,9 +129,10 @@ WITH ey AS (
 ), dy AS (
   SELECT DISTINCT year FROM defaults
 ), dflt AS (
-  SELECT uscc, year, MAX(CASE WHEN defaulted THEN 1 ELSE 0 END) AS d FROM defaults GROUP BY uscc, year
+  SELECT uscc, year, MAX(CASE WHEN defaulted THEN 1 ELSE 0 END) AS d FROM defaults
+  WHERE TRUE{mine("uscc")} GROUP BY uscc, year
 ), firstd AS (
-  SELECT uscc, MIN(year) AS first_default FROM defaults WHERE defaulted GROUP BY uscc
+  SELECT uscc, MIN(year) AS first_default FROM defaults WHERE defaulted{mine("uscc")} GROUP BY uscc
 )
 SELECT e.uscc, e.year,
   {_ratio('e.total_liabilities', 'e.total_assets')} AS debt_ratio,

@@ -207,8 +207,13 @@ def score(engine: Engine | str | Path, year: int | None = None, uscc: str | list
             where = f"s.uscc IN ({placeholders(params)})"
         with eng.scratch() as tmp:
             imp, imp_years = impact_source(eng, y, y, tmp)
+            firms = None
+            if uscc is not None:   # the features of these firms only (each firm's row is its own)
+                firms = eng.temp_name("credit_firms")
+                tmp.append(firms)
+                eng.register(firms, pd.DataFrame({"uscc": pd.Series(params, dtype=object)}))
             feat = eng.temp_name("credit_feat")
-            eng.materialize(feat, feature_sql(y, y, imp, imp_years))
+            eng.materialize(feat, feature_sql(y, y, imp, imp_years, firms))
             tmp.append(feat)
             out = eng.fetch_df(score_sql(spec, feat, ["uscc"], where=where, overlays=rules,
                                          scale=scale, with_bins=True), params)
