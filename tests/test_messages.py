@@ -71,6 +71,29 @@ def test_render_formats_numbers_by_locale():
     assert render("policy.report.title", {"programme": None}, "zh") == "政策项目评估：无"
 
 
+def test_numbers_equal_babels_own_formatting():
+    """``decimal`` / ``percent`` / ``integer`` parse Babel's pattern and locale once; the text is
+    Babel's ``format_decimal`` / ``format_percent`` for the same pattern, in both languages."""
+    import random
+
+    from babel.numbers import format_decimal, format_percent
+
+    from reforge.messages.numbers import BABEL_LOCALE, integer
+    rnd = random.Random(5)
+    values = [0, -0.0, 1, -1, 0.5, 2.675, 1.005, -98765.4321, 123456789.987, 1e12, 10**20, float("nan"),
+              float("inf"), *(rnd.uniform(-1e9, 1e9) for _ in range(300))]
+    for lang, loc in BABEL_LOCALE.items():
+        for v in values:
+            for d in (0, 1, 2, 4):
+                assert decimal(v, d, lang) == format_decimal(v, format="#,##0" + ("." + "0" * d if d else ""), locale=loc)
+                assert decimal(v, d, lang, group=False) == format_decimal(v, format="0" + ("." + "0" * d if d else ""),
+                                                                          locale=loc)
+                assert percent(v, d, lang) == format_percent(v, format="#,##0" + ("." + "0" * d if d else "") + "%",
+                                                             locale=loc)
+            if abs(v) < float("inf"):
+                assert integer(int(v), lang) == format_decimal(int(v), format="#,##0", locale=loc)
+
+
 def test_country_names_come_from_cldr_in_both_languages():
     assert country_name("JP", "en") == "Japan" and country_name("JP", "zh") == "日本"
     assert country_name("de", "zh") == "德国" and country_name("US", "en") == "United States"

@@ -143,3 +143,22 @@ def test_spark_failure_is_wrapped(spark_engine):
     assert ei.value.sql.startswith("SELECT no_such_col")
     with spark_engine.transaction():  # no-op on Spark
         assert spark_engine.fetch_scalar("SELECT ? + 1", [1]) == 2
+
+
+def test_a_read_only_engine_knows_its_tables_without_asking_each_time(tmp_path):
+    """``table_exists`` on a read-only engine reads the stored names once (nothing can change
+    them while it is open); temporary and registered tables are still seen as they come and go."""
+    path = tmp_path / "t.duckdb"
+    with DuckDBEngine(path) as w:
+        w.execute("CREATE TABLE items (item_id VARCHAR)")
+        w.execute("CREATE VIEW v_items AS SELECT * FROM items")
+    with DuckDBEngine(path, read_only=True) as e:
+        assert e.table_exists("items") and e.table_exists("v_items") and not e.table_exists("nope")
+        assert e._stored == frozenset({"items", "v_items"})
+        e.materialize("scratch_t", "SELECT 1 AS x")
+        e.register("reg_t", pd.DataFrame({"x": [1]}))
+        e.execute("CREATE TEMP TABLE own_temp AS SELECT 1 AS x")   # not through the engine's helpers
+        assert e.table_exists("scratch_t") and e.table_exists("reg_t") and e.table_exists("own_temp")
+        e.drop("scratch_t")
+        e.execute("DROP TABLE own_temp")
+        assert not e.table_exists("scratch_t") and not e.table_exists("own_temp")

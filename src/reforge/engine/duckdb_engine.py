@@ -191,7 +191,24 @@ class DuckDBEngine(Engine):
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
             self._temps.discard(name)
 
+    _stored: frozenset[str] | None = None  # class default: CursorEngine (api/db.py) skips __init__
+
     def table_exists(self, name: str) -> bool:
+        """Whether a table or view ``name`` exists (stored, temporary or registered).
+
+        A read-only engine reads the stored tables' names once: nothing can create or drop one
+        while it is open (DuckDB lets no other process write meanwhile, and the server's readers
+        hold the file shared). A page asks this dozens of times; each catalog query costs ~1 ms."""
+        if name in self._temps:
+            return True
+        if self.read_only:
+            if self._stored is None:
+                self._stored = frozenset(r[0] for r in self.con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+                    "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal"
+                ).fetchall())
+            if name in self._stored:
+                return True
         n = self.con.execute(
             "SELECT COUNT(*) FROM duckdb_tables() WHERE table_name = ? "
             "UNION ALL SELECT COUNT(*) FROM duckdb_views() WHERE view_name = ?",

@@ -27,24 +27,39 @@ def _finite(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
+@lru_cache(maxsize=64)
+def _pattern(pattern: str):  # noqa: ANN202 - babel.numbers.NumberPattern
+    """Babel's parsed pattern, once per pattern (``format_decimal`` parses it on every call)."""
+    from babel.numbers import parse_pattern
+    return parse_pattern(pattern)
+
+
+@lru_cache(maxsize=8)
+def _locale(lang: str):  # noqa: ANN202 - babel.Locale
+    from babel import Locale
+    return Locale.parse(_loc(lang))
+
+
+def _apply(value: float, pattern: str, lang: str) -> str:
+    """= ``babel.numbers.format_decimal / format_percent(value, format=pattern, locale=…)``, with
+    the pattern and the locale parsed once (a message renders thousands of numbers)."""
+    return _pattern(pattern).apply(value, _locale(lang), decimal_quantization=True, group_separator=True,
+                                   numbering_system="latn")
+
+
 def decimal(value: float, digits: int = 2, lang: str = "en", group: bool = True) -> str:
     """``value`` with exactly ``digits`` decimals, grouped thousands (``-1,234.50``)."""
-    from babel.numbers import format_decimal
-    pattern = ("#,##0" if group else "0") + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=_loc(lang))
+    return _apply(value, ("#,##0" if group else "0") + ("." + "0" * digits if digits > 0 else ""), lang)
 
 
 def percent(value: float, digits: int = 1, lang: str = "en") -> str:
     """A fraction as a percentage (``0.1234`` → ``12.3%``)."""
-    from babel.numbers import format_percent
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
-    return format_percent(value, format=pattern, locale=_loc(lang))
+    return _apply(value, "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%", lang)
 
 
 def integer(value: int, lang: str = "en") -> str:
     """A whole number with grouped thousands (``12,345``)."""
-    from babel.numbers import format_decimal
-    return format_decimal(int(value), format="#,##0", locale=_loc(lang))
+    return _apply(int(value), "#,##0", lang)
 
 
 def big_number(value: float, lang: str = "en", digits: int = 2) -> str:
