@@ -24,9 +24,12 @@ def year_counts(engine: Engine, table: str) -> dict[int, int]:
         raise ReforgeError(f"no year coverage for table {table!r}; known: {', '.join(TABLES)}")
     if not engine.table_exists(table):
         return {}
-    df = engine.fetch_df(f"SELECT CAST(year AS INTEGER) AS year, COUNT(*) AS n FROM {table} "
-                         "WHERE year IS NOT NULL GROUP BY year ORDER BY year")
-    return {int(y): int(n) for y, n in zip(df["year"], df["n"], strict=True)}
+
+    def count() -> dict[int, int]:
+        rows = engine.fetch_rows(f"SELECT CAST(year AS INTEGER) AS year, COUNT(*) AS n FROM {table} "
+                                 "WHERE year IS NOT NULL GROUP BY year ORDER BY year")
+        return {int(y): int(n) for y, n in rows}
+    return dict(engine.remember(("coverage.year_counts", table), count))
 
 
 def covered_years(counts: dict[int, int], min_share: float = MIN_SHARE) -> list[int]:

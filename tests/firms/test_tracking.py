@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from reforge.errors import ReforgeError
@@ -73,6 +74,35 @@ def test_review_rescreens_expiring_designations(firms_engine):
     assert by[("CREDIT", "little_giant")]["failed"][0]["condition"] == "veto.major_incident"
     assert by[("NOFIG", "little_giant")]["outcome"] == "insufficient_data"
     assert by[("NOFIG", "little_giant")]["missing"] == ["enterprise_years (2023)"]
+
+
+def test_the_review_of_one_tier_is_the_whole_review_filtered(demo_db):
+    """``review(kind=)`` (the tiers page asks for its tier only) screens that tier's designations
+    alone and gives exactly the whole review's rows of that tier."""
+    from reforge.engine import DuckDBEngine
+    with DuckDBEngine(demo_db, read_only=True) as e:
+        whole = review(e, 2025).to_dict()
+        kinds = {f["kind"] for f in whole["firms"]}
+        assert len(kinds) >= 2   # the demo has expiring designations of several tiers
+        for kind in kinds:
+            one = review(e, 2025, kind=kind).to_dict()
+            assert one["firms"] == [f for f in whole["firms"] if f["kind"] == kind] != []
+        assert review(e, 2025, kind="no_such_tier").to_dict()["firms"] == []
+
+
+def test_warnings_read_the_designated_firms_features_only_with_the_same_result(demo_db):
+    """``warning_frame`` computes the features of the firms ever designated only; the frame equals
+    the one computed from every firm's features."""
+    from reforge.engine import DuckDBEngine
+    from reforge.firms.screen import prepare_features
+    from reforge.firms.warnings import warning_frame
+    with DuckDBEngine(demo_db, read_only=True) as e:
+        years = [2023, 2024]
+        everyone = prepare_features(e, [y + 1 for y in years])
+        full = warning_frame(e, years, features=everyone)
+        assert e.count(everyone) > e.fetch_scalar("SELECT COUNT(DISTINCT uscc) FROM designations")
+        pd.testing.assert_frame_equal(warning_frame(e, years), full)
+        assert len(full) > 100
 
 
 def test_review_in_2026_uses_the_2022_standard():

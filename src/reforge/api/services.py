@@ -132,10 +132,7 @@ def screen_shortlist(engine: Engine, tier: str, year: int | None) -> Any:
 def review(engine: Engine, tier: str | None, year: int | None) -> Any:
     """Re-screening of designations expiring in ``year`` (default: the year after the panel)."""
     from reforge.firms import review as run
-    res = jsonable(run(engine, year=_screen_year(engine, year)))
-    if tier and isinstance(res, dict) and isinstance(res.get("firms"), list):
-        res["firms"] = [f for f in res["firms"] if f.get("kind") == tier]
-    return res
+    return jsonable(run(engine, year=_screen_year(engine, year), kind=tier or None))
 
 
 def warnings(engine: Engine, year: int | None = None) -> Any:

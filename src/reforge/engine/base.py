@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reforge.engine.sqlbuild import ident
 from reforge.errors import EngineFailure
@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # annotations only: importing the engine must not load pandas
     import numpy as np
     import pandas as pd
     import pyarrow as pa
+
+T = TypeVar("T")
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 """Bound parameters: a sequence for ``?`` markers or a mapping for ``$name`` markers."""
@@ -115,6 +117,13 @@ class Engine(ABC):
     @abstractmethod
     def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
         """Run a query and return its result as an Arrow table."""
+
+    def remember(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()``, kept under ``key`` while the engine is open when the stored tables cannot
+        change meanwhile (a read-only DuckDB engine); computed on every call otherwise. For small
+        facts that many analyses of one request ask again (the panel's years, its coverage).
+        The caller must not mutate what it gets back."""
+        return compute()
 
     def fetch_numpy(self, sql: str, params: Params = None) -> dict[str, np.ndarray]:
         """Run a query and return {column: numpy array} (see ``reforge.engine.columns``)."""

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from reforge.engine.base import Engine, EngineError, Params, QueryError, norm_params, wrap_query_error
+from reforge.engine.base import Engine, EngineError, Params, QueryError, T, norm_params, wrap_query_error
 from reforge.engine.sqlbuild import ident, literal
 
 if TYPE_CHECKING:  # annotations only: `reforge status` runs without pandas/pyarrow
@@ -191,7 +191,20 @@ class DuckDBEngine(Engine):
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
             self._temps.discard(name)
 
-    _stored: frozenset[str] | None = None  # class default: CursorEngine (api/db.py) skips __init__
+    _stored: frozenset[str] | None = None  # class defaults: CursorEngine (api/db.py) skips __init__
+    _memo: dict | None = None
+
+    def remember(self, key: tuple, compute: Callable[[], T]) -> T:
+        """Kept while a read-only engine is open (nothing can change its stored tables then,
+        see ``table_exists``); a writable engine computes every time."""
+        if not self.read_only:
+            return compute()
+        if self._memo is None:
+            self._memo = {}
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
 
     def table_exists(self, name: str) -> bool:
         """Whether a table or view ``name`` exists (stored, temporary or registered).

@@ -57,19 +57,24 @@ class Review:
         return {"year": self.year, "rules": self.rules, "firms": self.entries}
 
 
-def review(engine: Engine, year: int, rules: str | None = None, province: str | None = None) -> Review:
-    """Re-screen every gradient designation expiring in ``year``."""
+def review(engine: Engine, year: int, rules: str | None = None, province: str | None = None,
+           kind: str | None = None) -> Review:
+    """Re-screen every gradient designation expiring in ``year`` (of the tier ``kind`` only, when
+    given: the same rows as the whole review filtered to it)."""
     if not engine.table_exists("designations"):
         raise ReforgeError("table designations is missing; nothing to review")
     _check_year(engine, int(year))
     rs = load_rules(rules) if rules else review_rules(int(year))
     exp = engine.fetch_df(expiring_sql(int(year), set(engine.columns("designations"))))
+    if kind is not None:
+        exp = exp[exp["kind"] == kind].reset_index(drop=True)
     entries: list[dict[str, Any]] = []
     rows = []
     if len(exp):
         # the expiring firms' features only: the review reads no other firm's rows
         feats = prepare_features(engine, [int(year)], among="SELECT uscc FROM (" + expiring_sql(
-            int(year), set(engine.columns("designations"))) + ") x")
+            int(year), set(engine.columns("designations"))) + ") x"
+            + ("" if kind is None else f" WHERE kind = {literal(kind)}"))
         try:
             for kind in [t for t in TIERS if t in set(exp["kind"])]:
                 s = screen(engine, kind, int(year), rules=rs, province=province, features=feats, review=True)

@@ -131,7 +131,10 @@ def warning_frame(engine: Engine, years: list[int], cfg: SignalConfig | None = N
     """Signals and level per designated firm for each data year in ``years`` (with tier and cohort)."""
     cfg = cfg or load_signals()
     own = features is None
-    feats = features or prepare_features(engine, [y + 1 for y in years])
+    # warnings concern designated firms (``des_*`` flags come from ``designations`` only): the
+    # features of the firms ever designated suffice, each firm's row being its own
+    among = "SELECT uscc FROM designations" if engine.table_exists("designations") else None
+    feats = features or prepare_features(engine, [y + 1 for y in years], among=among)
     try:
         df = engine.fetch_df(warnings_sql(feats, years, cfg))
     finally:

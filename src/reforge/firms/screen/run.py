@@ -26,6 +26,10 @@ Only = Literal["pass", "fail", "near-miss", "insufficient_data"]
 
 def data_years(engine: Engine) -> list[int]:
     """Years present in ``enterprise_years`` (after checking its key columns and uniqueness)."""
+    return list(engine.remember(("firms.data_years",), lambda: _data_years(engine)))
+
+
+def _data_years(engine: Engine) -> list[int]:
     if not engine.table_exists("enterprise_years"):
         raise ReforgeError("table enterprise_years is missing; import the firm panel first")
     cols = set(engine.columns("enterprise_years"))
