@@ -129,12 +129,18 @@ def firm_names(engine: Engine, usccs: Iterable[str]) -> dict[str, dict[str, str 
     us = sorted({str(u) for u in usccs if u})
     if not us:
         return {}
-    out: dict[str, dict[str, str | None]] = {}
-    for i in range(0, len(us), 5000):
-        chunk = ", ".join(lit(u) for u in us[i:i + 5000])
-        for r in rows(engine, f"SELECT uscc, name, name_en FROM enterprises WHERE uscc IN ({chunk})"):
-            out[str(r["uscc"])] = {"name": r["name"], "name_en": r["name_en"]}
-    return out
+    if len(us) <= 200:
+        found = rows(engine, f"SELECT uscc, name, name_en FROM enterprises WHERE uscc IN ({', '.join(lit(u) for u in us)})")
+    else:   # a long list (a table of every firm) joins a registered list: an IN list of thousands of
+        # literals costs more to plan than the lookup itself
+        import pandas as pd
+        tmp = engine.temp_name("names_usccs")
+        engine.register(tmp, pd.DataFrame({"uscc": pd.Series(us, dtype=object)}))
+        try:
+            found = rows(engine, f"SELECT e.uscc, e.name, e.name_en FROM enterprises e JOIN {tmp} u ON u.uscc = e.uscc")
+        finally:
+            engine.drop(tmp)
+    return {str(r["uscc"]): {"name": r["name"], "name_en": r["name_en"]} for r in found}
 
 
 def item_names(engine: Engine, item_ids: Iterable[str]) -> dict[str, dict[str, str | None]]:
