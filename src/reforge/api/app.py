@@ -67,6 +67,8 @@ def create_app(db_path: str | Path, login_limit: int = 10, login_window: float =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        from reforge.match.text import load_tokenizer
+        load_tokenizer()   # before serving: a page that matches texts does not wait for the dictionary
         if warmer is not None:
             warmer.start()
         yield

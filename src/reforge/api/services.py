@@ -32,12 +32,13 @@ def chain_exists(engine: Engine, chain_id: str) -> bool:
     return bool(engine.fetch_scalar("SELECT COUNT(*) FROM chains WHERE chain_id = ?", [chain_id]))
 
 
-def bottlenecks(engine: Engine, chain_id: str, year: int | None = None, region: str | None = None) -> dict:
+def bottlenecks(engine: Engine, chain_id: str, year: int | None = None, region: str | None = None,
+                memo: dict | None = None) -> dict:
     """Per-item metrics and labels (blank / weak / chokepoint) of one chain in ``year`` (default:
     the latest well-covered link year); with ``region`` (a region-bound account) from the purchases
-    of that region's firms, named under ``scope``."""
-    from reforge.chain import bottlenecks as run
-    return _region_scoped(jsonable(run(engine, chain_id, year=year, region=region)), region)
+    of that region's firms, named under ``scope``. ``memo``: see ``chain.metrics.shared_bottlenecks``."""
+    from reforge.chain.metrics import shared_bottlenecks
+    return _region_scoped(jsonable(shared_bottlenecks(engine, chain_id, year, region, memo)), region)
 
 
 def _region_scoped(res: dict, region: str | None) -> dict:

@@ -419,6 +419,21 @@ def fetch_item_metrics(engine: Engine, item_sql: str, year: int | None, th: Thre
                            {**(params or {}), **reg_params})
 
 
+def shared_bottlenecks(engine: Engine, chain_id: str, year: int | None, region: str | None,
+                       memo: dict | None) -> Bottlenecks:
+    """:func:`bottlenecks` with the default thresholds, once per ``memo`` (a dict the caller
+    keeps while the data are unchanged: the boards of a batch, or the server's analyses between
+    two data changes); ``year`` None is resolved first, so that both spellings share an entry.
+    Errors are not kept."""
+    y = resolve_year(engine, year)
+    if memo is None:
+        return bottlenecks(engine, chain_id, year=y, region=region)
+    key = ("bottlenecks", chain_id, y, region)
+    if key not in memo:
+        memo[key] = bottlenecks(engine, chain_id, year=y, region=region)
+    return memo[key]
+
+
 def bottlenecks(engine: Engine, chain_id: str, thresholds: dict | Thresholds | None = None,
                 year: int | None = None, region: str | None = None) -> Bottlenecks:
     """Metrics, label, reasons and priority of every item of chain ``chain_id``.

@@ -67,11 +67,8 @@ def board(engine: Engine, item_id: str, as_of: str | _dt.date | None = None, yea
 
 def _bottlenecks(engine: Engine, chain_id: str, year: int | None, region: str | None, memo: dict) -> Any:
     """:func:`reforge.chain.bottlenecks` of the chain, once per ``memo`` (errors are not kept)."""
-    from reforge.chain import bottlenecks
-    key = ("bottlenecks", chain_id, year, region)
-    if key not in memo:
-        memo[key] = bottlenecks(engine, chain_id, year=year, region=region)
-    return memo[key]
+    from reforge.chain.metrics import shared_bottlenecks
+    return shared_bottlenecks(engine, chain_id, year, region, memo)
 
 
 def _chains(engine: Engine, item_id: str) -> list[dict]:
@@ -156,7 +153,7 @@ def _consortium(engine: Engine, item_id: str, day: str, scope: str | None, regio
     try:
         if "labels" not in memo:
             from reforge.research.need import item_labels
-            memo["labels"] = item_labels(engine)
+            memo["labels"] = item_labels(engine, memo=memo)
         res = propose_partners(engine, item=item_id, as_of=day, include_demands=False, labels=memo["labels"])
     except ReforgeError as e:  # e.g. a database without the joint-research tables
         return Step("consortium", [], Message("loop.board.missing.consortium_failed", {"error": str(e)[:200]}),

@@ -43,10 +43,13 @@ def check_date(as_of: str | _dt.date | None) -> str:
 
 
 def gap_items(engine: Engine, year: int | None = None, chain_id: str | None = None,
-              labels: tuple[str, ...] = GAP_LABELS, region: str | None = None) -> tuple[list[dict], int | None]:
+              labels: tuple[str, ...] = GAP_LABELS, region: str | None = None,
+              memo: dict | None = None) -> tuple[list[dict], int | None]:
     """Blank/chokepoint items per chain: ``[{"chain_id", "chain_name", "chain_name_zh", "item_id",
-    "name", "name_zh", "foundation", "label", "priority"}]`` by chain then priority, and the year used."""
-    from reforge.chain import bottlenecks, list_chains
+    "name", "name_zh", "foundation", "label", "priority"}]`` by chain then priority, and the year used.
+    ``memo``: each chain's bottlenecks shared with other analyses (``chain.metrics.shared_bottlenecks``)."""
+    from reforge.chain import list_chains
+    from reforge.chain.metrics import shared_bottlenecks
     chains = list_chains(engine)
     if chain_id is not None:
         chains = [c for c in chains if c["chain_id"] == chain_id]
@@ -57,7 +60,7 @@ def gap_items(engine: Engine, year: int | None = None, chain_id: str | None = No
     out: list[dict] = []
     used: int | None = None
     for c in chains:
-        b = bottlenecks(engine, c["chain_id"], year=year, region=region)
+        b = shared_bottlenecks(engine, c["chain_id"], year, region, memo)
         used = b.year
         for i in b.items:
             if i["label"] in labels:
@@ -69,8 +72,10 @@ def gap_items(engine: Engine, year: int | None = None, chain_id: str | None = No
 
 def portfolio(engine: Engine, as_of: str | _dt.date | None = None, year: int | None = None,
               chain_id: str | None = None, scope: str | None = None,
-              progress: Callable[[str, float], None] | None = None, region: str | None = None) -> PortfolioResult:
-    """The portfolio on ``as_of`` (default today) with labels of ``year`` (see the module doc)."""
+              progress: Callable[[str, float], None] | None = None, region: str | None = None,
+              memo: dict | None = None) -> PortfolioResult:
+    """The portfolio on ``as_of`` (default today) with labels of ``year`` (see the module doc);
+    ``memo`` as in :func:`gap_items`."""
     day = check_date(as_of)
     q.need(engine)
     res = PortfolioResult(as_of=day, year=None, region=region)
@@ -79,7 +84,7 @@ def portfolio(engine: Engine, as_of: str | _dt.date | None = None, year: int | N
                      "n_partners": int(r["n_partners"] or 0)} for r in records(projs)]
     if progress:
         progress("coverage", 0.1)
-    gaps, res.year = gap_items(engine, year, chain_id, region=region)
+    gaps, res.year = gap_items(engine, year, chain_id, region=region, memo=memo)
     per = q.item_projects(engine, day, scope, region).set_index("item_id")
     for g in gaps:
         has = g["item_id"] in per.index

@@ -91,6 +91,12 @@ def _jieba():
     return tk
 
 
+def load_tokenizer() -> None:
+    """Load the segmentation dictionary now (~0.5 s, once per process): a server does it at its
+    start, so that no request of a matching, board or classification page waits for it."""
+    _jieba()
+
+
 def _stem(word: str) -> str:
     """A light English plural strip (``joints`` -> ``joint``); other words unchanged."""
     if len(word) > 3 and word.isalpha() and word.isascii():

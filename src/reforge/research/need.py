@@ -16,12 +16,13 @@ NEED_LABELS: tuple[str, ...] = ("blank", "chokepoint", "weak")
 """Labels that make an item a target of joint research."""
 
 
-def item_labels(engine: Engine, year: int | None = None) -> pd.DataFrame:
+def item_labels(engine: Engine, year: int | None = None, memo: dict | None = None) -> pd.DataFrame:
     """One row per (chain, item) labelled blank/chokepoint/weak by ``reforge.chain``:
     ``chain_id, item_id, name, name_zh, label, weight`` (the label's priority weight, 0-1).
-    Empty when the chain tables are missing."""
+    Empty when the chain tables are missing. ``memo``: shares each chain's bottlenecks with the
+    caller's other analyses (``reforge.chain.metrics.shared_bottlenecks``)."""
     from reforge.chain.graph import list_chains
-    from reforge.chain.metrics import bottlenecks
+    from reforge.chain.metrics import shared_bottlenecks
     from reforge.chain.thresholds import load_thresholds
     cols = ["chain_id", "item_id", "name", "name_zh", "label", "weight"]
     if not all(engine.table_exists(t) for t in ("chains", "chain_items", "items", "supply_links")):
@@ -31,7 +32,7 @@ def item_labels(engine: Engine, year: int | None = None) -> pd.DataFrame:
     for ch in list_chains(engine):
         if ch["n_items"] == 0:
             continue
-        for it in bottlenecks(engine, ch["chain_id"], th, year).items:
+        for it in shared_bottlenecks(engine, ch["chain_id"], year, None, memo).items:
             if it["label"] in NEED_LABELS:
                 rows.append((ch["chain_id"], it["item_id"], it["name"], it["name_zh"], it["label"],
                              th.label_weight(it["label"])))

@@ -20,6 +20,7 @@ from reforge.web.render import (
     AnalystUser,
     BadRequest,
     DBDep,
+    analysis_memo,
     cached,
     cap,
     lang_of,
@@ -56,7 +57,7 @@ def chain_bottlenecks(db: Database, e: Engine, chain_id: str, year: int | None, 
     """The chain's bottleneck result in ``year`` (None: the default year), from the purchases of
     ``region``'s firms when given (``region_scope`` of the account), cached per data change."""
     return cached(db, e, bottlenecks_key(chain_id, year, region),
-                  lambda: cap(sv.bottlenecks, e, chain_id, year, region), persist=True)
+                  lambda: cap(sv.bottlenecks, e, chain_id, year, region, analysis_memo(db, e)), persist=True)
 
 
 @router.get("/chains/{chain_id}", response_class=HTMLResponse)

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from reforge.api.deps import region_scope
 from reforge.messages import render as render_message
 from reforge.web.names import item_names
-from reforge.web.render import DBDep, PageUser, cached, cap, lang_of, render
+from reforge.web.render import DBDep, PageUser, analysis_memo, cached, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -58,23 +58,27 @@ def portfolio_result(db: Any, e: Any, day: str | None, scope: str | None, region
     result store ("today" moves milestones into overdue)."""
     from reforge.loop.projects import portfolio
     return cached(db, e, ("loop_portfolio", day or _dt.date.today().isoformat(), scope, region),
-                  lambda: cap(lambda: portfolio(e, day, None, None, scope, region=region).to_dict()), persist=True)
+                  lambda: cap(lambda: portfolio(e, day, None, None, scope, region=region,
+                                                memo=analysis_memo(db, e)).to_dict()), persist=True)
 
 
 def gap_result(db: Any, e: Any, region: str | None) -> dict:
     """Every blank and chokepoint item (of the region's purchases), kept in the result store."""
     from reforge.loop.projects import gap_items
-    return cached(db, e, ("loop_gap_items", region), lambda: cap(lambda: gap_items(e, region=region)[0]),
-                  persist=True)
+    return cached(db, e, ("loop_gap_items", region),
+                  lambda: cap(lambda: gap_items(e, region=region, memo=analysis_memo(db, e))[0]), persist=True)
 
 
 def board_result(db: Any, e: Any, item_id: str, day: str | None, scope: str | None, region: str | None,
                  memo: dict | None = None) -> dict:
     """The board of an item on ``day`` (None: today), kept per day and in the result store; ``memo``
-    shares the chains' bottlenecks between the boards of one batch (see ``loop.board.board``)."""
+    (default: the server's ``analysis_memo``) shares the chains' bottlenecks and the item labels
+    (see ``loop.board.board``)."""
     from reforge.loop.board import board
     return cached(db, e, ("loop_board", item_id, day or _dt.date.today().isoformat(), scope, region),
-                  lambda: cap(lambda: board(e, item_id, day, None, scope, region, memo).to_dict()), persist=True)
+                  lambda: cap(lambda: board(e, item_id, day, None, scope, region,
+                                            analysis_memo(db, e) if memo is None else memo).to_dict()),
+                  persist=True)
 
 
 @router.get("/loop/projects", response_class=HTMLResponse)

@@ -102,6 +102,14 @@ def cached(db: Database, e: Engine, key: tuple, fn: Callable[[], Any], persist: 
                           persist=persist)
 
 
+def analysis_memo(db: Database, e: Engine) -> dict:
+    """A dict the library's analyses share across requests while the analysed data are unchanged:
+    each chain's bottlenecks (overview, chain pages, item lists, boards, portfolio) and the item
+    labels (boards, research), as ``memo`` of ``chain.metrics.shared_bottlenecks``. Objects, not
+    JSON: kept in memory only (a new dict after every data change)."""
+    return db.data_cached(e, ("analysis_memo",), dict)
+
+
 def url_with(request: Request, path: str | None = None, **changes: Any) -> str:
     """This page's URL with query parameters changed (None or "" removes one), for sort, page and
     export links that keep the other filters."""

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from reforge.api.deps import region_scope
 from reforge.messages import render as render_message
-from reforge.web.render import DBDep, PageUser, cached, cap, lang_of, render
+from reforge.web.render import DBDep, PageUser, analysis_memo, cached, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 _ITEM = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -56,10 +56,16 @@ def research_results(db: Any, e: Any, year: int | None, item: str | None, region
     from reforge.research.need import item_labels
     memo: dict[str, Any] = {}
 
-    def labels() -> Any:
+    def labels() -> Any:   # the item labels the boards use too (the server's analysis memo)
         if "labels" not in memo:
-            lab = cached(db, e, ("research_labels",), lambda: cap(item_labels, e))
-            memo["labels"] = lab["data"] if lab["ok"] else None
+            shared = analysis_memo(db, e)
+            if "labels" not in shared:
+                lab = cap(lambda: item_labels(e, memo=shared))
+                if not lab["ok"]:
+                    memo["labels"] = None
+                    return None
+                shared["labels"] = lab["data"]
+            memo["labels"] = shared["labels"]
         return memo["labels"]
 
     none = {"ok": False, "data": None, "error": None}

@@ -48,12 +48,12 @@ def steps(stopped: Callable[[], bool]) -> list[tuple[str, Step]]:
 
     def boards(db: Any) -> None:
         g = read(lambda db, e: gap_result(db, e, None))(db)
-        memo: dict = {}  # each chain's bottlenecks once for all the boards (of the same data: a write
-        # needs the file alone, so none happens while a board holds its read and checks stopped() first)
+        # each chain's bottlenecks and the item labels come from the server's analysis memo (kept
+        # while the data are unchanged), so they are computed once for all the boards
         for item in sorted({r["item_id"] for r in (g["data"] or [])}) if g["ok"] else []:
             if stopped():
                 return
-            read(lambda db, e, i=item: None if stopped() else board_result(db, e, i, None, None, None, memo))(db)
+            read(lambda db, e, i=item: None if stopped() else board_result(db, e, i, None, None, None))(db)
 
     tier = "little_giant"
     return [("chains", chains), ("generic", read(lambda db, e: generic_result(db, e, None))),
