@@ -128,15 +128,32 @@ def plant_matching(tables: dict[str, pd.DataFrame], seed: int, n_pairs: int = 12
     out["capabilities"] = caps
     d = pd.DataFrame(d_rows, columns=["demand_id", "uscc", "item_id", "kind", "text", "quantity", "unit", "value",
                                       "required_level", "year"])
-    out["demands"] = pd.concat([tables["demands"], d], ignore_index=True)
+    out["demands"] = _append(tables["demands"], d)
     o = pd.DataFrame(o_rows, columns=["offer_id", "provider_id", "provider_type", "item_id", "text", "year",
                                       "capacity", "tech_level"])
-    out["offers"] = pd.concat([tables["offers"], o], ignore_index=True)
+    out["offers"] = _append(tables["offers"], o)
     c = pd.DataFrame(c_rows, columns=["record_id", "uscc", "kind", "recorded_on", "expires_on", "source"])
-    out["credit_records"] = pd.concat([tables["credit_records"], c], ignore_index=True)
+    out["credit_records"] = _append(tables["credit_records"], c)
     for name, col in (("demands", "required_level"), ("offers", "tech_level")):
         out[name][col] = pd.array(out[name][col], dtype="Int64") if col in out[name] else out[name].get(col)
     return out
+
+
+def _append(base: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """``base`` with ``rows`` appended (the columns of both, ``base``'s first). An empty side is
+    left out. A column that is all NA on one side (a shard of the national generator may have no
+    demand with a deadline) keeps the other side's dtype, as pandas does today; its coming change
+    of that rule would not matter, since the tables are typed from the schema when they are
+    written (``demo.national``) or imported (``demo.load``), so its warning is not shown."""
+    import warnings
+    parts = [x for x in (base, rows) if len(x)]
+    if not parts:
+        return base
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The behavior of DataFrame concatenation with empty or all-NA",
+                                category=FutureWarning)
+        out = pd.concat(parts, ignore_index=True)
+    return out.reindex(columns=list(dict.fromkeys([*base.columns, *rows.columns])))
 
 
 def planted_truth(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
