@@ -159,6 +159,22 @@ def side_reforge(data: Path, threshold: float) -> dict:
             "jp_disrupted": sim.disrupted_firms_count, "jp_lost": sim.lost_value, "peak_mb": peak_mb()}
 
 
+def _nx_graph(links):  # noqa: ANN001, ANN202 - (networkx.DiGraph, totals)
+    """A ``DiGraph`` of (supplier, buyer, item, value) links, edge data ``items`` = {item: value},
+    and each (buyer, item)'s total purchases."""
+    import networkx as nx
+    g = nx.DiGraph()
+    total: dict = defaultdict(float)
+    for s, b, it, v in links:
+        if g.has_edge(s, b):
+            d = g[s][b]["items"]
+            d[it] = d.get(it, 0.0) + v
+        else:
+            g.add_edge(s, b, items={it: v})
+        total[(b, it)] += v
+    return g, total
+
+
 def _nx_cascade(g, total, seeds: set, threshold: float) -> set:
     down = set(seeds)
     frontier = list(seeds)
@@ -177,7 +193,6 @@ def _nx_cascade(g, total, seeds: set, threshold: float) -> set:
 
 
 def side_networkx(data: Path, threshold: float, budget: float, seed: int) -> dict:
-    import networkx as nx
     import pyarrow.parquet as pq
     t0 = time.perf_counter()
     tab = pq.read_table(data / "supply_links.parquet", columns=["supplier_id", "buyer_uscc", "item_id",
@@ -186,15 +201,7 @@ def side_networkx(data: Path, threshold: float, budget: float, seed: int) -> dic
     fs = pq.read_table(data / "foreign_suppliers.parquet").to_pydict()
     load = time.perf_counter() - t0
     t0 = time.perf_counter()
-    g = nx.DiGraph()
-    total: dict = defaultdict(float)
-    for s, b, it, v in zip(*cols, strict=True):
-        if g.has_edge(s, b):
-            d = g[s][b]["items"]
-            d[it] = d.get(it, 0.0) + v
-        else:
-            g.add_edge(s, b, items={it: v})
-        total[(b, it)] += v
+    g, total = _nx_graph(zip(*cols, strict=True))
     t_build = time.perf_counter() - t0
     del cols, tab
     # single points of failure: one cascade per supplier, random order, bounded time

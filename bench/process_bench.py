@@ -83,40 +83,20 @@ print(json.dumps({"multiplier_0": float(io_.L.to_numpy()[:, 0].sum())}))
 
 NX_PEER = r'''
 import json, sys
-from collections import defaultdict
 import duckdb
-import networkx as nx
+import networkx  # noqa: F401 - imported here as a user's script would, before the graph is built
 db, year, country, thr = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+sys.path.insert(0, sys.argv[5])   # bench/
 con = duckdb.connect(db, read_only=True)
 links = con.execute("SELECT supplier_id, buyer_uscc, item_id, CAST(value AS DOUBLE) FROM supply_links "
                     "WHERE year = ?", [year]).fetchall()
 seeds = {r[0] for r in con.execute("SELECT supplier_id FROM foreign_suppliers WHERE UPPER(country) = ?",
                                    [country]).fetchall()}
 con.close()
-g = nx.DiGraph()
-total = defaultdict(float)
-for s, b, it, v in links:
-    if g.has_edge(s, b):
-        d = g[s][b]["items"]
-        d[it] = d.get(it, 0.0) + v
-    else:
-        g.add_edge(s, b, items={it: v})
-    total[(b, it)] += v
+from chain_bench import _nx_cascade, _nx_graph  # what chain_bench.py checks against reforge (stdlib imports)
+g, total = _nx_graph(links)
 del links
-down, frontier, lost = set(seeds), list(seeds), defaultdict(float)
-while frontier:   # a buyer is disrupted once it lost more than thr of an item's purchases
-    touched = set()
-    for u in frontier:
-        if u not in g:
-            continue
-        for b, data in g.adj[u].items():
-            for it, v in data["items"].items():
-                lost[(b, it)] += v
-                touched.add((b, it))
-    new = {b for (b, it) in touched if b not in down and lost[(b, it)] / total[(b, it)] > thr}
-    down |= new
-    frontier = list(new)
-print(json.dumps({"disrupted": sorted(down - seeds)}))
+print(json.dumps({"disrupted": sorted(_nx_cascade(g, total, {s for s in seeds if s in g}, thr))}))
 '''
 
 
@@ -306,7 +286,7 @@ def main() -> int:
             (tmp / "nx_peer.py").write_text(NX_PEER)
             ours_cmd = [*ref, "chain", "simulate", "--db", str(demo_db), "--remove-country", "JP",
                         "--year", str(year), "--loss-threshold", "0.5", "--format", "json"]
-            peer_cmd = [py, str(tmp / "nx_peer.py"), str(demo_db), str(year), "JP", "0.5"]
+            peer_cmd = [py, str(tmp / "nx_peer.py"), str(demo_db), str(year), "JP", "0.5", str(HERE)]
             o, p = compare(ours_cmd, peer_cmd, runs, tmp, a.timeout)
             check = ""
             try:
