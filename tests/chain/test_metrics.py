@@ -249,3 +249,28 @@ def test_unknown_end_product_flag_is_none_not_an_error(duck):
     got = {r["item_id"]: r["is_end_product"] for r in bottlenecks(duck, "toy").to_dict()["items"]}
     assert got[ci["item_id"].iloc[0]] is None
     assert all(v in (True, False) for k, v in got.items() if k != ci["item_id"].iloc[0])
+
+
+def test_shared_bottlenecks_are_computed_once_per_memo(duck, monkeypatch):
+    """``shared_bottlenecks`` (the pages' and boards' memo): the default year and the same year
+    named share one entry, a region its own; without a memo every call computes; a failure is
+    not kept."""
+    import reforge.chain.metrics as m
+    put_tables(duck, toy_tables())
+    calls = []
+    real = m.bottlenecks
+
+    def counting(*a, **k):
+        calls.append(k.get("region"))
+        return real(*a, **k)
+    monkeypatch.setattr(m, "bottlenecks", counting)
+    memo: dict = {}
+    first = m.shared_bottlenecks(duck, "toy", None, None, memo)
+    again = m.shared_bottlenecks(duck, "toy", first.year, None, memo)
+    assert again is first and len(calls) == 1 and first.year == 2024
+    assert _by_id(first) == _by_id(real(duck, "toy"))
+    m.shared_bottlenecks(duck, "toy", None, None, None)
+    assert len(calls) == 2
+    with pytest.raises(ReforgeError):
+        m.shared_bottlenecks(duck, "no_such_chain", None, None, memo)
+    assert [k[1] for k in memo] == ["toy"]

@@ -162,3 +162,18 @@ def test_a_read_only_engine_knows_its_tables_without_asking_each_time(tmp_path):
         e.drop("scratch_t")
         e.execute("DROP TABLE own_temp")
         assert not e.table_exists("scratch_t") and not e.table_exists("own_temp")
+
+
+def test_remember_keeps_a_result_only_while_the_data_cannot_change(tmp_path):
+    """``Engine.remember``: a read-only engine computes once per key; a writable one every time."""
+    path = tmp_path / "r.duckdb"
+    n = {"calls": 0}
+
+    def compute() -> int:
+        n["calls"] += 1
+        return n["calls"]
+    with DuckDBEngine(path) as w:
+        assert [w.remember(("k",), compute) for _ in range(3)] == [1, 2, 3]
+    with DuckDBEngine(path, read_only=True) as r:
+        assert [r.remember(("k",), compute) for _ in range(3)] == [4, 4, 4]
+        assert r.remember(("other",), compute) == 5
