@@ -205,7 +205,6 @@ class DuckDBEngine(Engine):
             self._memo[key] = compute()
         return self._memo[key]
 
-
     def table_exists(self, name: str) -> bool:
         """Whether a table or view ``name`` exists (stored, temporary or registered).
 
