@@ -60,6 +60,8 @@ def serve(host: Annotated[str | None, typer.Option(
     # CLI commands on the same file read beside the server and name it while they wait to write
     app.state.db.announce(f"http://{host}:{port}/")
     console.print(f"Reforge serving {p} at http://{host}:{port}/  (API docs: /api/v1/docs)")
+    from reforge.api.app import tune_gc
+    tune_gc()   # this process only serves: fewer garbage collections per page (see tune_gc)
     # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from 127.0.0.1 on trust;
     # the app decides itself, from --trusted-proxy only
     uvicorn.run(app, host=host, port=port, log_level=workers_log, proxy_headers=False)
