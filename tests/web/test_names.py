@@ -28,6 +28,35 @@ def test_failed_conditions_in_words_both_languages():
     assert names.condition_text(b, "en") == "not a current Single Champion: not met"
     assert names.condition_text({"condition": "veto.serious_dishonesty", "value": "listed",
                                  "threshold": "not listed"}, "zh") == "列入严重失信主体名单"
+    n = {"condition": "niche_share", "value": 0.0607, "threshold": 0.1}   # the 2022 review standard
+    assert names.condition_text(n, "zh") == "细分市场全国占有率 6.1% < 10%"
+    assert names.condition_text(n, "en") == "national niche market share 6.1% < 10%"
+
+
+def test_every_condition_of_the_rule_files_has_a_chinese_name():
+    """Each condition id of ``firms/rules/*.yaml`` (a failed one is listed on the tiers and profile
+    pages) has a Chinese name, not its id's words."""
+    import yaml
+
+    from reforge.firms.condition_names import condition_name
+    ids: set[str] = set()
+
+    def walk(o: object) -> None:
+        if isinstance(o, dict):
+            if "id" in o and "label" in o:
+                ids.add(str(o["id"]))
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+    for f in resources.files("reforge.firms").joinpath("rules").iterdir():
+        if f.name.endswith(".yaml"):
+            walk(yaml.safe_load(f.read_text(encoding="utf-8")))
+    assert len(ids) > 30
+    vetoes = {"abnormal_operation", "serious_dishonesty", "major_incident", "tax_evasion", "data_fraud"}
+    names_zh = {i: condition_name(f"veto.{i}" if i in vetoes else i, "zh") for i in ids}
+    assert not {i: n for i, n in names_zh.items() if n.isascii()}
 
 
 @pytest.mark.parametrize("text", ["江苏", "江苏省", "Jiangsu", "jiangsu", " JIANGSU ", "320000"])

@@ -27,6 +27,20 @@ CONDITIONS: dict[str, tuple[str, str]] = {
     "score.growth": ("growth score", "成长性得分"),
     "score.specialisation": ("specialisation score", "专业化程度得分"),
     "market_position": ("market position", "市场地位"),
+    "niche_share": ("national niche market share", "细分市场全国占有率"),
+    "own_brand": ("own brand", "自主品牌"),
+    "field": ("main-product field", "主导产品所属领域"),
+    "product": ("main product in the six foundations or a key field", "主导产品属于“六基”或重点领域"),
+    "chain": ("at a key chain link", "位于产业链关键环节"),
+    "provincial": ("provincial indicators", "省级特色指标"),
+    "digital_level": ("digitalisation level", "数字化水平"),
+    "info_system": ("information system on a core process", "核心业务采用信息系统"),
+    "mgmt_certified": ("management-system or product certification", "管理体系或产品认证"),
+    "quality": ("quality management", "质量管理"),
+    "net_margin": ("net profit margin", "净利润率"),
+    "rd_input": ("R&D input, last year", "上年度研发投入"),
+    "rd_staff": ("R&D staff share", "研发人员占比"),
+    "rd_institution": ("R&D institution", "研发机构"),
     "global_rank": ("global market rank", "全球市场占有率排名"),
     "strategic_emerging": ("strategic emerging industry", "战略性新兴产业"),
     "srdi_status": ("valid SRDI SME status", "有效的专精特新中小企业资格"),
@@ -39,7 +53,7 @@ CONDITIONS: dict[str, tuple[str, str]] = {
     "veto.tax_evasion": ("tax evasion in the last 3 years", "近3年有偷漏税行为"),
     "veto.data_fraud": ("data fraud", "数据造假"),
 }
-PERCENT = {"main_share", "debt_ratio", "revenue_growth", "mb_growth", "rd_intensity"}
+PERCENT = {"main_share", "debt_ratio", "revenue_growth", "mb_growth", "rd_intensity", "niche_share"}
 MONEY = {"revenue", "rd_sum", "rd_amount", "new_equity_2y", "rd_small", "rd_mid", "rd_large", "mbr_avg3"}
 NOT_MET = ("not met", "不满足")
 
