@@ -159,6 +159,9 @@ class Warnings:
 
     def firms(self) -> list[dict[str, Any]]:
         out = []
+        # per signal, made once: its label, and the level words (shared by every firm's reasons)
+        labels = {s.id: Localized({"en": s.label, "zh": s.label_zh}) for s in self.config.signals}
+        levels = {lv: Message(f"warn.level.{lv}", text=lv) for lv in ("amber", "red")}
         for r in self.frame.to_dict("records"):  # plain dicts: far cheaper than iterrows' Series
             reasons: list[Message] = []
             missing: list[str] = []
@@ -167,9 +170,9 @@ class Warnings:
                 lv = r[f"s_{s.id}"]
                 signals[s.id] = lv
                 v = _val(r.get(f"m_{s.metric}"))
-                label = Localized({"en": s.label, "zh": s.label_zh})
+                label = labels[s.id]
                 if lv in ("amber", "red"):
-                    level = Message(f"warn.level.{lv}", text=lv)
+                    level = levels[lv]
                     if isinstance(v, float):
                         reasons.append(Message("warn.reason.value", {"level": level, "label": label, "metric": s.metric,
                                                                      "value": float(f"{v:.4g}")},
