@@ -18,7 +18,7 @@ Cases (``--only`` picks some):
   help     reforge --help vs python -c "import typer" (goal: reforge under 0.3 s)
   status   reforge status vs python -c "import typer" (goal: reforge under 0.6 s)
 
-Building the 1M-firm database for ``simulate`` takes about 10 minutes on 2 cores (timed and
+Building the 1M-firm database for ``simulate`` takes about 11 minutes on 2 cores (timed and
 printed, not counted); ``--only`` without ``simulate`` skips it.
 
     python bench/process_bench.py                  # full sizes, 5 runs
