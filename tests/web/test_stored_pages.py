@@ -60,3 +60,29 @@ def test_heavy_pages_are_read_back_after_a_restart(demo_db, tmp_path, monkeypatc
         c = page_login(url, "analyst")
         c.cookies.set("lang", "zh")
         assert "联合体" in c.get("/research").text or "牵头" in c.get("/research").text
+
+
+def test_board_consortium_line_names_only_what_the_proposal_has(demo_db, tmp_path):
+    """The board's consortium line: lead · institutions · platform · adopters, each part only when
+    the proposal has it (a proposal without institutions showed "· ·"); institutions and the
+    platform by their English names on the English page, the lead's tier by its name."""
+    from reforge.engine import DuckDBEngine
+    from reforge.research import propose_partners
+    p = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, p)
+    with DuckDBEngine(p, read_only=True) as e:
+        props = propose_partners(e, None, as_of=AS_OF, include_demands=False).to_dict()["proposals"]
+    bare = next(x for x in props if x["lead"] and not x["institutions"])
+    full = next(x for x in props if x["lead"] and x["institutions"] and x["institutions"][0]["detail"].get("name_en"))
+    create_demo_accounts(p)
+    with running_server(p, login_limit=1000) as url:
+        c = page_login(url, "analyst")
+        for prop, lang in ((bare, "en"), (bare, "zh"), (full, "en")):
+            html = c.get(f"/loop/board/{prop['item_id']}?as_of={AS_OF}&lang={lang}").text
+            step = re.search(r'id="step-consortium".*?</table>', html, re.S)
+            assert step, prop["item_id"]
+            line = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", step.group(0)))
+            assert "· ·" not in line, line
+            assert not re.search(r"little_giant|srdi_sme|innovative_sme|single_champion", line), line  # names
+            if prop is full:
+                assert prop["institutions"][0]["detail"]["name_en"] in line
