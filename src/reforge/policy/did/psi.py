@@ -3,7 +3,7 @@
 Every fitted cell carries its ATT and two small functions: a treated unit's and a comparison
 unit's influence value, from that unit's columns of the wide table (``y{p}``, ``x{j}_{p}``) and,
 with covariates, its propensity score and IPW weight under the cell's design. The wide table
-(units × (periods + covariates), fewer columns than Ψ has) is fetched once through Arrow; its rows
+(units × (periods + covariates), fewer columns than Ψ has) is fetched once (``Engine.fetch_numpy``); its rows
 are grouped by cohort, and each cell's functions are evaluated on the blocks of its own cohort and
 of its comparison cohorts only (numpy views, no copies).
 
