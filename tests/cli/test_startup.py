@@ -124,6 +124,18 @@ def test_status_loads_no_pandas_or_arrow(tmp_path):
     assert "foreign_suppliers,3" in csv_out.splitlines()
 
 
+def test_match_rank_loads_no_pandas(tmp_path):
+    """``reforge match rank`` (issue 21: no pandas round trip where none is needed) reads its CSV
+    files with the standard library and ranks with the text ranker alone."""
+    q, c = tmp_path / "q.csv", tmp_path / "c.csv"
+    q.write_text("q\n精密减速器\n", encoding="utf-8")
+    c.write_text("c\n谐波减速器\n轴承\n", encoding="utf-8")
+    mods, out = _loaded_after("from reforge.cli.main import main\nmain()", "match", "rank", "--queries", str(q),
+                              "--candidates", str(c), "--query-col", "q", "--candidate-col", "c", "--top", "1")
+    assert json.loads(out)[0]["hits"][0]["text"] == "谐波减速器"
+    assert not ({"pandas", "pyarrow", "pyspark", "sklearn", "matplotlib", "fastapi"} & mods), sorted(mods)
+
+
 def test_lazy_group_looks_like_a_subgroup_and_usage_errors_are_plain():
     """A group loaded on demand has no completion options of its own (as with add_typer), and a
     usage error through the entry point is click's usage message with exit code 2."""

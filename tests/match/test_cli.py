@@ -74,6 +74,30 @@ def test_rank_csv_files(tmp_path):
     assert missing.returncode == 2 and "does not exist" in missing.stderr
 
 
+def test_rank_reads_its_csv_files_as_a_spreadsheet_writes_them(tmp_path):
+    """The texts are read with the standard library (no pandas): a BOM, quoted commas and line
+    breaks, CRLF ends, blank lines, short rows are read as a spreadsheet writes them; a file that is
+    not UTF-8, an empty one or a row with more fields than the header is a clear error (exit 2)."""
+    q = tmp_path / "q.csv"
+    q.write_bytes("\ufeffneed,n\r\nRV减速器,1\r\n\r\n\"谐波, 减速器\n精密\"\r\n".encode())
+    c = tmp_path / "c.csv"
+    c.write_text("desc\nRV减速机\n谐波减速器 精密\n", encoding="utf-8")
+    r = run("rank", "--queries", str(q), "--candidates", str(c), "--query-col", "need", "--candidate-col", "desc",
+            "--top", "1")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert [o["text"] for o in out] == ["RV减速器", "谐波, 减速器\n精密"]
+    assert [o["hits"][0]["candidate"] for o in out] == [0, 1]
+    for name, body, says in (("gbk.csv", "need\n减速器\n".encode("gbk"), "not a UTF-8 CSV file"),
+                             ("empty.csv", b"", "not a UTF-8 CSV file"),
+                             ("wide.csv", b"need\na,b\n", "line 2 has 2 fields")):
+        f = tmp_path / name
+        f.write_bytes(body)
+        bad = run("rank", "--queries", str(f), "--candidates", str(c), "--query-col", "need",
+                  "--candidate-col", "desc")
+        assert bad.returncode == 2 and says in bad.stderr and "Traceback" not in bad.stderr, (name, bad.stderr)
+
+
 def test_bad_options_exit_2(db):
     for args in (["--as-of", "2026-99-01"], ["--mode", "dense"], ["--top", "0"], ["--min-score", "3"]):
         r = run("demands", "--db", str(db), *args)

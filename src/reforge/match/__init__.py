@@ -6,13 +6,25 @@ Entry points (engine + plain values in, result objects out):
 - :func:`assign_demands` - capacity-respecting many-to-many assignment maximising matched value;
 - :func:`matching_degree` - share of demand value with a qualified domestic supplier, per item and chain;
 - :func:`rank_texts` / :class:`TextIndex` - the Chinese/English BM25 text ranker alone (no database).
+
+The names are imported on first use (PEP 562): ``reforge match rank`` needs the text ranker only,
+not pandas and the SQL of the database capabilities.
 """
 
-from reforge.match.assign import Edge, assign_flows
-from reforge.match.params import MatchParams, default_params
-from reforge.match.rank import assign_demands, match_demands, matching_degree
-from reforge.match.result import AssignResult, DegreeResult, MatchResult
-from reforge.match.text import TextIndex, rank_texts, tokens
+from __future__ import annotations
 
-__all__ = ["AssignResult", "DegreeResult", "Edge", "MatchParams", "MatchResult", "TextIndex", "assign_demands",
-           "assign_flows", "default_params", "match_demands", "matching_degree", "rank_texts", "tokens"]
+from importlib import import_module
+from typing import Any
+
+_HOME = {"Edge": "assign", "assign_flows": "assign", "MatchParams": "params", "default_params": "params",
+         "assign_demands": "rank", "match_demands": "rank", "matching_degree": "rank",
+         "AssignResult": "result", "DegreeResult": "result", "MatchResult": "result",
+         "TextIndex": "text", "rank_texts": "text", "tokens": "text"}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(import_module(f"reforge.match.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'reforge.match' has no attribute {name!r}")
