@@ -30,9 +30,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("report/export.py", "glues a quote"):
         "CSV/XLSX formula guard: a leading ' makes a spreadsheet show text as text; no SQL",
     ("api/headers.py", "glues a quote"): "a CSP hash source ('sha256-...') in an HTTP header; no SQL",
-    ("api/sql.py", "quoting helper"):
-        "lit() delegates to sqlbuild.literal (no quoting of its own); still used by web/names.py and "
-        "web/views.py for USCC IN-lists",
     ("policy/did/sql.py", "quoting helper"):
         "lit() writes finite floats as exact numeric literals (repr, parenthesised) into the influence "
         "projection; no strings",

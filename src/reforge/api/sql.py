@@ -1,28 +1,13 @@
 """SQL helpers for the API: result rows as JSON-ready dicts, values bound as parameters.
 
-New code binds request values: ``rows(engine, "... WHERE uscc = ?", [uscc])`` and
-``"name LIKE ? " + LIKE_ESCAPE`` with ``like_pattern(q)``. ``lit`` and ``like`` remain for
-callers not yet moved to parameters; both write through :mod:`reforge.engine.sqlbuild`,
-the one module that puts values into SQL text.
+Request values are bound: ``rows(engine, "... WHERE uscc = ?", [uscc])`` and
+``"name LIKE ? " + LIKE_ESCAPE`` with ``like_pattern(q)`` (both from :mod:`reforge.engine.sqlbuild`,
+the one module that puts values into SQL text).
 """
 
 from __future__ import annotations
 
 from reforge.engine.base import Params, norm_params, wrap_query_error
-from reforge.engine.sqlbuild import LIKE_ESCAPE, like_pattern, literal
-
-
-def lit(v: object) -> str:
-    """A SQL constant: NULL, a number, TRUE/FALSE or a single-quoted string (prefer binding)."""
-    if v is None or isinstance(v, bool | int | float | str):
-        return literal(v)
-    return literal(str(v))
-
-
-def like(v: str) -> str:
-    """A LIKE pattern constant matching ``v`` anywhere, with its ESCAPE clause (prefer
-    ``LIKE ? ESCAPE '\\'`` with ``like_pattern(v)`` bound)."""
-    return literal(like_pattern(v)) + " " + LIKE_ESCAPE
 
 
 def rows(engine: object, sql: str, params: Params = None) -> list[dict]:
@@ -44,4 +29,4 @@ def rows(engine: object, sql: str, params: Params = None) -> list[dict]:
     return jsonable(engine.fetch_df(sql, params))  # type: ignore[attr-defined]
 
 
-__all__ = ["LIKE_ESCAPE", "like", "like_pattern", "lit", "rows"]
+__all__ = ["rows"]

@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from reforge.api.sql import lit, rows
+from reforge.api.sql import rows
 from reforge.engine.base import Engine
+from reforge.engine.sqlbuild import placeholders
 from reforge.firms.condition_names import CONDITIONS, MONEY, NOT_MET, PERCENT  # noqa: F401 - re-exported
 from reforge.firms.condition_names import condition_name as _condition_name
 from reforge.messages.numbers import country_name, percent
@@ -130,7 +131,7 @@ def firm_names(engine: Engine, usccs: Iterable[str]) -> dict[str, dict[str, str 
     if not us:
         return {}
     if len(us) <= 200:
-        found = rows(engine, f"SELECT uscc, name, name_en FROM enterprises WHERE uscc IN ({', '.join(lit(u) for u in us)})")
+        found = rows(engine, f"SELECT uscc, name, name_en FROM enterprises WHERE uscc IN ({placeholders(us)})", us)
     else:   # a long list (a table of every firm) joins a registered list: an IN list of thousands of
         # literals costs more to plan than the lookup itself
         import pandas as pd
