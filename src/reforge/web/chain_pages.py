@@ -41,8 +41,9 @@ def generic_result(db: Database, e: Engine, region: str | None) -> dict:
 def chains_page(request: Request, user: AnalystUser, db: DBDep) -> Response:
     with db.reader() as e:
         chain_list = sv.list_chains(e)
-        gen = generic_result(db, e, region_scope(user))  # as the API: a region's labels from its purchases
-    return render(request, "chains.html", user, chains=chain_list, generic=gen, scope_region=region_scope(user),
+        region = region_scope(user)
+        gen = generic_result(db, e, region)  # as the API: a region's labels from its purchases
+    return render(request, "chains.html", user, chains=chain_list, generic=gen, scope_region=region,
                   generic_rows=views.records(gen["data"]) if gen["ok"] else [])
 
 
