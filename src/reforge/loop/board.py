@@ -23,8 +23,8 @@ enterprise account only its own projects and no other firm's credit grade.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
 
+from reforge.chain.metrics import shared_bottlenecks
 from reforge.engine.base import Engine
 from reforge.errors import NotFound, ReforgeError
 from reforge.loop import projects_sql as q
@@ -65,12 +65,6 @@ def board(engine: Engine, item_id: str, as_of: str | _dt.date | None = None, yea
     return BoardResult(item_id, r["name"], r["name_zh"], r["foundation"], day, y, steps, region)
 
 
-def _bottlenecks(engine: Engine, chain_id: str, year: int | None, region: str | None, memo: dict) -> Any:
-    """:func:`reforge.chain.bottlenecks` of the chain, once per ``memo`` (errors are not kept)."""
-    from reforge.chain.metrics import shared_bottlenecks
-    return shared_bottlenecks(engine, chain_id, year, region, memo)
-
-
 def _chains(engine: Engine, item_id: str) -> list[dict]:
     if not engine.table_exists("chain_items") or not engine.table_exists("chains"):
         return []
@@ -88,7 +82,7 @@ def _why(engine: Engine, item_id: str, year: int | None, name: Localized, region
     notes: list[Message] = []
     for c in chains:
         try:
-            b = _bottlenecks(engine, c["chain_id"], year, region, memo)
+            b = shared_bottlenecks(engine, c["chain_id"], year, region, memo)
         except ReforgeError as e:
             notes.append(Message("loop.projects.note.chain_failed", {"chain": c["chain_id"], "error": str(e)[:200]}))
             continue
@@ -151,10 +145,9 @@ def _consortium(engine: Engine, item_id: str, day: str, scope: str | None, regio
     from reforge.research.partners import propose_partners
     action = Message("loop.board.action.consortium", {"item": item_id})
     try:
-        if "labels" not in memo:
-            from reforge.research.need import item_labels
-            memo["labels"] = item_labels(engine, memo=memo)
-        res = propose_partners(engine, item=item_id, as_of=day, include_demands=False, labels=memo["labels"])
+        from reforge.research.need import item_labels
+        res = propose_partners(engine, item=item_id, as_of=day, include_demands=False,
+                               labels=item_labels(engine, memo=memo))
     except ReforgeError as e:  # e.g. a database without the joint-research tables
         return Step("consortium", [], Message("loop.board.missing.consortium_failed", {"error": str(e)[:200]}),
                     action, "/research")
@@ -228,7 +221,7 @@ def _trend(engine: Engine, item_id: str, region: str | None, memo: dict) -> Step
     for c in chains:
         for yr in years:
             try:
-                b = _bottlenecks(engine, c["chain_id"], yr, region, memo)
+                b = shared_bottlenecks(engine, c["chain_id"], yr, region, memo)
             except ReforgeError:
                 continue
             i = next(x for x in b.items if x["item_id"] == item_id)

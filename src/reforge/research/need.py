@@ -19,8 +19,19 @@ NEED_LABELS: tuple[str, ...] = ("blank", "chokepoint", "weak")
 def item_labels(engine: Engine, year: int | None = None, memo: dict | None = None) -> pd.DataFrame:
     """One row per (chain, item) labelled blank/chokepoint/weak by ``reforge.chain``:
     ``chain_id, item_id, name, name_zh, label, weight`` (the label's priority weight, 0-1).
-    Empty when the chain tables are missing. ``memo``: shares each chain's bottlenecks with the
-    caller's other analyses (``reforge.chain.metrics.shared_bottlenecks``)."""
+    Empty when the chain tables are missing. ``memo``: a dict the caller keeps while the data are
+    unchanged; the labels are computed once per memo and year (the same frame is returned: do not
+    modify it), each chain's bottlenecks shared with the caller's other analyses
+    (``reforge.chain.metrics.shared_bottlenecks``). Failures are not kept."""
+    if memo is None:
+        return _item_labels(engine, year, None)
+    key = ("item_labels", year)
+    if key not in memo:
+        memo[key] = _item_labels(engine, year, memo)
+    return memo[key]
+
+
+def _item_labels(engine: Engine, year: int | None, memo: dict | None) -> pd.DataFrame:
     from reforge.chain.graph import list_chains
     from reforge.chain.metrics import shared_bottlenecks
     from reforge.chain.thresholds import load_thresholds

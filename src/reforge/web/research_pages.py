@@ -54,19 +54,16 @@ def research_results(db: Any, e: Any, year: int | None, item: str | None, region
     or network (they count every region): ``{"ok": False, "error": None}``."""
     from reforge.research import collaboration_network, personnel_flows, propose_partners
     from reforge.research.need import item_labels
-    memo: dict[str, Any] = {}
+    failed: list[bool] = []   # the labels failed once: the three analyses do not try again
 
-    def labels() -> Any:   # the item labels the boards use too (the server's analysis memo)
-        if "labels" not in memo:
-            shared = analysis_memo(db, e)
-            if "labels" not in shared:
-                lab = cap(lambda: item_labels(e, memo=shared))
-                if not lab["ok"]:
-                    memo["labels"] = None
-                    return None
-                shared["labels"] = lab["data"]
-            memo["labels"] = shared["labels"]
-        return memo["labels"]
+    def labels() -> Any:   # the item labels the boards use too (kept in the server's analysis memo)
+        if failed:
+            return None
+        lab = cap(lambda: item_labels(e, memo=analysis_memo(db, e)))
+        if not lab["ok"]:
+            failed.append(True)
+            return None
+        return lab["data"]
 
     none = {"ok": False, "data": None, "error": None}
     f = cached(db, e, ("research_flows_view", year),
