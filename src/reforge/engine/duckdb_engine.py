@@ -73,18 +73,22 @@ class DuckDBEngine(Engine):
         except duckdb.Error as e:
             raise wrap_query_error(e, sql, bound) from e
 
-    def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
+    def _relation(self, sql: str, params: Params, read: Callable[[Any], T]) -> T:
+        """``read(relation)`` of the query (the relation is None for a statement without a result),
+        inside the error handling: a half-read result would keep the connection busy."""
         bound = norm_params(params)
         try:
-            rel = self.con.sql(sql, params=bound) if bound is not None else self.con.sql(sql)
+            return read(self.con.sql(sql, params=bound) if bound is not None else self.con.sql(sql))
+        except duckdb.Error as e:
+            raise wrap_query_error(e, sql, bound) from e
+
+    def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
+        def read(rel: Any) -> pa.Table:
             if rel is None:  # a statement without a result
                 import pyarrow as pa
                 return pa.table({})
-            if hasattr(rel, "to_arrow_table"):
-                return rel.to_arrow_table()
-            return rel.arrow()
-        except duckdb.Error as e:
-            raise wrap_query_error(e, sql, bound) from e
+            return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+        return self._relation(sql, params, read)
 
     def fetch_df(self, sql: str, params: Params = None) -> pd.DataFrame:
         bound = norm_params(params)
@@ -169,14 +173,8 @@ class DuckDBEngine(Engine):
     def fetch_numpy(self, sql: str, params: Params = None) -> dict[str, np.ndarray]:
         """DuckDB's own numpy transfer (pyarrow is not loaded), in ``Engine.fetch_numpy``'s conventions."""
         from reforge.engine.columns import plain_numpy
-        bound = norm_params(params)
-        try:
-            rel = self.con.sql(sql, params=bound) if bound is not None else self.con.sql(sql)
-            if rel is None:  # a statement without a result
-                return {}
-            return {c: plain_numpy(v) for c, v in rel.fetchnumpy().items()}
-        except duckdb.Error as e:
-            raise wrap_query_error(e, sql, bound) from e
+        return self._relation(sql, params, lambda rel: {} if rel is None else
+                              {c: plain_numpy(v) for c, v in rel.fetchnumpy().items()})
 
     def materialize(self, name: str, sql: str) -> None:
         self.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
