@@ -21,11 +21,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from reforge.errors import InvalidInput
 from reforge.messages import Message
+from reforge.settings.yaml_files import safe_load
 
 Op = Literal["is_true", "eq", "le", "ge"]
 
@@ -74,7 +74,7 @@ class Catalogue(BaseModel):
 def load_catalogue() -> Catalogue:
     """The validated ``catalogue.yaml``."""
     text = resources.files("reforge.appraise").joinpath("catalogue.yaml").read_text(encoding="utf-8")
-    return Catalogue(**yaml.safe_load(text))
+    return Catalogue(**safe_load(text))
 
 
 def _kind(kind: str) -> Kind:

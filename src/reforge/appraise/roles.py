@@ -7,10 +7,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from reforge.errors import InvalidInput
+from reforge.settings.yaml_files import safe_load
 
 ROLES = ("downstream_user", "key_part_expert", "academic", "government", "finance")
 
@@ -64,7 +64,7 @@ class RoleRules(BaseModel):
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
     text = resources.files("reforge.appraise").joinpath("roles.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(safe_load(text))
 
 
 def load_roles(role_weights: Mapping[str, float] | None = None) -> RoleRules:

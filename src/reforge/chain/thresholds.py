@@ -10,10 +10,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reforge.errors import ReforgeError
+from reforge.settings.yaml_files import safe_load
 
 
 class Thresholds(BaseModel):
@@ -45,7 +45,7 @@ class Thresholds(BaseModel):
 @lru_cache(maxsize=1)
 def _defaults_raw() -> dict[str, Any]:
     text = resources.files("reforge.chain").joinpath("thresholds.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(safe_load(text))
 
 
 def defaults_text() -> str:

@@ -12,8 +12,9 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, Field, field_validator
+
+from reforge.settings.yaml_files import safe_load
 
 GRADES_FILE = Path(__file__).with_name("grades.yaml")
 GRADE_NAMES: tuple[str, ...] = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
@@ -65,7 +66,7 @@ def load_grades(path: str | Path | None = None) -> GradeScale:
 @lru_cache(maxsize=8)
 def _load(path: str) -> GradeScale:
     with open(path, encoding="utf-8") as f:
-        return GradeScale.model_validate(yaml.safe_load(f))
+        return GradeScale.model_validate(safe_load(f))
 
 
 def score_cutoffs(scale: GradeScale, a: float, b: float) -> list[int]:

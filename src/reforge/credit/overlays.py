@@ -14,12 +14,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, field_validator, model_validator
 
 from reforge.credit.grades import GradeScale
 from reforge.engine.sqlbuild import is_ident, literal
 from reforge.messages import Localized, Message
+from reforge.settings.yaml_files import safe_load
 
 OVERLAYS_FILE = Path(__file__).with_name("overlays.yaml")
 
@@ -94,7 +94,7 @@ def load_overlays(path: str | Path | None = None) -> OverlaySet:
 @lru_cache(maxsize=8)
 def _load(path: str) -> OverlaySet:
     with open(path, encoding="utf-8") as f:
-        return OverlaySet.model_validate(yaml.safe_load(f))
+        return OverlaySet.model_validate(safe_load(f))
 
 
 def _value_sql(v: float | str) -> str:

@@ -20,7 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from reforge.settings.yaml_files import safe_load
 
 ATLAS_PATH = Path(__file__).with_name("atlas.yaml")
 FRONTIER = 5
@@ -58,7 +59,7 @@ class ItemDesign:
 def load_atlas() -> dict:
     """The parsed ``atlas.yaml``."""
     with ATLAS_PATH.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return safe_load(fh)
 
 
 def _unit(key: str) -> float:

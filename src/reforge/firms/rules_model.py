@@ -22,6 +22,7 @@ from reforge.engine.sqlbuild import is_ident
 from reforge.errors import ReforgeError
 from reforge.firms.metrics import METRICS
 from reforge.schema.tables import CREDIT_KINDS
+from reforge.settings.yaml_files import safe_load
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 PROVINCES_DIR = Path(__file__).resolve().parent / "provinces"
@@ -281,7 +282,7 @@ class Province(Strict):
 
 def _read_yaml(path: Path) -> dict:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise ReforgeError(f"{path}: invalid YAML: {e}") from None
 

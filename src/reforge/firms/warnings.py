@@ -27,6 +27,7 @@ from reforge.firms.rules_model import TIERS
 from reforge.firms.screen import EPS, _val, data_years, prepare_features
 from reforge.firms.validity import valid_sql
 from reforge.messages import Localized, Message, codes_of
+from reforge.settings.yaml_files import safe_load
 
 SIGNALS_FILE = Path(__file__).resolve().parent / "signals.yaml"
 
@@ -67,7 +68,7 @@ def load_signals(path: str | None = None) -> SignalConfig:
     """The warning configuration (default ``firms/signals.yaml``)."""
     p = Path(path) if path else SIGNALS_FILE
     try:
-        return SignalConfig.model_validate(yaml.safe_load(p.read_text(encoding="utf-8")))
+        return SignalConfig.model_validate(safe_load(p.read_text(encoding="utf-8")))
     except (ValueError, yaml.YAMLError) as e:
         raise ReforgeError(f"{p.name}: invalid signal configuration: {e}") from None
 

@@ -9,10 +9,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reforge.errors import InvalidInput
+from reforge.settings.yaml_files import safe_load
 
 PARTS = ("output_share", "purchase_share", "domestic_suppliers", "tree_depth", "tree_size")
 KINDS = ("srdi_sme", "little_giant")
@@ -46,7 +46,7 @@ class LeaderRules(BaseModel):
 @lru_cache(maxsize=1)
 def _defaults() -> dict[str, Any]:
     text = resources.files("reforge.loop").joinpath("leaders.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)
 
 
 def load_rules(overrides: dict | LeaderRules | None = None) -> LeaderRules:

@@ -67,8 +67,8 @@ class MatchParams(BaseModel):
 @lru_cache(maxsize=1)
 def default_params() -> MatchParams:
     """The shipped ``weights.yaml``."""
-    import yaml
-    return MatchParams.model_validate(yaml.safe_load(_FILE.read_text(encoding="utf-8")))
+    from reforge.settings.yaml_files import safe_load
+    return MatchParams.model_validate(safe_load(_FILE.read_text(encoding="utf-8")))
 
 
 __all__ = ["GROUP_PARTS", "PARTS", "ItemFit", "MatchParams", "default_params"]

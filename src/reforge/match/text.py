@@ -50,8 +50,9 @@ STOP_WORDS = frozenset({
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, str]:
     """``{word: canonical word}`` from ``synonyms.yaml`` (validated: every group a list of words)."""
-    import yaml
     from pydantic import BaseModel, field_validator
+
+    from reforge.settings.yaml_files import safe_load
 
     class _File(BaseModel):
         version: int
@@ -64,7 +65,7 @@ def synonyms() -> dict[str, str]:
                 raise ValueError("a synonym group needs at least two words")
             return v
 
-    data = _File.model_validate(yaml.safe_load(_SYNONYMS.read_text(encoding="utf-8")))
+    data = _File.model_validate(safe_load(_SYNONYMS.read_text(encoding="utf-8")))
     out: dict[str, str] = {}
     for group in data.groups:
         canon = _norm(group[0])

@@ -63,8 +63,8 @@ class ResearchParams(BaseModel):
 @lru_cache(maxsize=1)
 def default_params() -> ResearchParams:
     """The shipped ``params.yaml``."""
-    import yaml
-    return ResearchParams.model_validate(yaml.safe_load(_FILE.read_text(encoding="utf-8")))
+    from reforge.settings.yaml_files import safe_load
+    return ResearchParams.model_validate(safe_load(_FILE.read_text(encoding="utf-8")))
 
 
 __all__ = ["PARTS", "CreditFloor", "LinkWeights", "ResearchParams", "default_params"]
