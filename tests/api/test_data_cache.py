@@ -158,3 +158,89 @@ def test_result_store_keeps_the_most_recent_results(tmp_path, monkeypatch):
     assert s.put(("day", 10), "fp", 10)  # the 11th: the 3 oldest go, 8 are left
     kept = [i for i in range(11) if s.get(("day", i), "fp")[0]]
     assert kept == [3, 4, 5, 6, 7, 8, 9, 10]
+
+
+def test_a_page_does_not_wait_for_its_result_to_be_written(served, monkeypatch):
+    """``data_cached(persist=True)`` returns while the store is still writing; ``flush`` (and the
+    server's close) waits for the write, after which a restarted server reads the result back."""
+    import threading
+
+    from reforge.api.result_store import ResultStore
+    release, writing = threading.Event(), threading.Event()
+    put = ResultStore.put
+
+    def slow_put(self, key, fingerprint, value):
+        writing.set()
+        assert release.wait(10), "the test never released the writer"
+        return put(self, key, fingerprint, value)
+
+    monkeypatch.setattr(ResultStore, "put", slow_put)
+    calls: list[int] = []
+    d = Database(served, poll=0.05)
+    try:
+        first = _page(d, calls)  # returns although the write is held back
+        assert writing.wait(10) and len(calls) == 1
+        assert list(Path(str(served) + ".results").glob("*.json")) == []
+        assert not d.store.flush(timeout=0.05)
+        release.set()
+        assert d.store.flush(timeout=10)
+        assert len(list(Path(str(served) + ".results").glob("*.json"))) == 1
+    finally:
+        release.set()
+        d.close()
+    d = Database(served, poll=0.05)
+    try:
+        assert _page(d, calls) == first and len(calls) == 1  # read back, not recomputed
+    finally:
+        d.close()
+
+
+def test_results_queued_from_many_threads_are_all_written(tmp_path):
+    """The writer thread stops when its queue is empty and starts again on the next result; a
+    value that cannot be stored (not JSON-ready) is logged and skipped, the others are written."""
+    import threading
+
+    from reforge.api.result_store import ResultStore
+    s = ResultStore(tmp_path / "x.duckdb.results")
+
+    def queue(k: int) -> None:
+        for i in range(25):
+            s.put_later(("t", k, i), "fp", {"k": k, "i": i, "名": "江苏"})
+
+    threads = [threading.Thread(target=queue, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    s.put_later(("bad",), "fp", {"v": object()})
+    for t in threads:
+        t.join()
+    assert s.flush(timeout=30)
+    assert all(s.get(("t", k, i), "fp") == (True, {"k": k, "i": i, "名": "江苏"}) for k in range(4) for i in range(25))
+    assert s.get(("bad",), "fp") == (False, None)
+    s.put_later(("again",), "fp", 1)  # a new writer after the first one ended
+    assert s.flush(timeout=10) and s.get(("again",), "fp") == (True, 1)
+
+
+def test_results_are_written_when_no_request_holds_the_file(served):
+    """The store's writer waits while a request reads (encoding would slow it down) and writes once
+    the file has been free for ``STORE_SETTLE`` seconds."""
+    import time
+
+    from reforge.api import db as dbmod
+    d = Database(served, poll=0.05)
+    files = Path(str(served) + ".results")
+    try:
+        with d.reader() as e:
+            d.data_cached(e, ("held",), lambda: {"n": 1}, persist=True)
+            time.sleep(dbmod.STORE_SETTLE + 0.3)
+            assert not list(files.glob("*.json"))  # still queued: a request holds the file
+        t0 = time.monotonic()
+        assert d.store.flush(timeout=10)
+        assert time.monotonic() - t0 >= dbmod.STORE_SETTLE * 0.9  # after a moment without requests
+        assert d.store.get(("held",), d._fingerprint[1]) == (True, {"n": 1})
+        assert d._gate.acquire_shared(1)
+        assert not d._gate.wait_idle(0.0, 0.05)  # a request holds the file
+        d._gate.release_shared()
+        assert not d._gate.wait_idle(0.5, 0.1)  # just released: not settled yet
+        assert d._gate.wait_idle(0.05, 5)
+    finally:
+        d.close()

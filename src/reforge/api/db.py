@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 
 # tables no analysis reads: writes to them (a login, a token, an audit row of a rejected upload)
 # keep the analysis caches (Database.data_cached)
+# the result store's writer waits STORE_SETTLE seconds, then until no request holds the file (at
+# most STORE_WAIT seconds: under continuous load results are still written)
+STORE_SETTLE, STORE_WAIT = 0.2, 30.0
 NOT_ANALYSED = frozenset({"users", "api_tokens", "revoked_tokens", "audit_log", "policy_runs"})
 
 
@@ -83,6 +86,7 @@ class Gate:
         self._shared = 0
         self._exclusive = False
         self._wanting = 0
+        self._released = 0.0  # time.monotonic() of the last release
 
     def acquire_shared(self, timeout: float) -> bool:
         """Enter as a reader; False if not possible within ``timeout`` seconds."""
@@ -100,9 +104,25 @@ class Gate:
                     step = min(step, self.hold_off - waited)
                 self._cond.wait(max(step, 0.001))
 
+    def wait_idle(self, settle: float, timeout: float) -> bool:
+        """Wait until no request and no write has held the gate for ``settle`` seconds; False
+        after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                free = not self._shared and not self._exclusive
+                if free and now - self._released >= settle:
+                    return True
+                if now >= deadline:
+                    return False
+                step = settle - (now - self._released) if free else deadline - now
+                self._cond.wait(max(min(step, deadline - now), 0.001))
+
     def release_shared(self) -> None:
         with self._cond:
             self._shared -= 1
+            self._released = time.monotonic()
             if self._shared == 0:
                 self._cond.notify_all()
 
@@ -126,6 +146,7 @@ class Gate:
     def release_exclusive(self) -> None:
         with self._cond:
             self._exclusive = False
+            self._released = time.monotonic()
             self._cond.notify_all()
 
 
@@ -154,7 +175,8 @@ class Database:
         self.cache: dict = {}  # page-level memo of analysis results, cleared by every write
         self.data_cache: dict = {}  # key -> (data fingerprint, result): kept while the data is unchanged
         self._fingerprint: tuple[int, str] | None = None  # (generation, digest of the analysed tables)
-        self.store = ResultStore.for_database(self.path)  # page results that outlive the process
+        # page results that outlive the process, written while no request is served (below)
+        self.store = ResultStore.for_database(self.path, before_write=self._quiet)
         self._fp_lock = threading.Lock()
         self.users: dict = {}  # bearer token -> (user, expiry), cleared by every write
         self.generation = 0  # bumped by every write (own or another process's)
@@ -173,6 +195,14 @@ class Database:
         self._watcher.start()
 
     # -- handles ---------------------------------------------------------------------------------
+
+    def _quiet(self) -> None:
+        """What the result store's writer waits for: no request has held the file for
+        ``STORE_SETTLE`` seconds (the page that queued the result renders meanwhile), at most
+        ``STORE_WAIT`` seconds; not at all once the server closes. Encoding a result holds the
+        interpreter lock: written beside a request, it would slow that request down."""
+        if not self._stop.is_set():
+            self._gate.wait_idle(STORE_SETTLE, STORE_WAIT)
 
     def _open(self, wait: float | None = None) -> None:
         self.root = DuckDBEngine(self.path, read_only=True, wait=wait)
@@ -206,6 +236,9 @@ class Database:
         if fp is not None and fp[0] == gen:
             return fp[1]
         with self._fp_lock:
+            fp = self._fingerprint  # computed by another thread while this one waited for the lock
+            if fp is not None and fp[0] == gen:
+                return fp[1]
             from reforge.engine.sqlbuild import ident, literal
             from reforge.schema.tables import TABLES
             names = [t.name for t in TABLES if t.name not in NOT_ANALYSED and e.table_exists(t.name)]
@@ -234,7 +267,7 @@ class Database:
             if not keep(value):
                 return value
             if store is not None:
-                store.put(key, fp, value)
+                store.put_later(key, fp, value)  # written on the store's thread: the page does not wait
         if len(self.data_cache) >= limit:
             self.data_cache.clear()
         self.data_cache[key] = (fp, value)
@@ -344,6 +377,8 @@ class Database:
         self._stop.set()
         if self._watcher.is_alive() and self._watcher is not threading.current_thread():
             self._watcher.join(timeout=5)
+        if self.store is not None and not self.store.flush(timeout=60):
+            log.warning("results of %s still being written at close", self.path)
         try:
             self._close_handles()
         finally:

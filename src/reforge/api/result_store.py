@@ -18,6 +18,13 @@ temporary name and renamed, so a kill -9 leaves the old file or the new one, nev
 Only JSON-ready values are stored (the ``cap`` results of the pages: dicts, lists, strings,
 numbers); the files hold what the page would compute from the database, so they need no other
 protection than the database file itself (same directory, owner-only permissions).
+
+A page does not wait for its result to be written: ``put_later`` hands it to a writer thread (the
+JSON of the research page's proposals alone is 10 MB, 0.15 s to encode on the 20k demo), and
+``flush`` waits for what is queued (the server's close, the warm-up before it reports ready). The
+server's writer waits until no request is being served (``Database._quiet``): encoding holds the
+interpreter lock. A result still queued when the process is killed is computed again on the next
+visit.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ import json
 import logging
 import os
 import tempfile
+import threading
+from collections import deque
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -53,14 +63,21 @@ def code_stamp() -> str:
 class ResultStore:
     """JSON results in ``directory``, one file per key, valid for one (data, code) stamp."""
 
-    def __init__(self, directory: str | Path) -> None:
+    def __init__(self, directory: str | Path, before_write: Callable[[], None] | None = None) -> None:
+        """``before_write``: called by the writer thread before each queued result (the server
+        waits there for a moment without requests)."""
         self.dir = Path(directory)
+        self._before_write = before_write
+        self._queue: deque[tuple[tuple, str, Any]] = deque()
+        self._writer: threading.Thread | None = None  # runs while the queue holds results
+        self._cond = threading.Condition()
+        self._busy = 0  # results queued or being written
 
     @staticmethod
-    def for_database(path: str | Path) -> ResultStore | None:
+    def for_database(path: str | Path, before_write: Callable[[], None] | None = None) -> ResultStore | None:
         """The store beside database file ``path`` (None for an in-memory database)."""
         p = str(path)
-        return None if p in ("", ":memory:") else ResultStore(p + ".results")
+        return None if p in ("", ":memory:") else ResultStore(p + ".results", before_write)
 
     def _file(self, key: tuple) -> Path:
         return self.dir / (hashlib.sha256(repr(key).encode()).hexdigest()[:40] + ".json")
@@ -110,6 +127,41 @@ class ResultStore:
             return False
         self._prune()
         return True
+
+    def put_later(self, key: tuple, fingerprint: str, value: Any) -> None:
+        """``put`` on the store's writer thread; the caller does not wait. ``value`` must not be
+        changed afterwards (the server's memo hands the same object to every request, read-only)."""
+        with self._cond:
+            self._queue.append((key, fingerprint, value))
+            self._busy += 1
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_queued, name="reforge-result-store",
+                                                daemon=True)
+                self._writer.start()
+
+    def _write_queued(self) -> None:
+        while True:
+            with self._cond:
+                if not self._queue:
+                    self._writer = None  # a later put_later starts a new writer
+                    return
+                key, fingerprint, value = self._queue.popleft()
+            try:
+                if self._before_write is not None:
+                    self._before_write()
+                self.put(key, fingerprint, value)
+            except Exception:  # noqa: BLE001 - a result that cannot be stored is computed again
+                log.exception("result %r not stored", key)
+            finally:
+                with self._cond:
+                    self._busy -= 1
+                    self._cond.notify_all()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every result handed to ``put_later`` is written (or failed); False when
+        ``timeout`` seconds passed first."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._busy == 0, timeout)
 
     def _prune(self) -> None:
         """Keep at most ``MAX_FILES`` results: the least recently written beyond go (down to 80 %)."""

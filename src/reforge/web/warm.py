@@ -60,7 +60,7 @@ def steps(stopped: Callable[[], bool]) -> list[tuple[str, Step]]:
             ("warnings", read(warnings_list)), ("shortlist", read(lambda db, e: shortlist(db, e, tier))),
             ("review", read(lambda db, e: review_list(db, e, tier))),
             ("cohorts", read(lambda db, e: cohort_table(db, e, tier))), ("credit", read(credit_lean)),
-            ("research", read(lambda db, e: research_results(db, e, None, None, None))),
+            ("research", lambda db: research_results(db, None, None, None)),
             ("projects", read(lambda db, e: portfolio_result(db, e, None, None, None))), ("boards", boards)]
 
 
@@ -111,6 +111,8 @@ class PageWarmer:
                 fn(self.db)
             except Exception:  # noqa: BLE001 - a page shows its own error; the warm-up goes on
                 log.exception("warm-up step %s failed", name)
+        if self.db.store is not None:
+            self.db.store.flush()  # ready means stored too: a restart reads the results back
         if stopped():
             return False
         self.seconds = time.perf_counter() - t0
