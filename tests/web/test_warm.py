@@ -52,7 +52,7 @@ def test_warm_up_after_start_and_after_a_data_change(demo_db, tmp_path, monkeypa
         for k in WARMED:
             assert k in first, k
         with d.reader() as e:  # what the page reads equals the analysis run now
-            _, got, _ = research_results(d, e, None, None, None)
+            _, got, _ = research_results(d, None, None, None)
             assert got["ok"] and got["data"] == json.loads(json.dumps(propose_partners(e).to_dict()))
         with d.writer() as e:  # a data change: the pages are warmed again, for the new data
             e.execute("UPDATE enterprises SET name = name || ' (renamed)' WHERE uscc = "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import threading
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from reforge.api.deps import region_scope
 from reforge.messages import render as render_message
+from reforge.web.parts import side_by_side
 from reforge.web.render import DBDep, PageUser, analysis_memo, cached, cap, lang_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -47,33 +49,46 @@ def network_view(n: Any) -> dict:
             "notes": [m.to_dict() for m in n.notes]}
 
 
-def research_results(db: Any, e: Any, year: int | None, item: str | None, region: str | None) -> tuple[dict, dict, dict]:
+def research_results(db: Any, year: int | None, item: str | None, region: str | None) -> tuple[dict, dict, dict]:
     """The flow, proposal and network results of the page, each kept while the data are unchanged
     and in the result store (the proposals take seconds on a province); the item labels are
-    computed once for the three, and only when one is missing. A region-bound account gets no flows
-    or network (they count every region): ``{"ok": False, "error": None}``."""
+    computed once for the three, and only when one is missing. The proposals are computed beside
+    the flows and the network, each on its own read cursor (``reforge.web.parts``). A region-bound
+    account gets no flows or network (they count every region): ``{"ok": False, "error": None}``."""
+    from reforge.chain.graph import list_chains
+    from reforge.chain.metrics import shared_bottlenecks
     from reforge.research import collaboration_network, personnel_flows, propose_partners
     from reforge.research.need import item_labels
-    failed: list[bool] = []   # the labels failed once: the three analyses do not try again
+    lock, made = threading.Lock(), []   # the labels, made once for the three (the first to ask waits)
 
-    def labels() -> Any:   # the item labels the boards use too (kept in the server's analysis memo)
-        if failed:
-            return None
-        lab = cap(lambda: item_labels(e, memo=analysis_memo(db, e)))
-        if not lab["ok"]:
-            failed.append(True)
-            return None
-        return lab["data"]
+    def labels(e: Any) -> Any:   # the item labels the boards use too (kept in the server's analysis memo)
+        with lock:
+            if not made:   # a failure gives None: the analyses do not try again (each reports it)
+                memo = analysis_memo(db, e)
+                # every chain's bottlenecks side by side into the memo, where the labels read them
+                chains = cap(lambda: [c["chain_id"] for c in list_chains(e) if c["n_items"]])
+                side_by_side(db, [lambda c_e, c=c: cap(shared_bottlenecks, c_e, c, None, None, memo)
+                                  for c in chains["data"] or []])
+                lab = cap(lambda: item_labels(e, memo=memo))
+                made.append(lab["data"] if lab["ok"] else None)
+            return made[0]
 
     none = {"ok": False, "data": None, "error": None}
-    f = cached(db, e, ("research_flows_view", year),
-               lambda: cap(lambda: flows_view(personnel_flows(e, year, labels=labels()))),
-               persist=True) if region is None else none
-    p = cached(db, e, ("research_partners_view", item, _dt.date.today().isoformat()),
-               lambda: cap(lambda: propose_partners(e, item, labels=labels()).to_dict()), persist=True)
-    n = cached(db, e, ("research_network_view",),
-               lambda: cap(lambda: network_view(collaboration_network(e, labels=labels()))),
-               persist=True) if region is None else none
+
+    def proposals(e: Any) -> dict:
+        return cached(db, e, ("research_partners_view", item, _dt.date.today().isoformat()),
+                      lambda: cap(lambda: propose_partners(e, item, labels=labels(e)).to_dict()), persist=True)
+
+    def flows_and_network(e: Any) -> tuple[dict, dict]:
+        if region is not None:
+            return none, none
+        f = cached(db, e, ("research_flows_view", year),
+                   lambda: cap(lambda: flows_view(personnel_flows(e, year, labels=labels(e)))), persist=True)
+        n = cached(db, e, ("research_network_view",),
+                   lambda: cap(lambda: network_view(collaboration_network(e, labels=labels(e)))), persist=True)
+        return f, n
+
+    p, (f, n) = side_by_side(db, [proposals, flows_and_network])
     return f, p, n
 
 
@@ -101,17 +116,17 @@ def research_page(request: Request, user: PageUser, db: DBDep, year: int | None 
         return message.render(lang) if hasattr(message, "render") else str(message)
 
     if analyst:
-        with db.reader() as e:
-            f, p, n = research_results(db, e, year, item, region)
-            if p["ok"]:
-                props = p["data"]["proposals"]
-                if region is not None:
-                    from reforge.region import region_firms
+        f, p, n = research_results(db, year, item, region)
+        if p["ok"]:
+            props = p["data"]["proposals"]
+            if region is not None:
+                from reforge.region import region_firms
+                with db.reader() as e:
                     props = proposals_with(props, region_firms(e, region))
-                ctx["proposals"] = {**p["data"], "proposals": props, "summary": {
-                    "code": "research.partners.summary",
-                    "params": {"n": len(props), "led": sum(1 for x in props if x["lead"] is not None),
-                               "floor": p["data"]["credit_floor"]}}}
-            ctx["flows"], ctx["network"] = f["data"], n["data"]
-            ctx["errors"] = [x["error"] for x in (f, p, n) if not x["ok"] and x["error"]]
+            ctx["proposals"] = {**p["data"], "proposals": props, "summary": {
+                "code": "research.partners.summary",
+                "params": {"n": len(props), "led": sum(1 for x in props if x["lead"] is not None),
+                           "floor": p["data"]["credit_floor"]}}}
+        ctx["flows"], ctx["network"] = f["data"], n["data"]
+        ctx["errors"] = [x["error"] for x in (f, p, n) if not x["ok"] and x["error"]]
     return render(request, "research/index.html", user, m=m, tr=tr, lang=lang, **ctx)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from reforge.api import services as sv
 from reforge.web import tables, views
 from reforge.web.i18n import t
+from reforge.web.parts import side_by_side
 from reforge.web.render import (
     AnalystUser,
     DBDep,
@@ -56,18 +57,19 @@ def tiers_page(request: Request, user: AnalystUser, db: DBDep, tier: str = "litt
     fmt = export_format(request)
     qp = request.query_params
     which = qp.get("export") if qp.get("export") in ("candidates", "near", "review", "warnings") else "candidates"
+    lang = lang_of(request)
     with db.reader() as e:
         scope = account_scope(e, user)
-        scr = rev = warn = None
-        if fmt is None or which in ("candidates", "near"):
-            scr = scoped(shortlist(db, e, tier), scope)
-        if fmt is None or which == "review":
-            rev = scoped(review_list(db, e, tier), scope)
-        if fmt is None or which == "warnings":
-            warn = scoped(warnings_list(db, e), scope)
-        if fmt is None:
-            coh = scoped(cohort_table(db, e, tier), scope, lang_of(request))
-    lang = lang_of(request)
+    # the page's analyses do not depend on each other: computed side by side (reforge.web.parts)
+    wanted = {"scr": fmt is None or which in ("candidates", "near"), "rev": fmt is None or which == "review",
+              "warn": fmt is None or which == "warnings", "coh": fmt is None}
+    parts = {"scr": lambda e: scoped(shortlist(db, e, tier), scope),
+             "rev": lambda e: scoped(review_list(db, e, tier), scope),
+             "warn": lambda e: scoped(warnings_list(db, e), scope),
+             "coh": lambda e: scoped(cohort_table(db, e, tier), scope, lang)}
+    names = [k for k in parts if wanted[k]]
+    got = dict(zip(names, side_by_side(db, [parts[k] for k in names]), strict=True))
+    scr, rev, warn, coh = (got.get(k) for k in ("scr", "rev", "warn", "coh"))
     sv_ = views.screen_view(scr["data"]) if scr and scr["ok"] else None
     # every table sorts and pages on the server (its own query-parameter prefix) and exports all its rows
     tps = {"candidates": tables.page_of(sv_["all_candidates"], "candidates", qp, lang, "c_") if sv_ else None,
