@@ -124,9 +124,9 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
     sql, b = q.pair_counts_sql()
     pairs = _table_or_empty(engine, "collaborations", sql, b, ["uscc", "institution_id", "n"])
     past = {(r.uscc, r.institution_id): int(r.n) for r in pairs.itertuples()}
-    past_of: dict[str, set] = {}  # firm -> the institutions it has worked with
+    firms_of: dict[object, set] = {}  # institution -> the firms that have worked with it
     for f, i in past:
-        past_of.setdefault(f, set()).add(i)
+        firms_of.setdefault(i, set()).add(f)
     sql, b = q.platforms_for_sql(ids)
     plats = _table_or_empty(engine, "platform_fields", sql, b, ["item_id", "platform_id"]) \
         if engine.table_exists("platforms") else pd.DataFrame(columns=["item_id", "platform_id"])
@@ -145,16 +145,29 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
         raise RuntimeError(f"seven consortium score parts expected, got {PARTS}")
     proposals = []
 
-    def by_item(df: pd.DataFrame) -> dict[object, pd.DataFrame]:
-        """Rows per item_id, grouped once (a boolean scan per target cost seconds on a province)."""
-        return dict(tuple(df.groupby("item_id", sort=False))) if len(df) else {}
+    def by_item(df: pd.DataFrame, name: str) -> dict[object, list]:
+        """The frame's rows per item_id in frame order, as named tuples of one class (a boolean
+        scan per target cost seconds on a province; a DataFrame per item cost 0.2 s on the 20k demo)."""
+        out: dict[object, list] = {}
+        for r in df.itertuples(index=False, name=name):
+            out.setdefault(r.item_id, []).append(r)
+        return out
 
-    leads_by, inst_by, plats_by = by_item(leads), by_item(inst), by_item(plats)
-    # the adopters sorted once (groupby keeps the order within an item), as plain rows per item
+    leads_by, inst_by = by_item(leads, "Lead"), by_item(inst, "Institution")
+    # per item the best platform: open services first, then most services, then the lowest id
+    best_plat: dict[object, object] = {}
+    if len(plats):
+        ranked_plats = plats.assign(o=plats["open_services"].astype(bool)).sort_values(
+            ["o", "n_services", "platform_id"], ascending=[False, False, True], kind="stable")
+        for r in ranked_plats.itertuples(index=False, name="Platform"):
+            best_plat.setdefault(r.item_id, r)
+    # the adopters sorted once, as plain rows per item
     adopt = adopt.sort_values(["imported", "bought", "uscc"], ascending=[False, False, True], kind="stable")
     adopt_rows: dict[object, list] = {}
-    for r in adopt.itertuples():
-        adopt_rows.setdefault(r.item_id, []).append((r.uscc, _opt(r.name), float(r.bought), float(r.imported)))
+    for i, u, n, b, m in zip(adopt["item_id"], adopt["uscc"], adopt["name"], adopt["bought"], adopt["imported"],
+                             strict=True):
+        adopt_rows.setdefault(i, []).append((u, _opt(n), float(b), float(m)))
+    grade_made: dict[object, tuple[float | None, str | None]] = {}  # a few grades over 60,000 leads
     item_names = {i: (_opt(n), _opt(z)) for i, n, z in zip(items.index, items["name"], items["name_zh"], strict=True)}
     reasons_made: dict[tuple, Message] = {}
 
@@ -174,13 +187,15 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
         summed left to right (``scored``; the adopters part depends on the target)."""
         leads_of: list[tuple] = []
         ok_leads: list[tuple] = []
-        for r in (leads_by[iid].itertuples() if iid in leads_by else []):
+        for r in leads_by.get(iid, ()):
             if r.uscc in bad_kind:
                 leads_of.append((r.uscc, {"id": r.uscc, "name": _opt(r.name), "role": "lead", "detail": {
                     "reason": reason("research.exclude.record", kind=bad_kind[r.uscc])}}))
                 continue
             grade = grades.get(r.uscc) if grades is not None else _opt(r.tax_rating)
-            credit, why = _grade_parts(grade, scale, floor)
+            if grade not in grade_made:
+                grade_made[grade] = _grade_parts(grade, scale, floor)
+            credit, why = grade_made[grade]
             if why is not None:
                 leads_of.append((r.uscc, {"id": r.uscc, "name": _opt(r.name), "role": "lead",
                                           "detail": {"reason": reason(why, grade=grade or "-")}}))
@@ -188,24 +203,23 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                 leads_of.append((r.uscc, None))
                 ok_leads.append((r, grade, credit))
         platform = None
-        pl = plats_by.get(iid, plats.iloc[0:0])
-        if len(pl):
-            best = pl.assign(o=pl["open_services"].astype(bool)).sort_values(
-                ["o", "n_services", "platform_id"], ascending=[False, False, True]).iloc[0]
-            platform = {"id": str(best.platform_id), "name": _opt(best["name"]), "role": "platform",
+        best = best_plat.get(iid)
+        if best is not None:
+            platform = {"id": str(best.platform_id), "name": _opt(best.name), "role": "platform",
                         "detail": {"open_services": bool(best.open_services), "services": int(best.n_services),
                                    "name_en": _opt(best.name_en)}}
         plat_val = 0.0 if platform is None else (1.0 if platform["detail"]["open_services"] else 0.5)
         # per institution: (row, id, strength, province or None)
         ins_rows = [(i, i.institution_id, float(i.strength), _opt(i.province_code))
-                    for i in inst_by.get(iid, inst.iloc[0:0]).itertuples()]
+                    for i in inst_by.get(iid, ())]
         ins_ids = {x[1] for x in ins_rows}
+        worked = set().union(*(firms_of.get(i, ()) for i in ins_ids))  # with one of the item's institutions
         picked: dict[tuple, tuple] = {}  # (lead or None, lead's province) -> institutions, their two parts
         rows, partial = [], []
         for r, grade, credit in ok_leads:
             # the institutions a lead would take, with their mean strength and share of past partners;
             # a lead that has worked with none of the item's institutions ranks them by province alone
-            who = r.uscc if past_of.get(r.uscc, set()) & ins_ids else None
+            who = r.uscc if r.uscc in worked else None
             got = picked.get((who, r.province_code))
             if got is None:
                 ranked = []
@@ -229,6 +243,29 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
                   "partial": np.array(partial, dtype=float)}
         return {"leads": leads_of, "platform": platform, "scored": scored}
 
+    adopters_made: dict[object, tuple[list, list]] = {}
+
+    def item_adopters(iid: object) -> tuple[list, list]:
+        """The item's buyers in order, each once, made once per item: those under an exclusion
+        record, and the first eligible ones (two more than a pool: enough for any target, whose
+        own firm may be among them)."""
+        if iid not in adopters_made:
+            bad, good, seen = [], [], set()
+            for row in adopt_rows.get(iid, []):
+                if row[0] in seen:
+                    continue
+                seen.add(row[0])
+                if row[0] in bad_kind:
+                    bad.append(row)
+                elif len(good) <= p.adopters_per_consortium + 1:
+                    good.append(row)
+            adopters_made[iid] = (bad, good)
+        return adopters_made[iid]
+
+    def adopter_excluded(u: str, name: object) -> dict:
+        return {"id": u, "name": name, "role": "adopter",
+                "detail": {"reason": reason("research.exclude.record", kind=bad_kind[u])}}
+
     per_item: dict[object, dict] = {}
     for target, iid, demand_id, demand_firm in targets:
         iname = Localized({"en": item_names[iid][0] or iid, "zh": item_names[iid][1]})
@@ -239,19 +276,23 @@ def propose_partners(engine: Engine, item: str | None = None, as_of: str | _dt.d
         excluded = [dict(x) for u, x in state["leads"] if x is not None and u != demand_firm]
         b = state["platform"]
         platform = None if b is None else {**b, "detail": dict(b["detail"])}  # each proposal its own
-        ad_rows = ([(demand_firm, None, None, None)] if demand_firm else []) + adopt_rows.get(iid, [])
-        pool, seen = [], set()  # eligible adopters, one more than needed (the lead may be one)
-        for u, nm, bought, imported in ad_rows:
-            if u in seen:
-                continue
-            seen.add(u)
-            if u in bad_kind:
-                excluded.append({"id": u, "name": nm, "role": "adopter", "detail": {
-                    "reason": Message("research.exclude.record", {"kind": Message(f"research.record.{bad_kind[u]}")})}})
-            elif len(pool) <= p.adopters_per_consortium:
+        # the adopters: the demand's own firm first, then the item's buyers (each once); eligible
+        # ones fill the pool (one more than needed: the lead may be one), the others are excluded
+        bad, good = item_adopters(iid)
+        pool: list[dict] = []
+        if demand_firm:
+            if demand_firm in bad_kind:
+                excluded.append(adopter_excluded(demand_firm, None))
+            else:
+                pool.append({"id": demand_firm, "name": names.get(demand_firm), "role": "adopter",
+                             "detail": {"bought": None, "imported": None, "demand_id": demand_id}})
+        for u, nm, bought, imported in good:
+            if len(pool) > p.adopters_per_consortium:
+                break
+            if u != demand_firm:
                 pool.append({"id": u, "name": nm or names.get(u), "role": "adopter",
-                             "detail": {"bought": bought, "imported": imported,
-                                        "demand_id": demand_id if u == demand_firm else None}})
+                             "detail": {"bought": bought, "imported": imported, "demand_id": None}})
+        excluded.extend(adopter_excluded(u, nm) for u, nm, _b, _i in bad if u != demand_firm)
         best_prop = None
         pool_ids = {a["id"] for a in pool}
         scored = state["scored"]

@@ -198,11 +198,19 @@ class PartnersResult:
     proposals: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        made: dict[int, dict] = {}  # tens of thousands of exclusions share a few dozen reasons
+
+        def reason(m: Message) -> dict:
+            d = made.get(id(m))   # the messages live as long as this call: their ids are theirs
+            if d is None:
+                d = made[id(m)] = coded(m)
+            return d
+
         def conv(p: dict) -> dict:
             q = dict(p)
             q["status"] = coded(p["status"])
             q["parts"] = [dict(x, reason=coded(x["reason"])) for x in p["parts"]]
-            q["excluded"] = [dict(x, detail={k: (coded(v) if isinstance(v, Message) else v)
+            q["excluded"] = [dict(x, detail={k: (reason(v) if isinstance(v, Message) else v)
                                              for k, v in x["detail"].items()}) for x in p["excluded"]]
             return q
         return {"as_of": self.as_of, "grade_source": self.grade_source, "credit_floor": self.credit_floor,
