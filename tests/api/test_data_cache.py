@@ -244,3 +244,71 @@ def test_results_are_written_when_no_request_holds_the_file(served):
         assert d._gate.wait_idle(0.05, 5)
     finally:
         d.close()
+
+
+def test_a_result_asked_for_while_it_is_computed_is_computed_once(served):
+    """Two requests (or a request and the warm-up) asking for the same result at once: the second
+    waits for the first one's result instead of computing it again; an error reaches both."""
+    import threading
+
+    d = Database(served, poll=0.05)
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def compute() -> dict:
+        calls.append(1)
+        started.set()
+        assert release.wait(10)
+        return {"n": len(calls)}
+
+    got: list = []
+
+    def ask() -> None:
+        with d.reader() as e:
+            got.append(d.data_cached(e, ("once",), compute))
+
+    try:
+        first = threading.Thread(target=ask)
+        first.start()
+        assert started.wait(10)
+        second = threading.Thread(target=ask)
+        second.start()
+        second.join(0.3)
+        assert second.is_alive()   # waiting for the first caller's result, not computing
+        release.set()
+        first.join(10)
+        second.join(10)
+        assert calls == [1] and got == [{"n": 1}, {"n": 1}] and got[0] is got[1]
+        assert not d._flights
+
+        def broken() -> dict:
+            started.set()
+            assert release.wait(10)
+            raise RuntimeError("analysis failed")
+
+        started.clear()
+        release.clear()
+        errors: list[str] = []
+
+        def ask_broken() -> None:
+            try:
+                with d.reader() as e:
+                    d.data_cached(e, ("broken",), broken)
+            except RuntimeError as err:
+                errors.append(str(err))
+
+        threads = [threading.Thread(target=ask_broken)]
+        threads[0].start()
+        assert started.wait(10)
+        threads.append(threading.Thread(target=ask_broken))
+        threads[1].start()
+        threads[1].join(0.3)
+        release.set()
+        for t in threads:
+            t.join(10)
+        assert errors == ["analysis failed", "analysis failed"] and not d._flights
+        with d.reader() as e:   # a failure is not kept: the next caller computes again
+            assert d.data_cached(e, ("broken",), lambda: {"ok": True}) == {"ok": True}
+    finally:
+        release.set()
+        d.close()

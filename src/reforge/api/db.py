@@ -31,6 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,8 @@ class Database:
         # page results that outlive the process, written while no request is served (below)
         self.store = ResultStore.for_database(self.path, before_write=self._quiet)
         self._fp_lock = threading.Lock()
+        self._flights: dict[tuple, Future] = {}  # (key, fingerprint) -> the result being computed
+        self._flights_lock = threading.Lock()
         self.users: dict = {}  # bearer token -> (user, expiry), cleared by every write
         self.generation = 0  # bumped by every write (own or another process's)
         self.write_lock = threading.RLock()  # serialises this server's writes
@@ -255,23 +258,38 @@ class Database:
         analysed table (an account, an audit row of a rejected upload) keeps the result.
         A value for which ``keep`` is false is returned but not kept. ``persist``: also kept in
         the result store beside the file (``reforge.api.result_store``; JSON-ready values), so
-        a restarted server serves it without recomputing while data and code are unchanged."""
+        a restarted server serves it without recomputing while data and code are unchanged.
+        Asked again while it is being computed (a second visitor, or a visitor while the warm-up
+        computes it), the second caller waits for that result instead of computing it too."""
         fp = self.data_fingerprint(e)
-        hit = self.data_cache.get(key)
-        if hit is not None and hit[0] == fp:
-            return hit[1]
-        store = self.store if persist else None
-        found, value = store.get(key, fp) if store is not None else (False, None)
-        if not found:
-            value = fn()
-            if not keep(value):
-                return value
-            if store is not None:
+        with self._flights_lock:
+            hit = self.data_cache.get(key)
+            if hit is not None and hit[0] == fp:
+                return hit[1]
+            running = self._flights.get((key, fp))
+            if running is None:
+                mine = self._flights[(key, fp)] = Future()
+        if running is not None:
+            return running.result()
+        try:
+            store = self.store if persist else None
+            found, value = store.get(key, fp) if store is not None else (False, None)
+            kept = found or keep(value := fn())
+            if kept and not found and store is not None:
                 store.put_later(key, fp, value)  # written on the store's thread: the page does not wait
-        if len(self.data_cache) >= limit:
-            self.data_cache.clear()
-        self.data_cache[key] = (fp, value)
-        return value
+            if kept:
+                with self._flights_lock:
+                    if len(self.data_cache) >= limit:
+                        self.data_cache.clear()
+                    self.data_cache[key] = (fp, value)
+            mine.set_result(value)
+            return value
+        except BaseException as err:
+            mine.set_exception(err)
+            raise
+        finally:
+            with self._flights_lock:
+                del self._flights[(key, fp)]
 
     def announce(self, url: str) -> None:
         """Name the server's URL in ``<db>.server.json`` (messages of waiting CLI commands)."""
