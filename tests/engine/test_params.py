@@ -177,3 +177,34 @@ def test_remember_keeps_a_result_only_while_the_data_cannot_change(tmp_path):
     with DuckDBEngine(path, read_only=True) as r:
         assert [r.remember(("k",), compute) for _ in range(3)] == [4, 4, 4]
         assert r.remember(("other",), compute) == 5
+
+
+def test_the_read_cursors_of_one_handle_share_what_they_remember(tmp_path):
+    """``api.db.CursorEngine`` with a shared memo: a second cursor reuses the first one's result
+    and stored columns; a cursor whose temporary table shadows a stored one computes for itself."""
+    import pandas as pd
+
+    from reforge.api.db import CursorEngine
+    path = tmp_path / "c.duckdb"
+    with DuckDBEngine(path) as w:
+        w.execute("CREATE TABLE firms (uscc VARCHAR, name VARCHAR)")
+    n = {"calls": 0}
+
+    def compute() -> int:
+        n["calls"] += 1
+        return n["calls"]
+
+    with DuckDBEngine(path, read_only=True) as root:
+        shared: dict = {}
+        a, b, c = (CursorEngine(root.con, root.path, memo=shared) for _ in range(3))
+        try:
+            assert a.remember(("k",), compute) == 1 and b.remember(("k",), compute) == 1
+            assert a.columns("firms") == ["uscc", "name"] and ("columns", "firms") in shared
+            assert b.columns("firms") == ["uscc", "name"]
+            c.register("firms", pd.DataFrame({"other": [1]}))   # shadows the stored table here only
+            assert c.columns("firms") == ["other"] and c.remember(("k",), compute) == 2
+            assert b.columns("firms") == ["uscc", "name"] and b.remember(("k",), compute) == 1
+            assert CursorEngine(root.con, root.path, memo={}).remember(("k",), compute) == 3  # a new handle's memo
+        finally:
+            for e in (a, b, c):
+                e.close()

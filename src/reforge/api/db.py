@@ -62,13 +62,19 @@ NOT_ANALYSED = frozenset({"users", "api_tokens", "revoked_tokens", "audit_log", 
 
 
 class CursorEngine(DuckDBEngine):
-    """A DuckDBEngine over a cursor of an already open connection (no new file handle)."""
+    """A DuckDBEngine over a cursor of an already open connection (no new file handle).
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, read_only: bool = True) -> None:  # noqa: D107
+    ``memo``: what the cursors of one read-only handle share of ``remember`` (stored table names
+    and columns, the panel's years): nothing can change the stored tables while the handle is
+    open, and the server opens a new handle, with a new memo, after every write."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, read_only: bool = True,  # noqa: D107
+                 memo: dict | None = None) -> None:
         self.path = path
         self.read_only = read_only
         self.con = con.cursor()
         self._temps: set[str] = set()
+        self._memo = memo
 
 
 class Gate:
@@ -209,7 +215,8 @@ class Database:
 
     def _open(self, wait: float | None = None) -> None:
         self.root = DuckDBEngine(self.path, read_only=True, wait=wait)
-        self._quick = CursorEngine(self.root.con, self.path)
+        self._catalog: dict = {}  # shared by this handle's cursors (CursorEngine)
+        self._quick = CursorEngine(self.root.con, self.path, memo=self._catalog)
 
     def _close_handles(self) -> None:
         self._quick.close()
@@ -316,7 +323,7 @@ class Database:
     def reader(self) -> Iterator[CursorEngine]:
         """An engine for one request (reads; read-only)."""
         with self._shared():
-            e = CursorEngine(self.root.con, self.path)
+            e = CursorEngine(self.root.con, self.path, memo=self._catalog)
             try:
                 yield e
             finally:

@@ -122,8 +122,13 @@ class DuckDBEngine(Engine):
         return rows[0][0] if rows else None
 
     def columns(self, name: str) -> list[str]:
-        """Column names of a table, in order (from the statement's description, without Arrow)."""
-        return self._fetchall(f"SELECT * FROM {ident(name, 'table')} LIMIT 0", None)[0]
+        """Column names of a table, in order (from the statement's description, without Arrow);
+        a stored table's are remembered by a read-only engine."""
+        def read() -> list[str]:
+            return self._fetchall(f"SELECT * FROM {ident(name, 'table')} LIMIT 0", None)[0]
+        if self.read_only and name not in self._temps and name in self._stored_names():
+            return list(self.remember(("columns", name), read))
+        return read()
 
     @property
     def stores(self) -> bool:
@@ -194,14 +199,29 @@ class DuckDBEngine(Engine):
 
     def remember(self, key: tuple, compute: Callable[[], T]) -> T:
         """Kept while a read-only engine is open (nothing can change its stored tables then,
-        see ``table_exists``); a writable engine computes every time."""
-        if not self.read_only:
+        see ``table_exists``); a writable engine computes every time. The server's read cursors
+        share one memo per open handle (``api.db.CursorEngine``); a cursor with a temporary table
+        named like a stored one computes for itself."""
+        if not self.read_only or (self._temps and not self._temps.isdisjoint(self._stored_names())):
             return compute()
         if self._memo is None:
             self._memo = {}
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        memo = self._memo
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    def _stored_names(self) -> frozenset[str]:
+        """The stored tables' and views' names (read once per read-only engine or shared memo)."""
+        if self._stored is None:
+            memo = self._memo if self._memo is not None else {}
+            if ("stored_names",) not in memo:
+                memo[("stored_names",)] = frozenset(r[0] for r in self.con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+                    "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal"
+                ).fetchall())
+            self._stored = memo[("stored_names",)]
+        return self._stored
 
     def table_exists(self, name: str) -> bool:
         """Whether a table or view ``name`` exists (stored, temporary or registered).
@@ -211,14 +231,8 @@ class DuckDBEngine(Engine):
         hold the file shared). A page asks this dozens of times; each catalog query costs ~1 ms."""
         if name in self._temps:
             return True
-        if self.read_only:
-            if self._stored is None:
-                self._stored = frozenset(r[0] for r in self.con.execute(
-                    "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
-                    "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal"
-                ).fetchall())
-            if name in self._stored:
-                return True
+        if self.read_only and name in self._stored_names():
+            return True
         n = self.con.execute(
             "SELECT COUNT(*) FROM duckdb_tables() WHERE table_name = ? "
             "UNION ALL SELECT COUNT(*) FROM duckdb_views() WHERE view_name = ?",
