@@ -53,11 +53,11 @@ from reforge.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
-# tables no analysis reads: writes to them (a login, a token, an audit row of a rejected upload)
-# keep the analysis caches (Database.data_cached)
 # the result store's writer waits STORE_SETTLE seconds, then until no request holds the file (at
 # most STORE_WAIT seconds: under continuous load results are still written)
 STORE_SETTLE, STORE_WAIT = 0.2, 30.0
+# tables no analysis reads: writes to them (a login, a token, an audit row of a rejected upload)
+# keep the analysis caches (Database.data_cached)
 NOT_ANALYSED = frozenset({"users", "api_tokens", "revoked_tokens", "audit_log", "policy_runs"})
 
 
