@@ -21,8 +21,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from reforge.api.deps import region_scope
 from reforge.messages import render as render_message
+from reforge.web import tables
 from reforge.web.parts import side_by_side
-from reforge.web.render import DBDep, PageUser, analysis_memo, cached, cap, lang_of, render
+from reforge.web.render import DBDep, PageUser, analysis_memo, cached, cap, export_format, lang_of, render
 
 router = APIRouter(include_in_schema=False)
 _ITEM = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -92,6 +93,32 @@ def research_results(db: Any, year: int | None, item: str | None, region: str | 
     return f, p, n
 
 
+def proposal_rows(props: list[dict], lang: str) -> list[dict]:
+    """The proposals as rows of the page's table and its export (``tables.COLUMNS["proposals"]``):
+    names in ``lang``, lists joined, the score parts and the count of excluded firms; ``order`` is
+    the analysis' own order (blank items first, then chokepoints, weak items and R&D demands) and
+    ``proposal`` the proposal itself for the page's cells."""
+    def org(x: dict) -> str:   # an institution or a platform: its English name on English pages
+        en = (x.get("detail") or {}).get("name_en")
+        return str(x.get("name") if lang == "zh" or not en else en)
+
+    rows = []
+    for k, p in enumerate(props):
+        item = (p.get("item_name_zh") if lang == "zh" and p.get("item_name_zh") else p.get("item_name")) or p["item_id"]
+        if p.get("label"):
+            item = f"{item} ({render_message('research.label.' + p['label'], None, lang)})"
+        rows.append({"order": k, "uscc": p["target"], "item": item, "demand_id": p.get("demand_id"),
+                     "lead": (p["lead"] or {}).get("name") or (p["lead"] or {}).get("id"),
+                     "score": p.get("score"),
+                     "institutions": "; ".join(org(i) for i in p["institutions"]) or None,
+                     "platform": org(p["platform"]) if p.get("platform") else None,
+                     "adopters": "; ".join(str(a.get("name") or a["id"]) for a in p["adopters"]) or None,
+                     "parts": "; ".join(f"{render_message('research.part_name.' + x['part'], None, lang)} "
+                                        f"{x['points']:.2f}" for x in p["parts"]) or None,
+                     "excluded": len(p["excluded"]), "proposal": p})
+    return rows
+
+
 @router.get("/research", response_class=HTMLResponse)
 def research_page(request: Request, user: PageUser, db: DBDep, year: int | None = None,
                   item: str | None = None) -> Response:
@@ -115,6 +142,7 @@ def research_page(request: Request, user: PageUser, db: DBDep, year: int | None 
             return render_coded(message, lang)
         return message.render(lang) if hasattr(message, "render") else str(message)
 
+    fmt = export_format(request) if analyst else None
     if analyst:
         f, p, n = research_results(db, year, item, region)
         if p["ok"]:
@@ -123,7 +151,12 @@ def research_page(request: Request, user: PageUser, db: DBDep, year: int | None 
                 from reforge.region import region_firms
                 with db.reader() as e:
                     props = proposals_with(props, region_firms(e, region))
-            ctx["proposals"] = {**p["data"], "proposals": props, "summary": {
+            # sorted and paged on the server (query parameters p_sort, p_dir, p_page); exported whole
+            table = tables.page_of(proposal_rows(props, lang), "proposals", request.query_params, lang, "p_",
+                                   default_sort="order", default_desc=False)
+            if fmt is not None:
+                return tables.download("proposals", table["all"], lang, fmt, "research_proposals")
+            ctx["proposals"] = {**p["data"], "proposals": props, "table": table, "summary": {
                 "code": "research.partners.summary",
                 "params": {"n": len(props), "led": sum(1 for x in props if x["lead"] is not None),
                            "floor": p["data"]["credit_floor"]}}}

@@ -38,6 +38,12 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
                ("outcome", "col.outcome"), ("score", "col.score"), ("failed", "col.failed")],
     "warnings": [("uscc", "col.uscc"), ("firm", "ent.firm"), ("tier", "ent.tier"), ("cohort", "col.cohort"),
                  ("level", "col.level"), ("reasons", "col.reasons")],
+    # the research page's consortium proposals (rows made by web.research_pages.proposal_rows)
+    "proposals": [("item", "research.page.item"), ("demand_id", "research.page.demand"),
+                  ("lead", "research.page.lead"), ("score", "research.page.score"),
+                  ("institutions", "research.page.institutions"), ("platform", "research.page.platform"),
+                  ("adopters", "research.page.adopters"), ("parts", "research.page.parts"),
+                  ("excluded", "research.page.excluded")],
 }
 SORTABLE: dict[str, tuple[str, ...]] = {
     "candidates": ("uscc", "firm", "score"),
@@ -45,6 +51,7 @@ SORTABLE: dict[str, tuple[str, ...]] = {
     "credit": ("uscc", "firm", "grade", "score", "pd"),
     "review": ("uscc", "firm", "expires_on", "score"),
     "warnings": ("uscc", "firm", "cohort", "level"),
+    "proposals": ("order", "item", "lead", "score", "excluded"),
 }
 GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
 LEVELS = {"green": 0, "amber": 1, "red": 2}  # warning levels, by severity
