@@ -9,6 +9,7 @@ import math
 import re
 import shutil
 
+import httpx
 import openpyxl
 
 from reforge.cli.serve import create_demo_accounts
@@ -53,3 +54,26 @@ def test_proposals_sort_page_and_export_whole(demo_db, tmp_path):
         assert title == "联合体建议" and zh[0][:4] == ("产品", "研发需求", "牵头企业", "得分") and len(zh) == total + 1
         csv = c.get("/research?format=csv").content.decode("utf-8-sig").splitlines()
         assert csv[0].startswith("产品,研发需求,牵头企业") and len(csv) >= total + 1
+
+
+def test_the_api_exports_the_proposals_as_the_page_does(demo_db, tmp_path):
+    """``GET /api/v1/match/partners?format=xlsx|csv&lang=zh``: the same rows as the page's export,
+    headers in the asked language; an enterprise account gets only the proposals it is part of."""
+    from tests.api.conftest import login
+    p = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, p)
+    create_demo_accounts(p)
+    with running_server(p, login_limit=1000) as url:
+        page = page_login(url, "analyst")
+        _, from_page = _rows(page.get("/research?format=xlsx").content)
+        analyst = login(url, "analyst")
+        r = httpx.get(f"{url}/api/v1/match/partners", params={"format": "xlsx"}, headers=analyst, timeout=120)
+        assert r.status_code == 200 and r.headers["x-total-count"] == str(len(from_page) - 1)
+        assert _rows(r.content)[1] == from_page
+        r = httpx.get(f"{url}/api/v1/match/partners", params={"format": "csv", "lang": "zh"}, headers=analyst,
+                      timeout=120)
+        assert r.content.decode("utf-8-sig").startswith("产品,研发需求,牵头企业")
+        ent = login(url, "enterprise")
+        mine = httpx.get(f"{url}/api/v1/match/partners", headers=ent, timeout=120).json()
+        r = httpx.get(f"{url}/api/v1/match/partners", params={"format": "xlsx"}, headers=ent, timeout=120)
+        assert len(_rows(r.content)[1]) == len(mine["proposals"]) + 1 < len(from_page)

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 
 from reforge.api.deps import Analyst, CurrentUser, Engine, region_scope, withhold_from_region
+from reforge.api.models.base import with_downloads
 from reforge.errors import DataMissing, InvalidInput, NotFound
 from reforge.research.result import FlowModel, PartnersModel, PlatformsModel
 
@@ -36,14 +37,17 @@ def _run(fn, *args: Any, **kw: Any):
         raise HTTPException(404 if isinstance(err, NotFound) else 409, body) from None
 
 
-@router.get("/match/partners", response_model=PartnersModel)
+@router.get("/match/partners", response_model=PartnersModel, responses=with_downloads(PartnersModel))
 def partners(user: CurrentUser, engine: Engine,
              item: Annotated[str | None, Query(pattern=_ID, description="item_id (default: every target)")] = None,
              as_of: Annotated[dt.date | None, Query(description="date deciding active records and tiers")] = None,
              grade_source: Annotated[Literal["tax_rating", "scorecard"], Query()] = "tax_rating",
-             credit_floor: Annotated[str | None, Query(pattern=r"^[A-Z]{1,3}$")] = None) -> dict:
+             credit_floor: Annotated[str | None, Query(pattern=r"^[A-Z]{1,3}$")] = None,
+             format: Annotated[Literal["xlsx", "csv"] | None, Query(description="download every proposal")] = None,
+             lang: Annotated[str | None, Query(max_length=10, description="en or zh: export headers")] = None):
     """Consortium proposals (lead, institutions, platform, adopters) with every score part explained
-    (an enterprise account: the proposals it is part of, other firms' grades withheld)."""
+    (an enterprise account: the proposals it is part of, other firms' grades withheld). With
+    ``format``, an Excel or CSV file of the proposals as the research page exports them."""
     from reforge.research import propose_partners
     if user.role not in ("admin", "analyst", "enterprise"):
         raise HTTPException(403, "not allowed")
@@ -53,6 +57,11 @@ def partners(user: CurrentUser, engine: Engine,
     elif (region := region_scope(user)) is not None:
         from reforge.region import region_firms
         res = res.for_firms(region_firms(engine, region))
+    if format is not None:
+        from reforge.web.research_pages import proposal_rows
+        from reforge.web.tables import download, export_lang
+        lg = export_lang(lang)
+        return download("proposals", proposal_rows(res.to_dict()["proposals"], lg), lg, format, "research_proposals")
     return res.to_dict()
 
 
