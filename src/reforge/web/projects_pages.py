@@ -69,15 +69,13 @@ def gap_result(db: Any, e: Any, region: str | None) -> dict:
                   lambda: cap(lambda: gap_items(e, region=region, memo=analysis_memo(db, e))[0]), persist=True)
 
 
-def board_result(db: Any, e: Any, item_id: str, day: str | None, scope: str | None, region: str | None,
-                 memo: dict | None = None) -> dict:
-    """The board of an item on ``day`` (None: today), kept per day and in the result store; ``memo``
-    (default: the server's ``analysis_memo``) shares the chains' bottlenecks and the item labels
-    (see ``loop.board.board``)."""
+def board_result(db: Any, e: Any, item_id: str, day: str | None, scope: str | None, region: str | None) -> dict:
+    """The board of an item on ``day`` (None: today), kept per day and in the result store; the
+    server's ``analysis_memo`` shares the chains' bottlenecks and the item labels between boards and
+    pages (see ``loop.board.board``)."""
     from reforge.loop.board import board
     return cached(db, e, ("loop_board", item_id, day or _dt.date.today().isoformat(), scope, region),
-                  lambda: cap(lambda: board(e, item_id, day, None, scope, region,
-                                            analysis_memo(db, e) if memo is None else memo).to_dict()),
+                  lambda: cap(lambda: board(e, item_id, day, None, scope, region, analysis_memo(db, e)).to_dict()),
                   persist=True)
 
 

@@ -107,6 +107,7 @@ def proposal_rows(props: list[dict], lang: str) -> list[dict]:
         item = (p.get("item_name_zh") if lang == "zh" and p.get("item_name_zh") else p.get("item_name")) or p["item_id"]
         if p.get("label"):
             item = f"{item} ({render_message('research.label.' + p['label'], None, lang)})"
+        # "uscc" is the key tables.sort_rows breaks ties by: here the target, unique per proposal
         rows.append({"order": k, "uscc": p["target"], "item": item, "demand_id": p.get("demand_id"),
                      "lead": (p["lead"] or {}).get("name") or (p["lead"] or {}).get("id"),
                      "score": p.get("score"),
