@@ -56,7 +56,8 @@ def tables() -> dict[str, pd.DataFrame]:
 
 def _hand(fit: float, level: int, spare: float, value: float) -> float:
     w = default_params().weights
-    return w["item_fit"] * fit + w["level"] * level / 5 + w["capacity"] * min(spare / value, 1) + w["region"]
+    return (w["item_fit"] * fit + w["level"] * level / 5 + w["capacity"] * min(spare / value, 1) + w["region"]
+            + w["credit"] * 0.5)  # no tax rating: the neutral credit part
 
 
 def test_neighbour_candidates_with_lower_fit_and_named_item(any_engine):

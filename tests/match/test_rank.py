@@ -69,10 +69,13 @@ def planted() -> dict[str, pd.DataFrame]:
         ("S_OK2", "enterprise", "B1", "gearbox", 2023, 1 * M),
     ], columns=["supplier_id", "supplier_type", "buyer_uscc", "item_id", "year", "value"])
     credit = pd.DataFrame([
-        ("R1", "S_BAD", "serious_dishonesty", D(2025, 3, 1), D(2027, 3, 1)),
-        ("R2", "S_OLDBAD", "dishonest_debtor", D(2022, 1, 1), D(2024, 1, 1)),   # expired before as_of
-        ("R3", "S_TRUE", "admin_penalty", D(2025, 1, 1), None),                 # not a dishonesty kind
-    ], columns=["record_id", "uscc", "kind", "recorded_on", "expires_on"])
+        ("R1", "S_BAD", "serious_dishonesty", D(2025, 3, 1), D(2027, 3, 1), None),
+        ("R2", "S_OLDBAD", "dishonest_debtor", D(2022, 1, 1), D(2024, 1, 1), None),   # expired before as_of
+        ("R3", "S_TRUE", "admin_penalty", D(2025, 1, 1), None, None),                 # not a dishonesty kind
+        ("T1", "S_OK2", "tax_rating", D(2024, 4, 1), None, "A"),
+        ("T2", "S_OK2", "tax_rating", D(2025, 4, 1), None, "B"),                 # the latest: B
+        ("T3", "S_OK2", "tax_rating", D(2026, 4, 1), None, "D"),                 # after as_of
+    ], columns=["record_id", "uscc", "kind", "recorded_on", "expires_on", "value"])
     desig = pd.DataFrame([
         ("S_TRUE", "little_giant", D(2024, 7, 1), D(2027, 7, 1), "active"),
         ("S_OK2", "srdi_sme", D(2020, 1, 1), D(2023, 1, 1), "expired"),
@@ -108,6 +111,7 @@ def test_true_pairs_first_decoys_excluded_with_reasons(any_engine):
     assert (t.item_fit, t.level, t.capacity, t.region, t.designation, t.relation) == (1.0, 0.8, 1.0, 1.0, 1.0, 0.0)
     o = d1.loc["S_OK2"]
     assert (o.capacity, o.region, o.designation, o.relation) == (0.5, 0.0, 0.0, 1.0)
+    assert (o.tax_rating, o.credit) == ("B", 0.75) and (t.tax_rating, t.credit) == (None, 0.5)  # B of A-B-M-C-D
     assert max(d1[["text"]].max()) == pytest.approx(1.0) and d1.loc["S_LOW", "text"] == pytest.approx(1.0)
     w = default_params().weights
     for _, r in c[c["rank"].notna()].iterrows():
@@ -133,6 +137,49 @@ def test_true_pairs_first_decoys_excluded_with_reasons(any_engine):
     # before the dishonesty record, S_BAD competes (and its 40M spare capacity and level 5 help)
     early = match_demands(any_engine, ["D1"], as_of="2025-02-01").for_demand("D1").set_index("producer_id")
     assert _codes(early.loc["S_BAD"]) == set() and early.loc["S_BAD", "rank"] >= 1
+
+
+def test_a_demand_without_item_is_matched_on_the_item_its_words_name(any_engine):
+    """A demand recorded without an item gets the chain item whose names its words match (BM25
+    over the items' names, at least half the item's own score): its candidates are that item's
+    domestic producers, by brute force over the planted tables, each with an item fit no higher
+    than a neighbour's and a reason naming the item. D5's words name no item: it keeps none."""
+    t = planted()
+    d6 = ("D6", "B2", None, "purchase", "求购精密谐波减速器，用于协作机器人关节", 2 * M, None, None, False)
+    t["demands"] = pd.DataFrame([*t["demands"].itertuples(index=False, name=None), d6], columns=t["demands"].columns)
+    t["items"] = pd.DataFrame([("rv_reducer", "RV reducer", "RV减速器", "component"),
+                               ("harmonic_reducer", "Harmonic reducer", "谐波减速器", "component"),
+                               ("servo_drive", "Servo drive", "伺服驱动器", "electronic_component"),
+                               ("sic_substrate", "SiC substrate", "碳化硅衬底", "material")],
+                              columns=["item_id", "name", "name_zh", "foundation"])
+    put_tables(any_engine, t)
+    res = match_demands(any_engine, as_of="2026-01-15")
+    d = res.demands.set_index("demand_id")
+    assert d.loc["D6", "item_id"] == "harmonic_reducer" and bool(d.loc["D6", "item_from_text"])
+    assert pd.isna(d.loc["D5", "item_id"]) and not bool(d.loc["D5", "item_from_text"])
+    assert d.loc["D5", "status"].code == "match.status.no_item"
+    assert not d.loc[["D1", "D2", "D3", "D4"], "item_from_text"].any()
+    # brute force: enterprises with a capability, an enterprise offer or the main product on the item
+    cap, off, ent = t["capabilities"], t["offers"], t["enterprises"]
+    makers = (set(cap.loc[(cap.item_id == "harmonic_reducer") & (cap.producer_type == "enterprise"), "producer_id"])
+              | set(off.loc[(off.item_id == "harmonic_reducer") & (off.provider_type == "enterprise"), "provider_id"])
+              | set(ent.loc[ent.main_item_id == "harmonic_reducer", "uscc"])) - {"B2"}
+    c6 = res.for_demand("D6")
+    assert set(c6["producer_id"]) == makers == {"S_HARM"}
+    r = c6.set_index("producer_id").loc["S_HARM"]
+    assert r.item_fit == pytest.approx(default_params().item_fit.neighbour)  # a capability, but a guessed item
+    assert r.fit.code == "match.fit.from_text"
+    assert r.fit.render("zh") == "按需求文字推定的环节：谐波减速器（需求未注明环节）"
+    assert r.fit.render("en") == "item proposed from the demand's words: Harmonic reducer (the demand records none)"
+    dd = {x["demand_id"]: x for x in res.to_dict()["demands"]}
+    assert dd["D6"]["item_from_text"] is True and dd["D6"]["item_id"] == "harmonic_reducer"
+    assert dd["D1"]["item_from_text"] is False
+    # the other demands are matched as before
+    base = match_demands(any_engine, ["D1", "D2", "D3", "D4", "D5"], as_of="2026-01-15")
+    pd.testing.assert_frame_equal(base.candidates[["demand_id", "producer_id", "score", "rank"]],
+                                  res.candidates.loc[res.candidates.demand_id != "D6",
+                                                     ["demand_id", "producer_id", "score", "rank"]]
+                                  .reset_index(drop=True))
 
 
 def test_matching_degree_per_item_and_chain(any_engine):

@@ -58,7 +58,8 @@ log = logging.getLogger(__name__)
 STORE_SETTLE, STORE_WAIT = 0.2, 30.0
 # tables no analysis reads: writes to them (a login, a token, an audit row of a rejected upload)
 # keep the analysis caches (Database.data_cached)
-NOT_ANALYSED = frozenset({"users", "api_tokens", "revoked_tokens", "audit_log", "policy_runs"})
+NOT_ANALYSED = frozenset({"users", "api_tokens", "revoked_tokens", "audit_log", "policy_runs",
+                          "match_docs", "match_terms"})
 
 
 class CursorEngine(DuckDBEngine):

@@ -225,6 +225,27 @@ def assign(demand: Annotated[list[str] | None, typer.Option("--demand", help="de
     emit(res.to_dict(), fmt, res.to_frame())
 
 
+@app.command("index")
+def index(mode: ModeOpt = "both",
+          force: Annotated[bool, typer.Option("--force", help="tokenise every text again")] = False,
+          db: DbOpt = None, fmt: FormatOpt = Fmt.table, lang: LangOpt = None) -> None:
+    """Store the text index of ``--mode`` in the database (tables match_docs and match_terms):
+    tokenise the demand, offer and main-product texts that are new or changed since the last
+    run, drop those removed. Matching at scale reads it; imports of texts keep it up to date.
+    Needs the database opened for writing (not while a server holds it).
+
+    JSON: {"mode", "tokenised", "dropped", "kept", "terms_written"}.
+    """
+    from reforge.match.index import refresh_index
+    from reforge.messages import render, resolve_lang
+    with engine_from(EngineKind.duckdb, db, None, read_only=False) as e:
+        res = refresh_index(e, mode, force=force)  # type: ignore[arg-type]
+    if getattr(fmt, "value", fmt) == "json":
+        sys.stdout.write(dumps(res.to_dict()) + "\n")
+        return
+    sys.stdout.write(render("match.index.refreshed", res.to_dict(), resolve_lang(lang)) + "\n")
+
+
 from reforge.cli.research import register as _register_research  # noqa: E402 - joint research commands
 
 _register_research(app)

@@ -133,6 +133,10 @@ def import_tables(engine: DuckDBEngine, batch: dict[str, list[tuple[str, pd.Data
             res.rows_written = {}
             _audit_rejected(engine, actor, res, batch)
             return res
+        if {"demands", "offers", "enterprises"} & set(staged):
+            tick("text index", 1.0)
+            from reforge.match.index import refresh_stored
+            refresh_stored(engine)  # derived: its own transaction after the import's (see its docstring)
         tick("done", 1.0)
         return res
     finally:

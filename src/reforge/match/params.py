@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from reforge.schema.tables import CREDIT_KINDS, DESIGNATION_KINDS
 
-PARTS: tuple[str, ...] = ("text", "item_fit", "level", "capacity", "region", "designation", "relation")
+PARTS: tuple[str, ...] = ("text", "item_fit", "level", "capacity", "credit", "region", "designation", "relation")
 """The score parts, in the order they are shown."""
 
 _FILE = Path(__file__).with_name("weights.yaml")
@@ -38,6 +38,19 @@ def _default_group_weights() -> dict[str, float]:
     return {"capability": 0.5, "credit": 0.3, "relation": 0.2}
 
 
+class Scale(BaseModel):
+    """When the demand-producer pairs exceed ``pairs``, each demand's candidates are its ``top``
+    best BM25 matches, found in SQL ``batch`` demands at a time (``reforge.match.shortlist``)."""
+
+    pairs: int = Field(500_000, ge=0)
+    top: int = Field(20, ge=1, le=1000)
+    batch: int = Field(5000, ge=1)
+    common: float = Field(0.5, gt=0, le=1)
+    """A query term in more than this share of its item's documents does not generate
+    candidates: its part of the score is computed once per set of such terms (the result stays
+    exact)."""
+
+
 class MatchParams(BaseModel):
     """Weights of the score parts (sum 1) and the kinds that filter or earn points."""
 
@@ -47,6 +60,11 @@ class MatchParams(BaseModel):
     dishonesty_kinds: list[str]
     designation_kinds: list[str]
     groups: dict[str, float] = Field(default_factory=_default_group_weights)
+    scale: Scale = Field(default_factory=Scale)
+    tax_ratings: list[str] = Field(default_factory=lambda: ["A", "B", "M", "C", "D"])
+    """The tax credit ratings, best first (CRITERIA.md); the credit part falls evenly from 1 to 0."""
+    gap_below: float = Field(0.5, ge=0, le=1)
+    """An item whose matching degree is below this is a gap matching cannot close (chain page)."""
 
     @model_validator(mode="after")
     def _check(self) -> MatchParams:
@@ -63,6 +81,15 @@ class MatchParams(BaseModel):
             raise ValueError("unknown designation kind in designation_kinds")
         return self
 
+    def credit_part(self, rating: object) -> float | None:
+        """The credit part of a tax credit rating: 1 for the best, 0 for the worst, evenly
+        between; None for no or an unknown rating (the caller's neutral 0.5)."""
+        r = str(rating).strip().upper() if isinstance(rating, str) else None
+        if r not in self.tax_ratings:
+            return None
+        n = len(self.tax_ratings)
+        return 1.0 if n == 1 else 1 - self.tax_ratings.index(r) / (n - 1)
+
 
 @lru_cache(maxsize=1)
 def default_params() -> MatchParams:
@@ -71,4 +98,4 @@ def default_params() -> MatchParams:
     return MatchParams.model_validate(safe_load(_FILE.read_text(encoding="utf-8")))
 
 
-__all__ = ["GROUP_PARTS", "PARTS", "ItemFit", "MatchParams", "default_params"]
+__all__ = ["GROUP_PARTS", "PARTS", "ItemFit", "MatchParams", "Scale", "default_params"]

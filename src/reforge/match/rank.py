@@ -23,6 +23,7 @@ from reforge.errors import DataMissing, InvalidInput
 from reforge.match import sql as q
 from reforge.match.params import PARTS, MatchParams, default_params
 from reforge.match.result import AssignResult, DegreeResult, MatchResult
+from reforge.match.shortlist import pair_count, shortlist
 from reforge.match.text import MODES, Mode, TextIndex
 from reforge.messages import Localized, Message
 
@@ -65,6 +66,8 @@ def _parts(c: pd.DataFrame, text: np.ndarray, p: MatchParams) -> pd.DataFrame:
     fit = np.where(c["has_capability"].astype(bool), p.item_fit.capability,
                    np.where(c["has_offer"].astype(bool), p.item_fit.offer, p.item_fit.main_product))
     fit = np.where(c["near"].astype(bool), p.item_fit.neighbour, fit)
+    if "item_from_text" in c:  # the item is a guess from the demand's words: no more than a neighbour
+        fit = np.where(c["item_from_text"].fillna(False).astype(bool), np.minimum(fit, p.item_fit.neighbour), fit)
     level = pd.to_numeric(c["tech_level"], errors="coerce").fillna(0).to_numpy(float) / 5.0
     spare = pd.to_numeric(c["spare_capacity"], errors="coerce").to_numpy(float)
     value = pd.to_numeric(c["value"], errors="coerce").to_numpy(float)
@@ -73,7 +76,9 @@ def _parts(c: pd.DataFrame, text: np.ndarray, p: MatchParams) -> pd.DataFrame:
     cap = np.where(np.isnan(spare), 0.5, np.where(~(value > 0), (spare > 0).astype(float), ratio))
     pref = c["region_code"].where(c["region_code"].notna(), c["buyer_province"])
     region = (c["producer_province"].notna() & (c["producer_province"] == pref)).to_numpy(float)
-    return pd.DataFrame({"text": text, "item_fit": fit, "level": level, "capacity": cap, "region": region,
+    credit = c["tax_rating"].map(p.credit_part).astype(float) if "tax_rating" in c else pd.Series(0.5, index=c.index)
+    return pd.DataFrame({"text": text, "item_fit": fit, "level": level, "capacity": cap,
+                         "credit": credit.fillna(0.5).to_numpy(float), "region": region,
                          "designation": c["designated"].astype(bool).to_numpy(float),
                          "relation": (pd.to_numeric(c["past_value"]).fillna(0) > 0).to_numpy(float)},
                         index=c.index)
@@ -81,11 +86,14 @@ def _parts(c: pd.DataFrame, text: np.ndarray, p: MatchParams) -> pd.DataFrame:
 
 def _fit_messages(engine, c: pd.DataFrame, near: bool) -> list[Message]:
     """Why each candidate's item fit is what it is: a capability, an offer or the main product on
-    the demanded item, or a capability/offer on a neighbouring item (named in both languages)."""
+    the demanded item, a capability/offer on a neighbouring item, or the item proposed from the
+    words of a demand recorded without one (items named in both languages)."""
     if c.empty:
         return []
     names: dict[str, Localized] = {}
-    if near and bool(c["near"].astype(bool).any()):
+    guessed = c["item_from_text"].fillna(False).astype(bool).to_numpy() if "item_from_text" in c \
+        else np.zeros(len(c), bool)
+    if (near and bool(c["near"].astype(bool).any())) or guessed.any():
         it = engine.fetch_df("SELECT item_id, name, name_zh FROM items")
         names = {str(r.item_id): Localized({"en": r.name, "zh": r.name_zh}) for r in it.itertuples(index=False)}
     # one message per distinct fit (hundreds of thousands of candidates share a handful of them;
@@ -93,12 +101,18 @@ def _fit_messages(engine, c: pd.DataFrame, near: bool) -> list[Message]:
     same = {k: Message(f"match.fit.{k}") for k in ("capability", "offer", "main_product")}
     via: dict[str, Message] = {}
     out = []
-    for r in c.itertuples(index=False):
+    text: dict[str, Message] = {}
+    for i, r in enumerate(c.itertuples(index=False)):
         if bool(r.near):
             k = str(r.via_item)
             if k not in via:
                 via[k] = Message("match.fit.neighbour", {"item": names.get(k, k)})
             out.append(via[k])
+        elif guessed[i]:
+            k = str(r.item_id)
+            if k not in text:
+                text[k] = Message("match.fit.from_text", {"item": names.get(k, k)})
+            out.append(text[k])
         elif bool(r.has_capability):
             out.append(same["capability"])
         elif bool(r.has_offer):
@@ -149,6 +163,73 @@ def _text_scores(engine, c: pd.DataFrame, mode: Mode) -> np.ndarray:
     return out
 
 
+def _candidates(engine, p: MatchParams, ids: list[str] | None, day: str, near: bool,
+                short: pd.DataFrame | None, inferred: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The candidate rows of ``candidates_sql``: all producers of each demand's item (and its
+    neighbours when ``near``; the item proposed from its words, ``inferred``, when it has none),
+    or the shortlisted ones when ``short`` is given."""
+    if short is None:
+        name = None
+        if inferred is not None and not inferred.empty:
+            name = engine.temp_name("match_inferred")
+            engine.register(name, inferred)
+        try:
+            sql, bind = q.candidates_sql(p.dishonesty_kinds, p.designation_kinds, ids, neighbours=near, inferred=name)
+            return engine.fetch_df(sql, {**bind, "as_of": day}).reset_index(drop=True)
+        finally:
+            if name is not None:
+                engine.drop(name)
+    name = engine.temp_name("match_short")
+    engine.register(name, short[["demand_id", "producer_id"]])
+    try:
+        sql, bind = q.candidates_sql(p.dishonesty_kinds, p.designation_kinds, ids, shortlist=name)
+        return engine.fetch_df(sql, {**bind, "as_of": day}).reset_index(drop=True)
+    finally:
+        engine.drop(name)
+
+
+def _shortlist_scores(c: pd.DataFrame, short: pd.DataFrame) -> np.ndarray:
+    """The text part at scale: each candidate's BM25 (from the SQL shortlist) divided by the
+    best of its demand's shortlist, so in [0, 1]."""
+    if c.empty:
+        return np.zeros(0)
+    s = short[["demand_id", "producer_id"]].copy()
+    s["_text"] = (short["bm25"] / short.groupby("demand_id")["bm25"].transform("max")).to_numpy(float)
+    m = c[["demand_id", "producer_id"]].merge(s, on=["demand_id", "producer_id"], how="left")
+    return m["_text"].fillna(0.0).to_numpy(float)  # a left merge keeps c's row order
+
+
+FROM_TEXT_SHARE = 0.5
+"""A demand recorded without an item is matched on the chain item whose names its words match
+best, when that match scores at least this share of the item's names against themselves."""
+
+
+def _items_from_text(engine, ids: list[str] | None, mode: Mode) -> pd.DataFrame:
+    """``demand_id``, ``item_id``: the chain item proposed from the words of each demand recorded
+    without one (BM25 over the items' Chinese and English names, as ``match classify``); demands
+    whose best item scores below ``FROM_TEXT_SHARE`` of that item's own names get none."""
+    from reforge.match.classify import item_documents
+    only, bind = q.in_list("dm", list(ids or []))
+    where = f"AND demand_id IN {only}" if ids is not None else ""
+    d = engine.fetch_df(f"SELECT demand_id, text FROM demands WHERE item_id IS NULL AND text IS NOT NULL {where} "
+                        "ORDER BY demand_id", bind or None)
+    out = pd.DataFrame({"demand_id": pd.Series(dtype=object), "item_id": pd.Series(dtype=object)})
+    if d.empty or not engine.table_exists("items"):
+        return out
+    items = item_documents(engine)
+    if items.empty:
+        return out
+    index = TextIndex(items["text"].tolist(), mode, query_tf=True)
+    own = np.array([index.scores(t)[i] for i, t in enumerate(items["text"])], float)
+    rows = []
+    for did, text in zip(d["demand_id"], d["text"], strict=True):
+        sc = index.scores(text)
+        j = int(np.argmax(sc)) if sc.size else -1  # ties: the first item by id
+        if j >= 0 and sc[j] > 0 and sc[j] >= FROM_TEXT_SHARE * own[j]:
+            rows.append((did, str(items["item_id"].iloc[j])))
+    return pd.DataFrame(rows, columns=["demand_id", "item_id"]) if rows else out
+
+
 def _status(matched: bool, n: int, reasons: list[list[Message]], item_id: object) -> Message:
     if item_id is None or (isinstance(item_id, float) and item_id != item_id):
         return Message("match.status.no_item")
@@ -171,6 +252,11 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
     or lies outside the demand's region when the demand accepts only that region. The others
     are ranked by the weighted sum of the score parts; ``min_score`` (0-1) is the lowest score
     that counts a demand as matched.
+
+    At scale (more demand-producer pairs than ``params.scale.pairs``) the candidates of a demand
+    are its ``params.scale.top`` best BM25 matches among its item's producers, found in SQL
+    (:mod:`reforge.match.shortlist`, tokens from the stored index); neighbouring items are not
+    searched, and the result's ``shortlist`` says so.
     """
     if mode not in MODES:
         raise InvalidInput(f"unknown text mode {mode!r}", code="match.bad_mode",
@@ -185,13 +271,26 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
     if progress:
         progress("candidates")
     near = engine.table_exists("chain_links") and engine.table_exists("items")
-    sql, bind = q.candidates_sql(p.dishonesty_kinds, p.designation_kinds, ids, neighbours=near)
-    c = engine.fetch_df(sql, {**bind, "as_of": day}).reset_index(drop=True)
+    short, inferred = None, None
+    if pair_count(engine, ids) > p.scale.pairs:
+        if progress:
+            progress("shortlist")
+        short = shortlist(engine, mode, p.scale.top, ids, p.scale.batch, p.scale.common)
+        near = False
+        if progress:
+            progress("shortlisted candidates")
+    else:
+        inferred = _items_from_text(engine, ids, mode)
+    c = _candidates(engine, p, ids, day, near, short, inferred)
     dsql, dbind = q.demands_sql(ids)
     demands = engine.fetch_df(dsql, dbind or None).reset_index(drop=True)
+    guess = dict(zip(inferred["demand_id"], inferred["item_id"], strict=True)) if inferred is not None else {}
+    demands["item_from_text"] = demands["item_id"].isna() & demands["demand_id"].isin(guess)
+    demands["item_id"] = demands["item_id"].where(~demands["item_from_text"], demands["demand_id"].map(guess))
     if progress:
         progress("scores")
-    parts = _parts(c, _text_scores(engine, c, mode), p) if not c.empty else pd.DataFrame(columns=list(PARTS))
+    text = _text_scores(engine, c, mode) if short is None else _shortlist_scores(c, short)
+    parts = _parts(c, text, p) if not c.empty else pd.DataFrame(columns=list(PARTS))
     c = pd.concat([c, parts], axis=1)
     flagged = (c[["x_dishonest", "x_level", "x_capacity", "x_region"]].fillna(False).astype(bool).any(axis=1)
                .to_numpy() if not c.empty else np.zeros(0, bool))
@@ -205,19 +304,24 @@ def match_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str | 
         .groupby("demand_id").cumcount().add(1) if not c.empty else []
     c["rank"] = c["rank"].astype("Int64")
     matched, status = [], []
-    groups = dict(tuple(c.groupby("demand_id", sort=False))) if not c.empty else {}
+    if c.empty:
+        n_ok: dict = {}
+        excl: dict = {}
+    else:  # set-wise: a loop over the demands only looks up their counts
+        n_ok = ((~c["excluded"]) & (c["score"] >= min_score)).groupby(c["demand_id"], sort=False).sum().to_dict()
+        ex = c[c["excluded"]]
+        excl = ex.groupby("demand_id", sort=False)["reasons"].agg(list).to_dict() if len(ex) else {}
     for d in demands.itertuples(index=False):
-        g = groups.get(d.demand_id, c.iloc[0:0])
-        ok = g[~g["excluded"] & (g["score"] >= min_score)]
-        matched.append(len(ok) > 0)
-        status.append(_status(len(ok) > 0, len(ok), list(g.loc[g["excluded"], "reasons"]), d.item_id))
+        k = int(n_ok.get(d.demand_id, 0))
+        matched.append(k > 0)
+        status.append(_status(k > 0, k, excl.get(d.demand_id, []) if k == 0 else [], d.item_id))
     demands["matched"], demands["status"] = matched, status
     keep = ["demand_id", "buyer", "item_id", "via_item", "near", "fit", "kind", "value", "required_level",
             "producer_id", "producer_name",
             "producer_province", "tech_level", "spare_capacity", "has_capability", "has_offer", "n_dishonest",
-            "designated", "past_value", *PARTS, "score", "rank", "excluded", "reasons"]
+            "designated", "past_value", "tax_rating", *PARTS, "score", "rank", "excluded", "reasons", "item_from_text"]
     cand = c[keep].sort_values(["demand_id", "rank", "producer_id"], na_position="last").reset_index(drop=True)
-    return MatchResult(cand, demands, day, mode, dict(w), PARTS)
+    return MatchResult(cand, demands, day, mode, dict(w), PARTS, None if short is None else p.scale.top)
 
 
 def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "both",

@@ -39,6 +39,8 @@ class CandidateModel(BaseModel):
     near: bool = False
     fit: ReasonModel | None = None
     reasons: list[ReasonModel]
+    tax_rating: str | None = None
+    """The latest tax credit rating recorded by ``as_of`` (the credit part's source)."""
 
 
 class DemandMatchModel(BaseModel):
@@ -53,6 +55,8 @@ class DemandMatchModel(BaseModel):
     status: ReasonModel
     candidates: list[CandidateModel]
     excluded: list[CandidateModel]
+    item_from_text: bool = False
+    """The demand was recorded without an item: ``item_id`` is the one proposed from its words."""
 
 
 class MatchModel(BaseModel):
@@ -62,6 +66,8 @@ class MatchModel(BaseModel):
     mode: str
     weights: dict[str, float]
     demands: list[DemandMatchModel]
+    shortlist: int | None = None
+    """At scale: the candidates of each demand are its this many best text matches (null: all)."""
 
 
 class DegreeRowModel(BaseModel):
@@ -108,6 +114,7 @@ class MatchResult:
     mode: str
     weights: dict[str, float]
     parts: tuple[str, ...] = field(default=())
+    shortlist: int | None = None  # at scale: candidates = each demand's this many best text matches
 
     def to_frame(self) -> pd.DataFrame:
         """The candidate rows (reasons as their codes joined by ``;``)."""
@@ -128,7 +135,7 @@ class MatchResult:
                 "tech_level": None if pd.isna(r.tech_level) else int(r.tech_level),
                 "spare_capacity": _num(r.spare_capacity), "province_code": _num(r.producer_province),
                 "via_item": _num(r.via_item), "near": bool(r.near), "fit": _reason(r.fit),
-                "reasons": [_reason(m) for m in r.reasons]}
+                "reasons": [_reason(m) for m in r.reasons], "tax_rating": _num(r.tax_rating)}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: per demand, ranked candidates and excluded ones with reason codes."""
@@ -141,8 +148,10 @@ class MatchResult:
             out.append({"demand_id": d.demand_id, "buyer": d.uscc, "item_id": _num(d.item_id), "kind": d.kind,
                         "value": _num(d.value), "matched": bool(d.matched), "status": _reason(d.status),
                         "candidates": [c for c in rows if c["rank"] is not None],
-                        "excluded": [c for c in rows if c["rank"] is None]})
-        return {"as_of": self.as_of, "mode": self.mode, "weights": dict(self.weights), "demands": out}
+                        "excluded": [c for c in rows if c["rank"] is None],
+                        "item_from_text": bool(getattr(d, "item_from_text", False))})
+        return {"as_of": self.as_of, "mode": self.mode, "weights": dict(self.weights), "demands": out,
+                "shortlist": self.shortlist}
 
     def model(self) -> MatchModel:
         """The pydantic model of :meth:`to_dict`."""
@@ -153,6 +162,8 @@ class MatchResult:
         n = len(self.demands)
         k = int(self.demands["matched"].sum()) if n else 0
         lines = [render("match.summary", {"n": n, "matched": k}, lang)]
+        if self.shortlist is not None:
+            lines.append(render("match.shortlist.note", {"top": self.shortlist}, lang))
         for d in self.demands.itertuples(index=False):
             if not d.matched:
                 lines.append(f"{d.demand_id}: {d.status.render(lang)}")

@@ -25,7 +25,8 @@ NEIGHBOURS_SQL = """
 
 
 def candidates_sql(dishonesty_kinds: Sequence[str], designation_kinds: Sequence[str],
-                   demand_ids: Sequence[str] | None, neighbours: bool = False) -> tuple[str, dict[str, Any]]:
+                   demand_ids: Sequence[str] | None, neighbours: bool = False,
+                   shortlist: str | None = None, inferred: str | None = None) -> tuple[str, dict[str, Any]]:
     """SQL (and bindings except ``as_of``) giving one row per (demand, domestic candidate).
 
     A candidate is an enterprise other than the buyer that has a capability on the demanded
@@ -37,8 +38,16 @@ def candidates_sql(dishonesty_kinds: Sequence[str], designation_kinds: Sequence[
     fields, the candidate's level and spare capacity on ``via_item`` (offer capacity, else the
     capability's spare capacity, else capacity minus its sales of the item in its latest
     supply_links year), province, the number of active dishonesty records, an active
-    designation flag, past supply to the buyer, and the hard-filter flags ``x_dishonest``,
+    designation flag, past supply to the buyer, the latest tax credit rating recorded by ``as_of``
+    (``tax_rating``), and the hard-filter flags ``x_dishonest``,
     ``x_level``, ``x_capacity``, ``x_region``.
+
+    ``shortlist`` (a validated name of a ``(demand_id, producer_id)`` table; at scale): the
+    exact candidates are the listed pairs only, and there are no neighbour candidates.
+
+    ``inferred`` (a validated name of a ``(demand_id, item_id)`` table): the item proposed from
+    the words of a demand recorded without one; such a demand is matched on it and its rows have
+    ``item_from_text`` true.
     """
     dk, dk_bind = in_list("dk", list(dishonesty_kinds))
     gk, gk_bind = in_list("gk", list(designation_kinds))
@@ -46,11 +55,12 @@ def candidates_sql(dishonesty_kinds: Sequence[str], designation_kinds: Sequence[
     demand_filter = f"AND d.demand_id IN {only}" if demand_ids is not None else ""
     sql = f"""
 WITH d AS (
-  SELECT d.demand_id, d.uscc AS buyer, d.item_id, COALESCE(d.kind, 'purchase') AS kind, d.text AS demand_text,
+  SELECT d.demand_id, d.uscc AS buyer, {{item}} AS item_id, {{from_text}} AS item_from_text,
+         COALESCE(d.kind, 'purchase') AS kind, d.text AS demand_text,
          d.value, d.required_level, d.region_code, COALESCE(d.region_only, FALSE) AS region_only,
          b.province_code AS buyer_province
-  FROM demands d LEFT JOIN enterprises b ON b.uscc = d.uscc
-  WHERE d.item_id IS NOT NULL {demand_filter}
+  FROM demands d LEFT JOIN enterprises b ON b.uscc = d.uscc{{inferred}}
+  WHERE {{item}} IS NOT NULL {demand_filter}
 ),
 cap AS (
   SELECT producer_id, item_id, MAX(tech_level) AS cap_level, SUM(capacity) AS capacity,
@@ -76,8 +86,7 @@ keys AS (
   UNION SELECT uscc, main_item_id FROM enterprises WHERE main_item_id IS NOT NULL
 ),
 exact AS (
-  SELECT d.demand_id, k.producer_id, d.item_id AS via_item, FALSE AS near
-  FROM d JOIN keys k ON k.item_id = d.item_id
+  {{exact}}
 ),{{near_cte}}
 pairs AS (
   SELECT * FROM exact{{near_union}}
@@ -95,6 +104,12 @@ honour AS (
     AND COALESCE(status, 'active') NOT IN ('revoked', 'expired')
   GROUP BY uscc
 ),
+tax AS (
+  SELECT uscc, value AS tax_rating FROM (
+    SELECT uscc, value, ROW_NUMBER() OVER (PARTITION BY uscc ORDER BY recorded_on DESC, record_id DESC) AS rn
+    FROM credit_records WHERE kind = 'tax_rating' AND recorded_on <= CAST($as_of AS DATE)
+  ) t WHERE rn = 1
+),
 rel AS (
   SELECT supplier_id, buyer_uscc, SUM(value) AS past_value FROM supply_links
   WHERE supplier_type = 'enterprise' GROUP BY supplier_id, buyer_uscc
@@ -107,7 +122,7 @@ c AS (
               WHEN cap.cap_level > off.off_level THEN cap.cap_level ELSE off.off_level END AS tech_level,
          COALESCE(off.off_capacity, cap.spare, cap.capacity - COALESCE(sold.sold, 0)) AS spare_capacity,
          COALESCE(bad.n_bad, 0) AS n_dishonest, COALESCE(honour.n_honours, 0) > 0 AS designated,
-         COALESCE(rel.past_value, 0) AS past_value
+         COALESCE(rel.past_value, 0) AS past_value, tax.tax_rating
   FROM d
   JOIN pairs k ON k.demand_id = d.demand_id
   JOIN enterprises p ON p.uscc = k.producer_id
@@ -117,6 +132,7 @@ c AS (
   LEFT JOIN bad ON bad.uscc = k.producer_id
   LEFT JOIN honour ON honour.uscc = k.producer_id
   LEFT JOIN rel ON rel.supplier_id = k.producer_id AND rel.buyer_uscc = d.buyer
+  LEFT JOIN tax ON tax.uscc = k.producer_id
   WHERE k.producer_id <> d.buyer
 )
 SELECT c.*,
@@ -128,6 +144,21 @@ SELECT c.*,
 FROM c
 ORDER BY demand_id, producer_id
 """
+    exact = ("SELECT d.demand_id, k.producer_id, d.item_id AS via_item, FALSE AS near\n"
+             "  FROM d JOIN keys k ON k.item_id = d.item_id")
+    if shortlist is not None:
+        from reforge.engine.sqlbuild import ident
+        exact = ("SELECT d.demand_id, s.producer_id, d.item_id AS via_item, FALSE AS near\n"
+                 f"  FROM d JOIN {ident(shortlist, 'table')} s ON s.demand_id = d.demand_id")
+        neighbours = False
+    sql = sql.replace("{exact}", exact)
+    if inferred is not None:
+        from reforge.engine.sqlbuild import ident
+        sql = (sql.replace("{item}", "COALESCE(d.item_id, t.item_id)")
+               .replace("{from_text}", "(d.item_id IS NULL)")
+               .replace("{inferred}", f"\n  LEFT JOIN {ident(inferred, 'table')} t ON t.demand_id = d.demand_id"))
+    else:
+        sql = sql.replace("{item}", "d.item_id").replace("{from_text}", "FALSE").replace("{inferred}", "")
     near_cte = near_union = ""
     if neighbours:
         near_cte = f"""

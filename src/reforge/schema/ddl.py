@@ -25,7 +25,8 @@ def create_table_sql(t: Table) -> str:
     cols = []
     for c in t.columns:
         cols.append(f"{c.name} {c.type}{' NOT NULL' if c.required or c.name in t.key else ''}")
-    cols.append(f"PRIMARY KEY ({', '.join(t.key)})")
+    if t.enforce_key:
+        cols.append(f"PRIMARY KEY ({', '.join(t.key)})")
     return f"CREATE TABLE IF NOT EXISTS {t.name} (\n  " + ",\n  ".join(cols) + "\n)"
 
 

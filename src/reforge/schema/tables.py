@@ -49,6 +49,8 @@ class Table:
     doc: str = ""
     references: tuple[Reference, ...] = ()
     service: bool = False  # service tables (users, tokens, audit) are not imported by users
+    enforce_key: bool = True  # False: the key is documented, not a PRIMARY KEY (tens of millions of
+    # derived rows, written only by their one writer: an index over them would cost more than it guards)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -537,6 +539,21 @@ TABLES: tuple[Table, ...] = (
         C("computed_at", "TIMESTAMP", True),
     ), ("chain_id", "year", "item_id"), "Bottleneck labels of every chain item per link year, stored once per "
        "data change (reforge loop history).", service=True),
+    Table("match_docs", (
+        C("mode", "VARCHAR", True, doc="text mode of the tokens (words, ngrams, both, chars)"),
+        C("kind", "VARCHAR", True, doc="demand (demands.text), offer (offers.text) or firm (enterprises.main_product)"),
+        C("doc_id", "VARCHAR", True, doc="demand_id, offer_id or uscc"),
+        C("digest", "VARCHAR", True, doc="md5 (hex) of the text the stored tokens come from; a different "
+                                         "current text marks the document stale"),
+    ), ("mode", "kind", "doc_id"), "Documents of the stored text index (reforge match index).", service=True),
+    Table("match_terms", (
+        C("mode", "VARCHAR", True),
+        C("kind", "VARCHAR", True),
+        C("doc_id", "VARCHAR", True),
+        C("term", "VARCHAR", True, doc="a token of reforge.match.text (word, #bigram, Latin word)"),
+        C("tf", "INTEGER", True, doc="occurrences of the term in the text"),
+    ), ("mode", "kind", "doc_id", "term"), "Token counts of the stored text index, derived from the texts "
+       "of demands, offers and main products (reforge match index).", service=True, enforce_key=False),
 )
 
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
