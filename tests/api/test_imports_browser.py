@@ -90,3 +90,23 @@ def test_template_downloads_from_the_data_page(browser, base_url, lang, fmt):  #
         assert lines[0].split(",") == names and len(lines) == 2
     assert dl.value.suggested_filename == f"designations_template.{fmt}"
     page.context.close()
+
+
+@pytest.mark.parametrize("lang, item, differs", [("en", "Servo motor", "differs"), ("zh", "伺服电机", "不一致")])
+def test_enterprise_import_review_proposes_chain_items(browser, base_url, lang, item, differs):  # noqa: F811
+    """After an enterprise import the review lists the firms without a chain item with the items
+    and the GB/T class their own words read as (issue 15: 挂链 in the importer's review screen)."""
+    u = smalldb.uscc("320500", "MA1ATT" + {"en": "001", "zh": "002"}[lang])
+    csv = (f"uscc,name,province_code,industry_code,main_product\n"
+           f"{u},挂链测试{lang},320000,3311,交流伺服电机及驱动器\n").encode()
+    page = admin_page(browser, base_url, lang)
+    upload(page, "enterprises", "firms.csv", csv, "text/csv")
+    assert page.locator("#import-ok").count() == 1, page.inner_text("#upload-result")
+    rows = page.locator("#import-attach tbody tr")
+    mine = [r for r in rows.all_inner_texts() if f"挂链测试{lang}" in r]
+    assert len(mine) == 1
+    cells = mine[0].split("\t")
+    assert cells[2].startswith(item)  # the best chain item first
+    assert "3311" in cells[4] and differs in cells[4]  # declared 3311 (metal structures) is not a motor class
+    page.screenshot(path=f"/tmp/helper-match/import_attach_{lang}.png", full_page=True)
+    page.context.close()

@@ -123,11 +123,11 @@ def test_every_page_in_both_languages(browser, base_url, shots, lang):
              "enterprises": "/enterprises", "enterprise": f"/enterprises/{uscc}", "tiers": "/tiers",
              "policy": "/policy", "credit": "/credit", "sectors": "/sectors", "appraise": "/appraise",
              "leaders": f"/loop/leaders?chain={chain['chain_id']}", "projects": "/loop/projects",
-             "research": "/research"}
+             "match": "/match", "research": "/research"}
     nav = {"en": ["Overview", "Chains", "Enterprises", "Tiers", "Policy", "Credit", "Sectors", "Appraisal",
-                  "Leaders", "Projects", "Joint research"],
+                  "Leaders", "Projects", "Matching", "Joint research"],
            "zh": ["总览", "产业链", "企业", "梯度培育", "政策评估", "信用", "产业部门", "新产品评审", "链主企业",
-                  "攻关项目", "联合攻关"]}[lang]
+                  "攻关项目", "供需对接", "联合攻关"]}[lang]
     for name, path in pages.items():
         resp = visit(page, path, shots, f"{name}_{lang}")
         assert resp.status == 200, (path, resp.status)
@@ -308,7 +308,7 @@ def test_enterprise_account_sees_only_its_own_profile(browser, base_url, shots):
     page = new_page(browser, base_url, "enterprise", "zh")
     assert page.url.endswith(f"/enterprises/{own_uscc}")
     assert page.inner_text("#ent-uscc") == own_uscc
-    assert page.locator("header nav a").all_inner_texts() == ["本企业"]
+    assert page.locator("header nav a").all_inner_texts() == ["本企业", "我的需求"]  # its profile, its demands
     page.screenshot(path=str(shots / "enterprise_own_zh.png"), full_page=True)
     assert page.goto(f"/enterprises/{other}").status == 404
     assert page.goto("/chains").status == 403

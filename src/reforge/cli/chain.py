@@ -78,6 +78,8 @@ def bottlenecks_cmd(
                                           "priority formula")] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="write chain map + priority bars "
                                               "(.png/.svg/.pdf)")] = None,
+    matching: Annotated[bool, typer.Option("--matching", help="add each item's supply-demand matching "
+                                           "degree and the gaps matching cannot close (reforge match)")] = False,
     engine: EngineOpt = EngineKind.duckdb, db: DbOpt = None, warehouse: WarehouseOpt = None,
     fmt: FormatOpt = Fmt.table,
     lang: Annotated[str | None, typer.Option("--lang", envvar="REFORGE_LANG",
@@ -85,7 +87,9 @@ def bottlenecks_cmd(
                                                   "(JSON keeps English `reasons` plus `reason_codes`)")] = None,
 ) -> None:
     """Metrics, label (blank/missing/chokepoint/weak/insufficient_data/sound), reasons and priority
-    of every item."""
+    of every item. With --matching the JSON gains ``matching`` (``reforge.match.gaps.chain_gaps``:
+    per item demand value, matchable value, degree, ``gap``; ``gaps`` lowest first) and the table
+    a ``matching_degree`` column."""
     from reforge.chain import bottlenecks
     from reforge.chain.thresholds import load_thresholds, parse_overrides
     from reforge.errors import ReforgeError
@@ -97,14 +101,24 @@ def bottlenecks_cmd(
             return
     if not chain:
         raise ReforgeError("give --chain ID (see `reforge chain list`) or --explain")
+    gaps = None
     with engine_from(engine, db, warehouse) as e:
         b = bottlenecks(e, chain, th, year)
+        if matching:
+            from reforge.match.gaps import chain_gaps
+            gaps = chain_gaps(e, chain)
     if plot is not None:
         b.plot(plot)
         err_console.print(f"wrote {plot}")
     df = b.to_frame(lang)
-    emit(b.to_dict(), fmt, df[[c for c in TABLE_COLS if c in df.columns]] if fmt == Fmt.table else df,
-         title=f"{chain}: items by priority (year {b.year})")
+    out = b.to_dict()
+    cols = [c for c in TABLE_COLS if c in df.columns]
+    if gaps is not None:
+        out["matching"] = gaps
+        degree = {r["item_id"]: r["degree"] for r in gaps["items"]}
+        df["matching_degree"] = [degree.get(i) for i in df["item_id"]]
+        cols.append("matching_degree")
+    emit(out, fmt, df[cols] if fmt == Fmt.table else df, title=f"{chain}: items by priority (year {b.year})")
 
 
 @app.command("simulate")

@@ -91,6 +91,35 @@ def chain_page(chain_id: str, request: Request, user: AnalystUser, db: DBDep, ye
                   scope_region=region)
 
 
+def chain_matching(db: Database, e: Engine, chain_id: str, region: str | None) -> dict:
+    """The matching degree of the chain's items and its gaps (``reforge.match.gaps.chain_gaps``;
+    a region-bound account's firms' demands only), cached per data change and kept in the
+    result store."""
+    from reforge.match.gaps import chain_gaps
+    return cached(db, e, ("chain_matching", chain_id, region), lambda: cap(chain_gaps, e, chain_id, region=region),
+                  persist=True)
+
+
+@router.get("/chains/{chain_id}/matching", response_class=HTMLResponse)
+def matching_partial(chain_id: str, request: Request, user: AnalystUser, db: DBDep) -> Response:
+    """The chain's matching degree per item (an HTMX fragment of ``chain.html``, loaded after the
+    page): demand value, the value with a qualified domestic supplier, the degree; the gaps
+    matching cannot close first."""
+    with db.reader() as e:
+        ok = e.table_exists("chain_items") and bool(
+            e.fetch_scalar("SELECT COUNT(*) FROM chain_items WHERE chain_id = ?", [chain_id]))
+        if not ok:
+            return render(request, "error.html", user, status_code=404, message="common.not_found")
+        res = chain_matching(db, e, chain_id, region_scope(user))
+        item_names = {r[0]: {"name": r[1], "name_zh": r[2]} for r in e.fetch_rows(
+            "SELECT i.item_id, i.name, i.name_zh FROM items i JOIN chain_items c ON c.item_id = i.item_id "
+            "WHERE c.chain_id = ?", [chain_id])}
+    data = res["data"] if res["ok"] else {}
+    rows = [{**item_names.get(r["item_id"], {}), **r} for r in data.get("items", [])]
+    return render(request, "partials/matching.html", user, res=res, rows=rows, total=data.get("chain"),
+                  gap=data.get("gap_below", 0.0), chain=chain_id)
+
+
 @router.get("/chains/{chain_id}/items/{item_id}", response_class=HTMLResponse)
 def item_partial(chain_id: str, item_id: str, request: Request, user: AnalystUser, db: DBDep,
                  year: int | None = None) -> Response:

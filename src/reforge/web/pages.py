@@ -64,6 +64,8 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(projects_router)
     from reforge.web.research_pages import router as research_router  # the /research page
     app.include_router(research_router)
+    from reforge.web.match_pages import router as match_router  # the /match page
+    app.include_router(match_router)
     from reforge.web.loop_pages import router as loop_router  # /loop/leaders and the chain sparklines
     app.include_router(loop_router)
     from reforge.web.outcome_pages import router as outcome_router  # /loop/outcome

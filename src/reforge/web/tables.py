@@ -44,6 +44,11 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
                   ("institutions", "research.page.institutions"), ("platform", "research.page.platform"),
                   ("adopters", "research.page.adopters"), ("parts", "research.page.parts"),
                   ("excluded", "research.page.excluded")],
+    # the matching page's demands (rows made by web.match_pages.demand_rows)
+    "match_demands": [("demand_id", "match.page.demand"), ("buyer", "match.page.buyer"), ("item", "match.page.item"),
+                      ("demand_kind", "match.page.kind"), ("value", "match.page.value"),
+                      ("status", "match.page.status"), ("best", "match.page.best"), ("score", "match.page.score"),
+                      ("n_qualified", "match.page.n_qualified"), ("n_excluded", "match.page.n_excluded")],
 }
 SORTABLE: dict[str, tuple[str, ...]] = {
     "candidates": ("uscc", "firm", "score"),
@@ -52,6 +57,7 @@ SORTABLE: dict[str, tuple[str, ...]] = {
     "review": ("uscc", "firm", "expires_on", "score"),
     "warnings": ("uscc", "firm", "cohort", "level"),
     "proposals": ("order", "item", "lead", "score", "excluded"),
+    "match_demands": ("demand_id", "buyer", "item", "value", "score", "n_qualified", "n_excluded"),
 }
 GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
 LEVELS = {"green": 0, "amber": 1, "red": 2}  # warning levels, by severity

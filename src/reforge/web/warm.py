@@ -32,6 +32,7 @@ def steps(stopped: Callable[[], bool]) -> list[tuple[str, Step]]:
     from reforge.api import services as sv
     from reforge.web.chain_pages import chain_bottlenecks, generic_result
     from reforge.web.credit_pages import credit_lean
+    from reforge.web.match_pages import match_result
     from reforge.web.projects_pages import board_result, gap_result, portfolio_result
     from reforge.web.research_pages import research_results
     from reforge.web.tier_pages import cohort_table, review_list, shortlist, warnings_list
@@ -61,6 +62,7 @@ def steps(stopped: Callable[[], bool]) -> list[tuple[str, Step]]:
             ("review", read(lambda db, e: review_list(db, e, tier))),
             ("cohorts", read(lambda db, e: cohort_table(db, e, tier))), ("credit", read(credit_lean)),
             ("research", lambda db: research_results(db, None, None, None)),
+            ("match", read(lambda db, e: match_result(db, e, None))),
             ("projects", read(lambda db, e: portfolio_result(db, e, None, None, None))), ("boards", boards)]
 
 
