@@ -222,7 +222,7 @@ def warnings(engine: Engine, year: int, province: str | None = None, level: str 
              config: str | None = None) -> Warnings:
     """Early warnings for firms designated at the end of ``year``, from that year's figures."""
     ys = data_years(engine)
-    if int(year) not in ys:
+    if year is None or int(year) not in ys:  # None: the caller's latest year of an empty panel
         raise ReforgeError(f"no figures for {year}; the panel covers {ys[0]}-{ys[-1]}" if ys
                            else "enterprise_years is empty; import the firm panel first")
     cfg = load_signals(config)
