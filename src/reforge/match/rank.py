@@ -346,7 +346,14 @@ def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "b
     if region is not None:
         mine = region_demands(engine, region)
         ids = mine if ids is None else sorted(set(ids) & set(mine))
-    res = match_demands(engine, ids, as_of, mode, params, min_score)
+    return degree_of(engine, match_demands(engine, ids, as_of, mode, params, min_score), wanted, region)
+
+
+def degree_of(engine, res: MatchResult, wanted: Sequence[str] = (), region: str | None = None) -> DegreeResult:
+    """The matching degree of the demands of ``res`` (a :func:`match_demands` result), per item
+    and per chain, aggregated in SQL over their recorded items (needs ``chain_items``); with
+    ``wanted``, only those items' rows."""
+    keep = [str(i) for i in wanted]
     name = engine.temp_name("match_ok")
     flags = pd.DataFrame({"demand_id": res.demands["demand_id"].astype(str),
                           "matched": res.demands["matched"].astype(bool)})
@@ -356,9 +363,9 @@ def matching_degree(engine, as_of: str | _dt.date | None = None, mode: Mode = "b
         per = engine.fetch_df(q.degree_sql(name, by_chain=True))
     finally:
         engine.drop(name)
-    if wanted:
-        items = items[items["item_id"].isin(wanted)]
-        per = per[per["item_id"].isin(wanted)]
+    if keep:
+        items = items[items["item_id"].isin(keep)]
+        per = per[per["item_id"].isin(keep)]
     for df in (items, per):
         for col in ("n_demands", "n_matchable"):
             df[col] = df[col].astype(int)
@@ -431,4 +438,4 @@ def assign_demands(engine, demand_ids: Sequence[str] | None = None, as_of: str |
     return AssignResult(fdf, ddf, slots, res.as_of, float(min_score))
 
 
-__all__ = ["INPUTS", "assign_demands", "match_demands", "matching_degree", "region_demands"]
+__all__ = ["INPUTS", "assign_demands", "degree_of", "match_demands", "matching_degree", "region_demands"]

@@ -111,10 +111,8 @@ def matching_partial(chain_id: str, request: Request, user: AnalystUser, db: DBD
         if not ok:
             return render(request, "error.html", user, status_code=404, message="common.not_found")
         res = chain_matching(db, e, chain_id, region_scope(user))
-        item_names = {r[0]: {"name": r[1], "name_zh": r[2]} for r in e.fetch_rows(
-            "SELECT i.item_id, i.name, i.name_zh FROM items i JOIN chain_items c ON c.item_id = i.item_id "
-            "WHERE c.chain_id = ?", [chain_id])}
-    data = res["data"] if res["ok"] else {}
+        data = res["data"] if res["ok"] else {}
+        item_names = names.item_names(e, (r["item_id"] for r in data.get("items", [])))
     rows = [{**item_names.get(r["item_id"], {}), **r} for r in data.get("items", [])]
     return render(request, "partials/matching.html", user, res=res, rows=rows, total=data.get("chain"),
                   gap=data.get("gap_below", 0.0), chain=chain_id)

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from reforge.api.deps import region_scope
 from reforge.messages import render as render_message
 from reforge.messages import render_coded
-from reforge.web import tables
+from reforge.web import names, tables
 from reforge.web.render import DBDep, PageUser, cached, cap, export_format, lang_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -36,16 +36,12 @@ def match_view(e: Any, demand_ids: list[str] | None) -> dict:
     candidates with their score parts and the first ``SHOWN`` excluded ones with their reasons;
     per chain the demand value, the value with a qualified candidate and the degree."""
     from reforge.match import match_demands
+    from reforge.match.rank import degree_of
     res = match_demands(e, demand_ids)
     c, d = res.candidates, res.demands
-    ids = sorted({str(x) for x in d["uscc"]} | {str(x) for x in c["producer_id"]})
-    items = e.fetch_df("SELECT item_id, name, name_zh FROM items") if e.table_exists("items") else None
-    item_names = {} if items is None else {r.item_id: {"en": r.name, "zh": r.name_zh} for r in items.itertuples()}
-    firms = {}
-    for k in range(0, len(ids), 5000):
-        part = ids[k:k + 5000]
-        firms.update(dict(e.fetch_rows(f"SELECT uscc, name FROM enterprises WHERE uscc IN "
-                                       f"({', '.join('?' for _ in part)})", part)))
+    firms = {u: n["name"] for u, n in names.firm_names(e, [*d["uscc"], *c["producer_id"]]).items()}
+    item_names = {i: {"en": n["name"], "zh": n["name_zh"]}
+                  for i, n in names.item_names(e, d["item_id"].dropna()).items()}
     qual = c[c["rank"].notna()].sort_values(["demand_id", "rank"])
     best = {k: g.head(SHOWN) for k, g in qual.groupby("demand_id", sort=False)} if len(qual) else {}
     n_qual = qual.groupby("demand_id").size().to_dict() if len(qual) else {}
@@ -77,25 +73,10 @@ def match_view(e: Any, demand_ids: list[str] | None) -> dict:
                 {"id": r.producer_id, "name": firms.get(r.producer_id) or r.producer_name,
                  "reasons": [_coded(m) for m in r.reasons]} for r in bad.itertuples(index=False)]})
     chains = []
-    if e.table_exists("chain_items") and e.table_exists("chains"):
-        per: dict[str, list[float]] = {}
-        member = e.fetch_rows("SELECT chain_id, item_id FROM chain_items")
-        by_item: dict[str, list[str]] = {}
-        for cid, iid in member:
-            by_item.setdefault(iid, []).append(cid)
-        for r in rows:  # recorded items only, as `reforge match degree`
-            if r["item_from_text"]:
-                continue
-            for cid in by_item.get(r["item_id"] or "", []):
-                v = per.setdefault(cid, [0, 0, 0.0, 0.0])
-                v[0] += 1
-                v[1] += r["matched"]
-                v[2] += r["value"] or 0.0
-                v[3] += (r["value"] or 0.0) if r["matched"] else 0.0
-        names = {r[0]: {"name": r[1], "name_zh": r[2]} for r in e.fetch_rows("SELECT chain_id, name, name_zh FROM chains")}
-        chains = [{"chain_id": k, **names.get(k, {}), "n_demands": v[0], "n_matchable": v[1], "demand_value": v[2],
-                   "matchable_value": v[3], "degree": v[3] / v[2] if v[2] > 0 else None}
-                  for k, v in sorted(per.items())]
+    if e.table_exists("chain_items") and e.table_exists("chains"):  # recorded items only, as `reforge match degree`
+        chain_names = {r[0]: {"name": r[1], "name_zh": r[2]}
+                       for r in e.fetch_rows("SELECT chain_id, name, name_zh FROM chains")}
+        chains = [{**r, **chain_names.get(r["chain_id"], {})} for r in degree_of(e, res).to_dict()["chains"]]
     return {"as_of": res.as_of, "parts": parts, "shortlist": res.shortlist, "demands": rows, "chains": chains}
 
 
